@@ -1,0 +1,18 @@
+#pragma once
+// SHA-256, HMAC-SHA256 and random bytes, on OpenSSL libcrypto. Thread-safe.
+
+#include <string>
+#include <string_view>
+
+namespace rsx::crypto {
+
+// Raw 32-byte digests.
+std::string Sha256(std::string_view data);
+std::string HmacSha256(std::string_view key, std::string_view data);
+std::string Sha256Hex(std::string_view data);
+// n bytes from the OS CSPRNG (RAND_bytes); aborts if the generator fails.
+std::string RandomBytes(size_t n);
+// A random UUID v4, lower-case.
+std::string RandomUuid();
+
+}  // namespace rsx::crypto

@@ -1,0 +1,20 @@
+#pragma once
+// The rsx subcommands. Each Add*Command registers its flags on `app` and sets `run` to the
+// function main() calls when that subcommand was chosen; it returns the exit code.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "rsx/status.h"
+
+namespace rsx::cli {
+
+using Runner = std::function<int()>;
+
+void AddWhoamiCommand(CLI::App& app, Runner* run);
+
+// Prints "rsx: error: <message>" and the details that help (AWS error code, request id) to
+// stderr; returns the exit code for the status (2 bad input, 1 anything else).
+int ReportError(const Status& st);
+
+}  // namespace rsx::cli

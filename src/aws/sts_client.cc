@@ -12,8 +12,13 @@ AwsError ParseStsError(const HttpResponse& resp) {
   AwsError err;
   auto doc = xml::Parse(resp.body);
   if (doc.ok()) {
-    err.code = doc->TextAt("Error/Code");
-    err.message = doc->TextAt("Error/Message");
+    // AWS sends <ErrorResponse><Error>; some emulators nest it in <Errors>, as EC2 does.
+    const xml::Element* e = doc->Child("Error");
+    if (!e && doc->Child("Errors")) e = doc->Child("Errors")->Child("Error");
+    if (e) {
+      err.code = e->TextAt("Code");
+      err.message = e->TextAt("Message");
+    }
     err.request_id = doc->TextAt("RequestId");
   }
   return err;

@@ -1,5 +1,7 @@
 #include "http/aws_call.h"
 
+#include <nlohmann/json.hpp>
+
 #include "util/strings.h"
 
 namespace rsx {
@@ -24,6 +26,25 @@ std::string HostHeader(const std::string& url, const std::string& host) {
 }
 
 }  // namespace
+
+AwsError ParseJsonError(const HttpResponse& resp) {
+  AwsError err;
+  auto j = nlohmann::json::parse(resp.body, nullptr, /*allow_exceptions=*/false);
+  auto clean = [](std::string code) {
+    if (size_t c = code.find(':'); c != std::string::npos) code = code.substr(0, c);
+    if (size_t h = code.rfind('#'); h != std::string::npos) code = code.substr(h + 1);
+    return code;
+  };
+  if (j.is_object()) {
+    if (auto it = j.find("__type"); it != j.end() && it->is_string()) err.code = clean(*it);
+    for (const char* k : {"message", "Message"})
+      if (auto it = j.find(k); it != j.end() && it->is_string() && err.message.empty())
+        err.message = *it;
+  }
+  if (err.code.empty()) err.code = clean(resp.Header("x-amzn-ErrorType"));
+  err.request_id = resp.Header("x-amzn-RequestId");
+  return err;
+}
 
 StatusCode ClassifyAwsError(int http_status, const std::string& code) {
   if (IsThrottlingErrorCode(code)) return StatusCode::kThrottled;

@@ -67,4 +67,8 @@ class AwsCaller {
 // kInvalidArgument.
 StatusCode ClassifyAwsError(int http_status, const std::string& code);
 
+// The error of an awsJson 1.1 service: code from "__type" (text after '#', before ':'),
+// message from "message" or "Message", else the x-amzn-ErrorType header.
+AwsError ParseJsonError(const HttpResponse& resp);
+
 }  // namespace rsx

@@ -1,0 +1,44 @@
+#include "util/strings.h"
+
+#include <gtest/gtest.h>
+
+namespace rsx::util {
+namespace {
+
+TEST(Strings, UriEncodeKeepsOnlyUnreserved) {
+  EXPECT_EQ(UriEncode("aZ09-_.~ /+=é"), "aZ09-_.~%20%2F%2B%3D%C3%A9");
+  EXPECT_EQ(UriEncode("/a b/", true), "/a%20b/");
+}
+
+TEST(Strings, UriDecodeRoundTripsAndLeavesBadEscapes) {
+  EXPECT_EQ(UriDecode(UriEncode("x y/ሴ%")), "x y/ሴ%");
+  EXPECT_EQ(UriDecode("a+b"), "a+b");
+  EXPECT_EQ(UriDecode("a+b", true), "a b");
+  EXPECT_EQ(UriDecode("%zz%4"), "%zz%4");
+}
+
+TEST(Strings, CollapseWhitespace) {
+  EXPECT_EQ(CollapseWhitespace("  a \t b\n   c  "), "a b c");
+  EXPECT_EQ(CollapseWhitespace(" \t "), "");
+}
+
+TEST(Strings, Base64RoundTrip) {
+  std::string bytes("\x00\x01\xfe\xffxyz", 7);
+  EXPECT_EQ(*Base64Decode(Base64Encode(bytes)), bytes);
+  EXPECT_EQ(Base64Encode("ab"), "YWI=");
+  EXPECT_FALSE(Base64Decode("abc").ok());
+}
+
+TEST(Strings, ParsesAwsTimestamps) {
+  auto t = ParseTimestamp("2015-08-30T12:36:00Z");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(FormatAmzDate(*t), "20150830T123600Z");
+  EXPECT_EQ(FormatIso8601(*ParseTimestamp("2015-08-30T14:36:00+02:00")), "2015-08-30T12:36:00Z");
+  EXPECT_EQ(FormatIso8601(*ParseTimestamp("2015-08-30T12:36:00.999Z")), "2015-08-30T12:36:00Z");
+  EXPECT_EQ(FormatIso8601(*ParseTimestamp("1440938160")), "2015-08-30T12:36:00Z");
+  EXPECT_FALSE(ParseTimestamp("yesterday").ok());
+  EXPECT_FALSE(ParseTimestamp("2015-13-30T12:36:00Z").ok());
+}
+
+}  // namespace
+}  // namespace rsx::util

@@ -1,0 +1,168 @@
+#include "config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "util/strings.h"
+
+namespace rsx::emu {
+
+using nlohmann::json;
+
+const std::vector<std::string>& AllRsxActions() {
+  static const std::vector<std::string> kActions = {
+      "redshift-data:CancelStatement",   "redshift-data:DescribeStatement",
+      "redshift-data:DescribeTable",     "redshift-data:ExecuteStatement",
+      "redshift-data:GetStatementResult", "redshift-data:ListDatabases",
+      "redshift-data:ListSchemas",       "redshift-data:ListTables",
+      "redshift-serverless:GetCredentials"};
+  return kActions;
+}
+
+EmulatorConfig DefaultConfig(const std::string& external_id) {
+  EmulatorConfig c;
+  c.users.push_back({"arn:aws:iam::111111111111:user/operator", kOperatorKeyId, kOperatorSecret,
+                     {"sts:AssumeRole", "sts:GetCallerIdentity"}});
+  RoleConfig role;
+  role.arn = "arn:aws:iam::222222222222:role/rsx-reader";
+  role.trusted_accounts = {"111111111111"};
+  role.external_id = external_id;
+  role.actions = AllRsxActions();
+  role.actions.push_back("redshift-data:BatchExecuteStatement");
+  role.actions.push_back("redshift-data:ListStatements");
+  c.roles.push_back(role);
+  c.workgroups.push_back({"default", "222222222222", {"dev"}});
+  return c;
+}
+
+std::string ArnAccount(const std::string& arn) {
+  auto parts = util::Split(arn, ':');
+  return parts.size() > 4 ? parts[4] : "";
+}
+
+bool ActionAllowed(const std::vector<std::string>& patterns, const std::string& action) {
+  for (const auto& p : patterns) {
+    if (p == "*" || p == action) return true;
+    if (!p.empty() && p.back() == '*' && util::StartsWith(action, p.substr(0, p.size() - 1)))
+      return true;
+  }
+  return false;
+}
+
+namespace {
+
+Status CheckKeys(const json& j, std::initializer_list<const char*> allowed, const std::string& where) {
+  if (!j.is_object()) return Status::InvalidArgument(where + " must be a JSON object");
+  for (const auto& [k, _] : j.items()) {
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || k == a;
+    if (!ok) return Status::InvalidArgument(where + ": unknown key '" + k + "'");
+  }
+  return Status::OK();
+}
+
+template <class T>
+Status Get(const json& j, const char* key, T* out, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end()) return Status::OK();
+  try {
+    *out = it->get<T>();
+  } catch (const json::exception&) {
+    return Status::InvalidArgument(where + "." + key + " has the wrong type");
+  }
+  return Status::OK();
+}
+
+Result<FaultConfig> FaultFrom(const json& f, const std::string& where) {
+  FaultConfig fc;
+  RSX_RETURN_IF_ERROR(CheckKeys(f, {"operation", "nth", "count", "action", "error", "status",
+                                    "message", "delay_ms"}, where));
+  RSX_RETURN_IF_ERROR(Get(f, "operation", &fc.operation, where));
+  RSX_RETURN_IF_ERROR(Get(f, "nth", &fc.nth, where));
+  RSX_RETURN_IF_ERROR(Get(f, "count", &fc.count, where));
+  RSX_RETURN_IF_ERROR(Get(f, "action", &fc.action, where));
+  RSX_RETURN_IF_ERROR(Get(f, "error", &fc.error, where));
+  RSX_RETURN_IF_ERROR(Get(f, "status", &fc.status, where));
+  RSX_RETURN_IF_ERROR(Get(f, "message", &fc.message, where));
+  RSX_RETURN_IF_ERROR(Get(f, "delay_ms", &fc.delay_ms, where));
+  if (fc.operation.empty()) return Status::InvalidArgument(where + ".operation is required");
+  static const std::set<std::string> kActions = {"error", "reset", "delay", "fail_statement",
+                                                 "stall_statement"};
+  if (!kActions.count(fc.action))
+    return Status::InvalidArgument(where + ".action must be one of error, reset, delay, "
+                                   "fail_statement, stall_statement");
+  if (fc.nth < 1 || fc.count < 1) return Status::InvalidArgument(where + ": nth and count must be >= 1");
+  return fc;
+}
+
+}  // namespace
+
+Result<FaultConfig> ParseFault(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Status::InvalidArgument("fault: not valid JSON");
+  return FaultFrom(j, "fault");
+}
+
+Result<EmulatorConfig> ParseConfig(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Status::InvalidArgument("config: not valid JSON");
+  EmulatorConfig c;
+  RSX_RETURN_IF_ERROR(CheckKeys(j, {"region", "users", "roles", "workgroups", "limits", "faults",
+                                    "workers"}, "config"));
+  RSX_RETURN_IF_ERROR(Get(j, "region", &c.region, "config"));
+  RSX_RETURN_IF_ERROR(Get(j, "workers", &c.workers, "config"));
+  for (const auto& u : j.value("users", json::array())) {
+    UserConfig uc;
+    RSX_RETURN_IF_ERROR(CheckKeys(u, {"arn", "access_key_id", "secret_access_key", "actions"}, "users[]"));
+    RSX_RETURN_IF_ERROR(Get(u, "arn", &uc.arn, "users[]"));
+    RSX_RETURN_IF_ERROR(Get(u, "access_key_id", &uc.access_key_id, "users[]"));
+    RSX_RETURN_IF_ERROR(Get(u, "secret_access_key", &uc.secret_access_key, "users[]"));
+    RSX_RETURN_IF_ERROR(Get(u, "actions", &uc.actions, "users[]"));
+    if (uc.arn.empty() || uc.access_key_id.empty() || uc.secret_access_key.empty())
+      return Status::InvalidArgument("users[]: arn, access_key_id and secret_access_key are required");
+    c.users.push_back(uc);
+  }
+  for (const auto& r : j.value("roles", json::array())) {
+    RoleConfig rc;
+    RSX_RETURN_IF_ERROR(CheckKeys(r, {"arn", "trusted_accounts", "external_id", "actions",
+                                      "max_session_seconds"}, "roles[]"));
+    RSX_RETURN_IF_ERROR(Get(r, "arn", &rc.arn, "roles[]"));
+    RSX_RETURN_IF_ERROR(Get(r, "trusted_accounts", &rc.trusted_accounts, "roles[]"));
+    RSX_RETURN_IF_ERROR(Get(r, "external_id", &rc.external_id, "roles[]"));
+    RSX_RETURN_IF_ERROR(Get(r, "actions", &rc.actions, "roles[]"));
+    RSX_RETURN_IF_ERROR(Get(r, "max_session_seconds", &rc.max_session_seconds, "roles[]"));
+    if (rc.arn.empty()) return Status::InvalidArgument("roles[]: arn is required");
+    c.roles.push_back(rc);
+  }
+  for (const auto& w : j.value("workgroups", json::array())) {
+    WorkgroupConfig wc;
+    RSX_RETURN_IF_ERROR(CheckKeys(w, {"name", "account", "databases"}, "workgroups[]"));
+    RSX_RETURN_IF_ERROR(Get(w, "name", &wc.name, "workgroups[]"));
+    RSX_RETURN_IF_ERROR(Get(w, "account", &wc.account, "workgroups[]"));
+    RSX_RETURN_IF_ERROR(Get(w, "databases", &wc.databases, "workgroups[]"));
+    if (wc.name.empty() || wc.databases.empty())
+      return Status::InvalidArgument("workgroups[]: name and databases are required");
+    c.workgroups.push_back(wc);
+  }
+  if (j.contains("limits")) {
+    const json& l = j["limits"];
+    RSX_RETURN_IF_ERROR(CheckKeys(l, {"result_bytes", "row_bytes", "active_statements", "page_bytes",
+                                      "sql_bytes", "result_retention_seconds",
+                                      "credentials_seconds", "rates"}, "limits"));
+    RSX_RETURN_IF_ERROR(Get(l, "result_bytes", &c.limits.result_bytes, "limits"));
+    RSX_RETURN_IF_ERROR(Get(l, "row_bytes", &c.limits.row_bytes, "limits"));
+    RSX_RETURN_IF_ERROR(Get(l, "active_statements", &c.limits.active_statements, "limits"));
+    RSX_RETURN_IF_ERROR(Get(l, "page_bytes", &c.limits.page_bytes, "limits"));
+    RSX_RETURN_IF_ERROR(Get(l, "sql_bytes", &c.limits.sql_bytes, "limits"));
+    RSX_RETURN_IF_ERROR(Get(l, "result_retention_seconds", &c.limits.result_retention_seconds, "limits"));
+    RSX_RETURN_IF_ERROR(Get(l, "credentials_seconds", &c.limits.credentials_seconds, "limits"));
+    RSX_RETURN_IF_ERROR(Get(l, "rates", &c.limits.rates, "limits"));
+  }
+  int i = 0;
+  for (const auto& f : j.value("faults", json::array())) {
+    RSX_ASSIGN_OR_RETURN(FaultConfig fc, FaultFrom(f, "faults[" + std::to_string(i++) + "]"));
+    c.faults.push_back(fc);
+  }
+  return c;
+}
+
+}  // namespace rsx::emu

@@ -1,0 +1,86 @@
+#pragma once
+// The emulator's configuration: identities, roles with trust and permissions, workgroups,
+// limits and faults. Loaded from a JSON file (docs/emulator.md), or the documented default.
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rsx/result.h"
+
+namespace rsx::emu {
+
+struct UserConfig {
+  std::string arn;  // arn:aws:iam::111111111111:user/operator
+  std::string access_key_id, secret_access_key;
+  std::vector<std::string> actions;  // e.g. "sts:AssumeRole"; "*" patterns allowed
+};
+
+struct RoleConfig {
+  std::string arn;                           // arn:aws:iam::222222222222:role/rsx-reader
+  std::vector<std::string> trusted_accounts;  // accounts allowed to assume it
+  std::string external_id;                   // required sts:ExternalId ("" = none required)
+  std::vector<std::string> actions;          // allowed actions, "*" patterns allowed
+  int max_session_seconds = 43200;
+};
+
+struct WorkgroupConfig {
+  std::string name;
+  std::string account;  // owner account
+  std::vector<std::string> databases;
+};
+
+struct Limits {
+  long long result_bytes = 500LL * 1024 * 1024;  // "Database response exceeded size limit"
+  long long row_bytes = 64 * 1024;
+  int active_statements = 200;
+  long long page_bytes = 1024 * 1024;  // GetStatementResult page budget
+  long long sql_bytes = 100 * 1024;
+  int result_retention_seconds = 24 * 3600;
+  int credentials_seconds = 3600;  // default lifetime of issued session credentials
+  std::map<std::string, double> rates;  // operation -> requests per second (0 = unlimited)
+};
+
+struct FaultConfig {
+  std::string operation;  // e.g. "GetStatementResult", "AssumeRole", "*"
+  int nth = 1;            // which call of that operation (1-based) ...
+  int count = 1;          // ... and how many calls from there
+  std::string action = "error";  // error | reset | delay | fail_statement | stall_statement
+  std::string error = "InternalServerException";
+  int status = 500;
+  std::string message = "Injected fault";
+  int delay_ms = 0;
+};
+
+struct EmulatorConfig {
+  std::string region = "us-east-1";
+  std::vector<UserConfig> users;
+  std::vector<RoleConfig> roles;
+  std::vector<WorkgroupConfig> workgroups;
+  Limits limits;
+  std::vector<FaultConfig> faults;
+  int workers = 8;  // statement worker threads
+};
+
+// The nine permissions of rsx's policy.
+const std::vector<std::string>& AllRsxActions();
+
+// The default: an operator (account 111111111111, key AKIAEMULATOROPERATOR), a customer role
+// arn:aws:iam::222222222222:role/rsx-reader trusting the operator with `external_id` and
+// holding all nine permissions, workgroup "default" with database "dev".
+EmulatorConfig DefaultConfig(const std::string& external_id);
+inline constexpr const char* kDefaultExternalId = "rsx-emulator-external-id";
+inline constexpr const char* kOperatorKeyId = "AKIAEMULATOROPERATOR";
+inline constexpr const char* kOperatorSecret = "emulator/operator/secret/key/not+for+aws";
+
+// Parses a config file's JSON. Unknown keys are errors (typos must not pass silently).
+Result<EmulatorConfig> ParseConfig(const std::string& json_text);
+Result<FaultConfig> ParseFault(const std::string& json_text);
+
+// Account of an ARN ("arn:aws:iam::ACCOUNT:...").
+std::string ArnAccount(const std::string& arn);
+// Does `action` match any pattern ("redshift-data:*", "*", exact)?
+bool ActionAllowed(const std::vector<std::string>& patterns, const std::string& action);
+
+}  // namespace rsx::emu

@@ -1,0 +1,474 @@
+#include "engine.h"
+#include "engine_internal.h"
+
+#include <regex>
+
+#include "aws/crypto.h"
+#include "sql_params.h"
+#include "util/strings.h"
+
+namespace rsx::emu {
+namespace {
+
+using Clock_ = std::chrono::system_clock;
+
+ApiError Validation(std::string msg) { return {400, "ValidationException", std::move(msg)}; }
+ApiError NotFound(std::string msg, std::string id = "") {
+  return {400, "ResourceNotFoundException", std::move(msg)};
+}
+
+double Epoch(TimePoint t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+bool IsActive(const std::string& s) { return s == "SUBMITTED" || s == "PICKED" || s == "STARTED"; }
+
+std::string EncodeToken(long long offset) { return util::Base64Encode("o:" + std::to_string(offset)); }
+std::optional<long long> DecodeToken(const std::string& token) {
+  auto raw = util::Base64Decode(token);
+  if (!raw.ok() || !util::StartsWith(*raw, "o:")) return std::nullopt;
+  char* end = nullptr;
+  long long v = std::strtoll(raw->c_str() + 2, &end, 10);
+  if (*end != '\0' || v < 0) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Engine::Engine(const EmulatorConfig& config, std::function<std::string(const std::string&)> dsn_for)
+    : config_(config), dsn_for_(std::move(dsn_for)) {
+  for (int i = 0; i < std::max(1, config.workers); ++i) workers_.emplace_back([this] { Worker(); });
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    for (auto& [id, st] : statements_) {
+      std::lock_guard<std::mutex> sl(st->mu);
+      st->cancel_requested = true;
+      if (st->cancel) {
+        char err[256];
+        PQcancel(st->cancel, err, sizeof err);
+      }
+    }
+  }
+  cv_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+std::string Engine::WorkgroupArn(const std::string& name) const {
+  for (const auto& w : config_.workgroups)
+    if (w.name == name || util::EndsWith(name, "/" + w.name))
+      return "arn:aws:redshift-serverless:" + config_.region + ":" + w.account + ":workgroup/" +
+             crypto::Sha256Hex(w.name).substr(0, 8) + "-0000-4000-8000-" +
+             crypto::Sha256Hex(w.name).substr(8, 12);
+  return "";
+}
+
+ApiResult<Engine::Target> Engine::ResolveTarget(const json& req, bool database_required) const {
+  if (req.contains("ClusterIdentifier"))
+    return Validation("Redshift endpoint doesn't exist in this region.");
+  std::string wg = req.value("WorkgroupName", "");
+  if (wg.empty()) return Validation("Either WorkgroupName or ClusterIdentifier must be provided.");
+  Target t;
+  for (const auto& w : config_.workgroups) {
+    if (w.name == wg || WorkgroupArn(w.name) == wg) t.workgroup = &w;
+  }
+  if (!t.workgroup) return Validation("Redshift endpoint doesn't exist in this region.");
+  t.database = req.value("Database", "");
+  if (t.database.empty() && database_required) return Validation("Database is required.");
+  return t;
+}
+
+int Engine::ActiveCount() {
+  int n = 0;
+  for (auto& [id, st] : statements_) {
+    std::lock_guard<std::mutex> sl(st->mu);
+    n += IsActive(st->status);
+  }
+  return n;
+}
+
+ApiResult<std::shared_ptr<Statement>> Engine::Submit(const Principal& who, const json& req,
+                                                      std::vector<std::string> sqls, bool batch) {
+  for (const auto& s : sqls) {
+    if (s.empty()) return Validation("Sql must not be empty.");
+    if (static_cast<long long>(s.size()) > config_.limits.sql_bytes)
+      return Validation("Cannot process query string larger than 100kB");
+  }
+  auto st = std::make_shared<Statement>();
+  st->batch = batch;
+  st->owner = who.owner;
+  st->db_user = who.db_user;
+  st->name = req.value("StatementName", "");
+  st->format = req.value("ResultFormat", "JSON");
+  if (st->format != "JSON" && st->format != "CSV")
+    return Validation("1 validation error detected: Value '" + st->format +
+                      "' at 'resultFormat' failed to satisfy constraint: Member must satisfy enum "
+                      "value set: [JSON, CSV]");
+  if (req.contains("Parameters")) {
+    static const std::regex kName("^[0-9a-zA-Z_]+$");
+    if (!req["Parameters"].is_array() || req["Parameters"].empty())
+      return Validation("Parameters must be a non-empty list.");
+    for (const auto& p : req["Parameters"]) {
+      std::string n = p.value("name", ""), v = p.value("value", "");
+      if (!std::regex_match(n, kName))
+        return Validation("Parameter name '" + n + "' must match [0-9a-zA-Z_]+.");
+      if (v.empty()) return Validation("Parameter '" + n + "' has an empty value.");
+      st->params.emplace_back(n, v);
+    }
+  }
+  std::string session_id = req.value("SessionId", "");
+  int keep_alive = req.value("SessionKeepAliveSeconds", 0);
+  if (keep_alive < 0 || keep_alive > 86400)
+    return Validation("SessionKeepAliveSeconds must be between 0 and 86400.");
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!session_id.empty()) {
+    auto it = sessions_.find(session_id);
+    if (it == sessions_.end() || it->second->owner != who.owner ||
+        Clock_::now() > it->second->expires)
+      return Validation("Session " + session_id + " is not available.");
+    st->session = it->second;
+    st->workgroup = it->second->workgroup;
+    st->database = it->second->database;
+    if (keep_alive > 0) it->second->keep_alive = keep_alive;
+  } else {
+    auto target = ResolveTarget(req, true);
+    if (auto* e = std::get_if<ApiError>(&target)) return *e;
+    st->workgroup = std::get<Target>(target).workgroup->name;
+    st->database = std::get<Target>(target).database;
+    if (keep_alive > 0) {
+      auto s = std::make_shared<DataSession>();
+      s->id = crypto::RandomUuid();
+      s->owner = who.owner;
+      s->database = st->database;
+      s->workgroup = st->workgroup;
+      s->keep_alive = keep_alive;
+      s->expires = Clock_::now() + std::chrono::seconds(keep_alive);
+      sessions_[s->id] = s;
+      st->session = s;
+    }
+  }
+  if (st->session) st->session_id = st->session->id;
+  std::string token = req.value("ClientToken", "");
+  if (!token.empty()) {
+    auto it = tokens_.find(who.owner + "\n" + token);
+    if (it != tokens_.end()) return statements_[it->second];  // same token: same statement
+  }
+  if (ActiveCount() >= config_.limits.active_statements)
+    return ApiError{400, "ActiveStatementsExceededException",
+                    "Active statements exceeded the allowed quota (" +
+                        std::to_string(config_.limits.active_statements) + ")."};
+  st->id = crypto::RandomUuid();
+  st->created = st->updated = Clock_::now();
+  for (auto& s : sqls) {
+    Part p;
+    p.sql = std::move(s);
+    p.created = p.updated = st->created;
+    st->parts.push_back(std::move(p));
+  }
+  if (stall_next_ > 0) {
+    --stall_next_;
+    st->stall = true;
+  } else if (fail_next_ > 0) {
+    --fail_next_;
+    st->fail_message = fail_message_;
+  }
+  statements_[st->id] = st;
+  if (!token.empty()) tokens_[who.owner + "\n" + token] = st->id;
+  queue_.push_back(st);
+  cv_.notify_one();
+  return st;
+}
+
+void Engine::InjectStatementFault(bool stall, const std::string& message, int count) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stall) {
+    stall_next_ += count;
+  } else {
+    fail_next_ += count;
+    fail_message_ = message;
+  }
+}
+
+static json ExecuteResponse(const Statement& st) {
+  json out = {{"Id", st.id}, {"CreatedAt", Epoch(st.created)}, {"Database", st.database},
+              {"DbUser", st.db_user}, {"WorkgroupName", st.workgroup}, {"DbGroups", json::array()}};
+  if (!st.session_id.empty()) out["SessionId"] = st.session_id;
+  return out;
+}
+
+ApiResult<json> Engine::ExecuteStatement(const Principal& who, const json& req) {
+  if (!req.contains("Sql") || !req["Sql"].is_string())
+    return Validation("1 validation error detected: Value null at 'sql' failed to satisfy "
+                      "constraint: Member must not be null");
+  auto st = Submit(who, req, {req["Sql"].get<std::string>()}, false);
+  if (auto* e = std::get_if<ApiError>(&st)) return *e;
+  auto& s = std::get<std::shared_ptr<Statement>>(st);
+  std::lock_guard<std::mutex> sl(s->mu);
+  return ExecuteResponse(*s);
+}
+
+ApiResult<json> Engine::BatchExecuteStatement(const Principal& who, const json& req) {
+  if (!req.contains("Sqls") || !req["Sqls"].is_array() || req["Sqls"].empty() ||
+      req["Sqls"].size() > 40)
+    return Validation("Sqls must hold 1 to 40 SQL statements.");
+  std::vector<std::string> sqls;
+  for (const auto& s : req["Sqls"]) {
+    if (!s.is_string()) return Validation("Sqls must hold strings.");
+    sqls.push_back(s);
+  }
+  auto st = Submit(who, req, sqls, true);
+  if (auto* e = std::get_if<ApiError>(&st)) return *e;
+  auto& s = std::get<std::shared_ptr<Statement>>(st);
+  std::lock_guard<std::mutex> sl(s->mu);
+  return ExecuteResponse(*s);
+}
+
+ApiResult<std::shared_ptr<Statement>> Engine::Find(const Principal& who, const std::string& id) {
+  static const std::regex kId("^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\\d{1,2})?$");
+  if (!std::regex_match(id, kId))
+    return Validation("id must satisfy regex pattern: ^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\\d{0,2})?$");
+  std::string base = id.substr(0, 36);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = statements_.find(base);
+  if (it == statements_.end() || it->second->owner != who.owner)
+    return NotFound("Query does not exist.");
+  auto age = Clock_::now() - it->second->created;
+  if (age > std::chrono::seconds(config_.limits.result_retention_seconds)) {
+    statements_.erase(it);
+    return NotFound("Query does not exist.");
+  }
+  return it->second;
+}
+
+// Parses "uuid:N" into the part index; -1 for a plain id.
+static int PartIndex(const std::string& id) {
+  if (id.size() <= 37) return -1;
+  return std::atoi(id.c_str() + 37) - 1;
+}
+
+ApiResult<json> Engine::DescribeStatement(const Principal& who, const json& req) {
+  std::string id = req.value("Id", "");
+  auto found = Find(who, id);
+  if (auto* e = std::get_if<ApiError>(&found)) return *e;
+  auto& st = *std::get<std::shared_ptr<Statement>>(found);
+  std::lock_guard<std::mutex> sl(st.mu);
+  int part = PartIndex(id);
+  if (part >= static_cast<int>(st.parts.size()) || (part >= 0 && !st.batch))
+    return NotFound("Query does not exist.");
+  auto part_json = [&](const Part& p, const std::string& pid) {
+    json j = {{"Id", pid}, {"Status", p.status}, {"CreatedAt", Epoch(p.created)},
+              {"UpdatedAt", Epoch(p.updated)}, {"Duration", p.duration_ns},
+              {"QueryString", p.sql}, {"HasResultSet", p.has_result},
+              {"ResultRows", p.rows}, {"ResultSize", p.size}, {"RedshiftQueryId", p.query_id}};
+    if (!p.error.empty()) j["Error"] = p.error;
+    return j;
+  };
+  if (part >= 0) return part_json(st.parts[static_cast<size_t>(part)], id);
+  json out = {{"Id", st.id}, {"Status", st.status}, {"CreatedAt", Epoch(st.created)},
+              {"UpdatedAt", Epoch(st.updated)}, {"Duration", st.duration_ns},
+              {"Database", st.database}, {"DbUser", st.db_user}, {"WorkgroupName", st.workgroup},
+              {"RedshiftPid", st.pid}, {"ResultFormat", st.format}};
+  if (!st.session_id.empty()) out["SessionId"] = st.session_id;
+  if (!st.error.empty()) out["Error"] = st.error;
+  if (!st.params.empty()) {
+    json qp = json::array();
+    for (const auto& [n, v] : st.params) qp.push_back({{"name", n}, {"value", v}});
+    out["QueryParameters"] = qp;
+  }
+  if (st.batch) {
+    json subs = json::array();
+    bool any_result = false;
+    long long rows = 0;
+    for (size_t i = 0; i < st.parts.size(); ++i) {
+      subs.push_back(part_json(st.parts[i], st.id + ":" + std::to_string(i + 1)));
+      any_result = any_result || st.parts[i].has_result;
+      rows += std::max(0LL, st.parts[i].rows);
+    }
+    out["SubStatements"] = subs;
+    out["HasResultSet"] = any_result;
+    out["ResultRows"] = rows;
+    out["RedshiftQueryId"] = 0;
+    std::string qs;
+    for (const auto& p : st.parts) qs += (qs.empty() ? "" : "; ") + p.sql;
+    out["QueryString"] = qs;
+  } else {
+    const Part& p = st.parts[0];
+    out["QueryString"] = p.sql;
+    out["HasResultSet"] = p.has_result;
+    out["ResultRows"] = p.rows;
+    out["ResultSize"] = p.size;
+    out["RedshiftQueryId"] = p.query_id;
+  }
+  return out;
+}
+
+ApiResult<json> Engine::CancelStatement(const Principal& who, const json& req) {
+  std::string id = req.value("Id", "");
+  auto found = Find(who, id);
+  if (auto* e = std::get_if<ApiError>(&found)) return *e;
+  auto& st = *std::get<std::shared_ptr<Statement>>(found);
+  std::lock_guard<std::mutex> sl(st.mu);
+  if (!IsActive(st.status))
+    return Validation("Could not cancel a query that is already in " + st.status +
+                      " state with ID: " + st.id);
+  st.cancel_requested = true;
+  if (st.status == "STARTED" && st.cancel) {
+    char err[256];
+    PQcancel(st.cancel, err, sizeof err);
+  } else if (st.status != "STARTED") {
+    st.status = "ABORTED";
+    st.updated = Clock_::now();
+    for (auto& p : st.parts) p.status = "ABORTED";
+  }
+  return json{{"Status", true}};
+}
+
+ApiResult<std::string> Engine::GetStatementResult(const Principal& who, const json& req, bool v2) {
+  std::string id = req.value("Id", "");
+  auto found = Find(who, id);
+  if (auto* e = std::get_if<ApiError>(&found)) return *e;
+  auto& st = *std::get<std::shared_ptr<Statement>>(found);
+  std::lock_guard<std::mutex> sl(st.mu);
+  int idx = PartIndex(id);
+  if (st.batch && idx < 0)
+    return Validation("Batch statement results are read per sub-statement: use the Id " + st.id +
+                      ":<n>.");
+  if (idx >= static_cast<int>(st.parts.size()) || (idx >= 0 && !st.batch))
+    return NotFound("Query does not exist.");
+  const Part& p = st.parts[static_cast<size_t>(std::max(idx, 0))];
+  if (p.status != "FINISHED") {
+    if (p.status == "FAILED" || p.status == "ABORTED")
+      return Validation("The query failed or was aborted. Check the query status with DescribeStatement.");
+    return Validation("Query has not finished. Please check query status with DescribeStatement.");
+  }
+  if (!p.has_result)
+    return NotFound("Query does not have result. Please check query status with DescribeStatement.");
+  if (v2 && st.format != "CSV")
+    return Validation("Query with JSON result format is not supported by GetStatementResultV2. "
+                      "Use GetStatementResult.");
+  if (!v2 && st.format != "JSON")
+    return Validation("Query with CSV result format is not supported by GetStatementResult. "
+                      "Use GetStatementResultV2.");
+  size_t page = 0;
+  if (std::string token = req.value("NextToken", ""); !token.empty()) {
+    auto off = DecodeToken(token);
+    if (!off || *off <= 0 || static_cast<size_t>(*off) >= p.page_start.size())
+      return Validation("Invalid NextToken.");
+    page = static_cast<size_t>(*off);
+  }
+  size_t first = p.page_start.empty() ? 0 : p.page_start[page];
+  size_t last = page + 1 < p.page_start.size() ? p.page_start[page + 1] : p.row_end.size();
+  std::string out;
+  size_t begin = first == 0 ? 0 : p.row_end[first - 1];
+  size_t end = last == 0 ? 0 : p.row_end[last - 1];
+  out.reserve(end - begin + (last - first) + 4096);
+  out.append("{\"Records\":[");
+  if (v2) {
+    if (last > first) {
+      out.append("{\"CSVRecords\":");
+      AppendJsonString(&out, std::string_view(p.data).substr(begin, end - begin));
+      out.append("}");
+    }
+  } else {
+    for (size_t r = first; r < last; ++r) {
+      size_t b = r == 0 ? 0 : p.row_end[r - 1];
+      if (r > first) out.push_back(',');
+      out.append(p.data, b, p.row_end[r] - b);
+    }
+  }
+  out.append("],\"ColumnMetadata\":");
+  json meta = json::array();
+  for (const auto& c : p.columns) meta.push_back(ColumnMetaJson(c));
+  out.append(meta.dump());
+  out.append(",\"TotalNumRows\":" + std::to_string(p.row_end.size()));
+  if (v2) out.append(",\"ResultFormat\":\"CSV\"");
+  if (page + 1 < p.page_start.size()) out.append(",\"NextToken\":\"" + EncodeToken(static_cast<long long>(page + 1)) + "\"");
+  out.append("}");
+  return out;
+}
+
+ApiResult<json> Engine::ListStatements(const Principal& who, const json& req) {
+  int max = req.value("MaxResults", 100);
+  if (max < 0 || max > 100) return Validation("MaxResults must be between 0 and 100.");
+  if (max == 0) max = 100;
+  std::string status = req.value("Status", "ALL"), name = req.value("StatementName", "");
+  long long offset = 0;
+  if (std::string t = req.value("NextToken", ""); !t.empty()) {
+    auto o = DecodeToken(t);
+    if (!o) return Validation("Invalid NextToken.");
+    offset = *o;
+  }
+  std::vector<json> items;
+  std::vector<std::shared_ptr<Statement>> mine;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [id, st] : statements_)
+      if (st->owner == who.owner) mine.push_back(st);
+  }
+  std::vector<std::pair<TimePoint, json>> rows;
+  for (auto& st : mine) {
+    std::lock_guard<std::mutex> sl(st->mu);
+    if (status != "ALL" && st->status != status) continue;
+    if (!name.empty() && !util::StartsWith(st->name, name)) continue;
+    json j = {{"Id", st->id}, {"Status", st->status}, {"CreatedAt", Epoch(st->created)},
+              {"UpdatedAt", Epoch(st->updated)}, {"IsBatchStatement", st->batch},
+              {"ResultFormat", st->format}};
+    if (!st->name.empty()) j["StatementName"] = st->name;
+    if (!st->session_id.empty()) j["SessionId"] = st->session_id;
+    if (st->batch) {
+      json qs = json::array();
+      for (const auto& p : st->parts) qs.push_back(p.sql);
+      j["QueryStrings"] = qs;
+    } else {
+      j["QueryString"] = st->parts[0].sql;
+    }
+    rows.emplace_back(st->created, j);
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  json out = {{"Statements", json::array()}};
+  for (size_t i = static_cast<size_t>(offset); i < rows.size() && i < static_cast<size_t>(offset + max); ++i)
+    out["Statements"].push_back(rows[i].second);
+  if (static_cast<size_t>(offset + max) < rows.size()) out["NextToken"] = EncodeToken(offset + max);
+  return out;
+}
+
+Result<PgConn> Engine::Acquire(const std::string& database) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& free = pool_[database];
+    if (!free.empty()) {
+      PgConn c = std::move(free.back());
+      free.pop_back();
+      return c;
+    }
+  }
+  return Connect(dsn_for_(database));
+}
+
+void Engine::Release(const std::string& database, PgConn conn) {
+  if (!conn || PQstatus(conn.get()) != CONNECTION_OK ||
+      PQtransactionStatus(conn.get()) != PQTRANS_IDLE)
+    return;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& free = pool_[database];
+  if (free.size() < 16) free.push_back(std::move(conn));
+}
+
+void Engine::Worker() {
+  while (true) {
+    std::shared_ptr<Statement> st;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      st = queue_.front();
+      queue_.pop_front();
+    }
+    Run(st);
+  }
+}
+
+}  // namespace rsx::emu

@@ -1,0 +1,87 @@
+#pragma once
+// The Data API engine: statements run asynchronously on a worker pool against PostgreSQL,
+// results materialized when they finish and served from memory in pages; catalog calls;
+// sessions; cancellation; AWS's limits. Every method is thread-safe. Request and response
+// shapes follow shared/aws-models/redshift-data/service-2.json.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "auth.h"
+#include "config.h"
+#include "pg.h"
+#include "types.h"
+
+namespace rsx::emu {
+
+using nlohmann::json;
+
+struct Statement;
+struct DataSession;
+
+class Engine {
+ public:
+  // `dsn_for(database)` gives the DSN of a PostgreSQL database.
+  Engine(const EmulatorConfig& config, std::function<std::string(const std::string&)> dsn_for);
+  ~Engine();
+
+  ApiResult<json> ExecuteStatement(const Principal& who, const json& req);
+  ApiResult<json> BatchExecuteStatement(const Principal& who, const json& req);
+  ApiResult<json> DescribeStatement(const Principal& who, const json& req);
+  ApiResult<json> CancelStatement(const Principal& who, const json& req);
+  // The response body, serialized (results are pre-encoded).
+  ApiResult<std::string> GetStatementResult(const Principal& who, const json& req, bool v2);
+  ApiResult<json> ListStatements(const Principal& who, const json& req);
+  ApiResult<json> ListDatabases(const Principal& who, const json& req);
+  ApiResult<json> ListSchemas(const Principal& who, const json& req);
+  ApiResult<json> ListTables(const Principal& who, const json& req);
+  ApiResult<json> DescribeTable(const Principal& who, const json& req);
+
+  // The workgroup ARN for a name (for authorization messages); "" when unknown.
+  std::string WorkgroupArn(const std::string& name_or_arn) const;
+
+  // Test hooks: the next N statements fail with `message`, or stall until cancelled.
+  void InjectStatementFault(bool stall, const std::string& message, int count);
+
+ private:
+  struct Target {
+    const WorkgroupConfig* workgroup = nullptr;
+    std::string database;
+  };
+  ApiResult<Target> ResolveTarget(const json& req, bool database_required) const;
+  ApiResult<std::shared_ptr<Statement>> Find(const Principal& who, const std::string& id);
+  ApiResult<std::shared_ptr<Statement>> Submit(const Principal& who, const json& req,
+                                               std::vector<std::string> sqls, bool batch);
+  void Worker();
+  void Run(const std::shared_ptr<Statement>& st);
+  Result<PgConn> Acquire(const std::string& database);
+  void Release(const std::string& database, PgConn conn);
+  int ActiveCount();
+
+  const EmulatorConfig& config_;
+  std::function<std::string(const std::string&)> dsn_for_;
+
+  std::mutex mu_;  // guards the maps, queue and fault counters below
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::deque<std::shared_ptr<Statement>> queue_;
+  std::map<std::string, std::shared_ptr<Statement>> statements_;  // by id
+  std::map<std::string, std::string> tokens_;                      // ClientToken -> id
+  std::map<std::string, std::shared_ptr<DataSession>> sessions_;
+  std::map<std::string, std::vector<PgConn>> pool_;
+  int fail_next_ = 0, stall_next_ = 0;
+  std::string fail_message_;
+  std::atomic<long long> query_ids_{1000};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace rsx::emu

@@ -1,0 +1,59 @@
+#pragma once
+// Statement state shared by engine.cc (API) and engine_run.cc (execution). Private to the
+// emulator.
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "pg.h"
+#include "rsx/clock.h"
+#include "config.h"
+#include "types.h"
+
+namespace rsx::emu {
+
+// One SQL statement's execution and its materialized result.
+struct Part {
+  std::string sql, status = "SUBMITTED", error;
+  long long rows = -1, size = -1, duration_ns = 0, query_id = 0;
+  bool has_result = false;
+  TimePoint created, updated;
+  std::vector<ColumnMeta> columns;
+  std::string data;                 // encoded rows back to back
+  std::vector<size_t> row_end;      // end offset of each row in data
+  std::vector<size_t> page_start;   // first row of each page
+};
+
+struct Statement {
+  std::mutex mu;
+  std::string id, owner, workgroup, database, db_user, name, session_id, format = "JSON";
+  std::vector<std::pair<std::string, std::string>> params;
+  bool batch = false;
+  std::string status = "SUBMITTED", error;
+  TimePoint created, updated;
+  long long duration_ns = 0, pid = 0;
+  PGcancel* cancel = nullptr;
+  bool cancel_requested = false, stall = false;
+  std::string fail_message;
+  std::shared_ptr<DataSession> session;
+  std::vector<Part> parts;
+};
+
+struct DataSession {
+  std::mutex run_mu;  // one statement at a time
+  std::string id, owner, database, workgroup;
+  PgConn conn;
+  int keep_alive = 0;
+  TimePoint expires;
+};
+
+
+// Runs one SQL text on `conn`; returns "FINISHED", "FAILED" or "ABORTED" and fills `p`.
+std::string RunPart(PGconn* conn, Statement& st, Part& p, const Limits& limits, bool batch,
+                    long long query_id);
+
+}  // namespace rsx::emu

@@ -1,0 +1,307 @@
+#include "server.h"
+
+#include <thread>
+
+#include "aws/crypto.h"
+#include "util/strings.h"
+
+namespace rsx::emu {
+namespace {
+
+using nlohmann::json;
+
+const char* kJson = "application/x-amz-json-1.1";
+
+void JsonError(httplib::Response& res, const ApiError& e) {
+  json body = {{"__type", e.type}, {"message", e.message}, {"Message", e.message}};
+  res.status = e.http;
+  res.set_header("x-amzn-ErrorType", e.type);
+  res.set_content(body.dump(), kJson);
+}
+
+std::string XmlEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+void XmlError(httplib::Response& res, const ApiError& e, const std::string& request_id) {
+  res.status = e.http;
+  res.set_content("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n"
+                  "    <Type>Sender</Type>\n    <Code>" + XmlEscape(e.type) + "</Code>\n    <Message>" +
+                      XmlEscape(e.message) + "</Message>\n  </Error>\n  <RequestId>" + request_id +
+                      "</RequestId>\n</ErrorResponse>\n",
+                  "text/xml");
+}
+
+std::map<std::string, std::string> FormParams(const httplib::Request& req) {
+  std::map<std::string, std::string> out;
+  auto parse = [&](const std::string& s) {
+    for (const auto& pair : util::Split(s, '&')) {
+      if (pair.empty()) continue;
+      size_t eq = pair.find('=');
+      out[util::UriDecode(pair.substr(0, eq), true)] =
+          eq == std::string::npos ? "" : util::UriDecode(pair.substr(eq + 1), true);
+    }
+  };
+  size_t q = req.target.find('?');
+  if (q != std::string::npos) parse(req.target.substr(q + 1));
+  if (req.method == "POST") parse(req.body);
+  return out;
+}
+
+// Data API operations that name a workgroup, and so log in through GetCredentials.
+bool UsesWorkgroup(const std::string& op) {
+  return op == "ExecuteStatement" || op == "BatchExecuteStatement" || op == "DescribeTable" ||
+         op == "ListDatabases" || op == "ListSchemas" || op == "ListTables";
+}
+
+}  // namespace
+
+Server::Server(EmulatorConfig& config, Engine& engine, Auth& auth)
+    : config_(config), engine_(engine), auth_(auth) {
+  http_.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  http_.set_keep_alive_max_count(100000);
+  http_.set_payload_max_length(16 * 1024 * 1024);
+  http_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+  http_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+  http_.Delete(".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+}
+
+int Server::Bind(const std::string& host, int port) {
+  if (port == 0) return http_.bind_to_any_port(host.c_str());
+  return http_.bind_to_port(host.c_str(), port) ? port : -1;
+}
+
+void Server::Serve() { http_.listen_after_bind(); }
+void Server::Stop() { http_.stop(); }
+
+bool Server::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Response& res) {
+  std::string request_id = res.get_header_value("x-amzn-RequestId");
+  FaultConfig hit;
+  bool matched = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    int n = ++calls_[op];
+    for (const auto& f : config_.faults) {
+      if ((f.operation == op || f.operation == "*") && n >= f.nth && n < f.nth + f.count) {
+        hit = f;
+        matched = true;
+        break;
+      }
+    }
+    auto rate = config_.limits.rates.find(op);
+    if (!matched && rate != config_.limits.rates.end() && rate->second > 0) {
+      auto now = std::chrono::steady_clock::now();
+      auto& [tokens, last] = buckets_.try_emplace(op, rate->second, now).first->second;
+      tokens = std::min(rate->second, tokens + rate->second * std::chrono::duration<double>(now - last).count());
+      last = now;
+      if (tokens < 1.0) {
+        ApiError e{400, xml ? "Throttling" : "ThrottlingException", "Rate exceeded"};
+        xml ? XmlError(res, e, request_id) : JsonError(res, e);
+        return true;
+      }
+      tokens -= 1.0;
+    }
+  }
+  if (!matched) return false;
+  if (hit.action == "delay") {
+    std::this_thread::sleep_for(std::chrono::milliseconds(hit.delay_ms));
+    return false;
+  }
+  if (hit.action == "fail_statement" || hit.action == "stall_statement") {
+    engine_.InjectStatementFault(hit.action == "stall_statement", hit.message, 1);
+    return false;
+  }
+  if (hit.action == "reset") {
+    // Promise a long body, send part of it, then drop the connection.
+    res.set_content_provider(1 << 20, xml ? "text/xml" : kJson,
+                             [](size_t offset, size_t, httplib::DataSink& sink) {
+                               if (offset > 0) return false;
+                               std::string partial = "{\"Records\":[[{\"longValue\":1}],";
+                               sink.write(partial.data(), partial.size());
+                               return false;
+                             });
+    return true;
+  }
+  ApiError e{hit.status, hit.error, hit.message};
+  xml ? XmlError(res, e, request_id) : JsonError(res, e);
+  return true;
+}
+
+void Server::Handle(const httplib::Request& req, httplib::Response& res) {
+  std::string request_id = crypto::RandomUuid();
+  res.set_header("x-amzn-RequestId", request_id);
+  if (util::StartsWith(req.path, "/_emulator/")) return HandleControl(req, res);
+  std::string target = req.get_header_value("X-Amz-Target");
+  if (util::StartsWith(target, "RedshiftData.")) return DataApi(target.substr(13), req, res);
+  if (util::StartsWith(target, "RedshiftServerless.")) return Serverless(target.substr(19), req, res);
+  if (target.empty()) return Sts(req, res);
+  JsonError(res, {400, "UnknownOperationException", "Unknown operation " + target});
+}
+
+void Server::HandleControl(const httplib::Request& req, httplib::Response& res) {
+  if (req.path == "/_emulator/faults" && req.method == "POST") {
+    auto f = ParseFault(req.body);
+    if (!f.ok()) {
+      res.status = 400;
+      res.set_content(json{{"error", f.status().message()}}.dump(), "application/json");
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    // nth counts from now: calls already made to that operation are added.
+    FaultConfig fc = *f;
+    fc.nth += calls_[fc.operation];
+    config_.faults.push_back(fc);
+    res.set_content(json{{"faults", config_.faults.size()}}.dump(), "application/json");
+    return;
+  }
+  if (req.path == "/_emulator/faults" && req.method == "DELETE") {
+    std::lock_guard<std::mutex> lock(mu_);
+    config_.faults.clear();
+    res.set_content("{}", "application/json");
+    return;
+  }
+  if (req.path == "/_emulator/health") {
+    res.set_content("{\"ok\":true}", "application/json");
+    return;
+  }
+  res.status = 404;
+  res.set_content("{\"error\":\"unknown control path\"}", "application/json");
+}
+
+void Server::DataApi(const std::string& op, const httplib::Request& req, httplib::Response& res) {
+  auto who = auth_.Authenticate(req, "redshift-data");
+  if (auto* e = std::get_if<ApiError>(&who)) return JsonError(res, *e);
+  const Principal& p = std::get<Principal>(who);
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return JsonError(res, {400, "SerializationException", "Request body is not a JSON object"});
+  std::string wg = body.value("WorkgroupName", "");
+  std::string wg_arn = engine_.WorkgroupArn(wg);
+  std::string resource = wg_arn.empty() ? "*" : wg_arn;
+  if (auto denied = auth_.Authorize(p, "redshift-data:" + op, resource)) return JsonError(res, *denied);
+  if (UsesWorkgroup(op) && !wg_arn.empty()) {
+    if (auto denied = auth_.Authorize(p, "redshift-serverless:GetCredentials", wg_arn))
+      return JsonError(res, *denied);
+  }
+  if (ApplyFaultsAndLimits(op, false, res)) return;
+
+  auto reply = [&](const ApiResult<json>& r) {
+    if (auto* e = std::get_if<ApiError>(&r)) return JsonError(res, *e);
+    res.set_content(std::get<json>(r).dump(), kJson);
+  };
+  if (op == "ExecuteStatement") return reply(engine_.ExecuteStatement(p, body));
+  if (op == "BatchExecuteStatement") return reply(engine_.BatchExecuteStatement(p, body));
+  if (op == "DescribeStatement") return reply(engine_.DescribeStatement(p, body));
+  if (op == "CancelStatement") return reply(engine_.CancelStatement(p, body));
+  if (op == "ListStatements") return reply(engine_.ListStatements(p, body));
+  if (op == "ListDatabases") return reply(engine_.ListDatabases(p, body));
+  if (op == "ListSchemas") return reply(engine_.ListSchemas(p, body));
+  if (op == "ListTables") return reply(engine_.ListTables(p, body));
+  if (op == "DescribeTable") return reply(engine_.DescribeTable(p, body));
+  if (op == "GetStatementResult" || op == "GetStatementResultV2") {
+    auto r = engine_.GetStatementResult(p, body, op == "GetStatementResultV2");
+    if (auto* e = std::get_if<ApiError>(&r)) return JsonError(res, *e);
+    res.set_content(std::move(std::get<std::string>(r)), kJson);
+    return;
+  }
+  JsonError(res, {400, "UnknownOperationException", "Unknown operation RedshiftData." + op});
+}
+
+void Server::Serverless(const std::string& op, const httplib::Request& req, httplib::Response& res) {
+  auto who = auth_.Authenticate(req, "redshift-serverless");
+  if (auto* e = std::get_if<ApiError>(&who)) return JsonError(res, *e);
+  const Principal& p = std::get<Principal>(who);
+  if (op != "GetCredentials")
+    return JsonError(res, {400, "UnknownOperationException", "Unknown operation " + op});
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded()) return JsonError(res, {400, "SerializationException", "Bad JSON"});
+  std::string wg = body.value("workgroupName", "");
+  std::string arn = engine_.WorkgroupArn(wg);
+  if (arn.empty())
+    return JsonError(res, {400, "ResourceNotFoundException", "Workgroup " + wg + " does not exist."});
+  if (auto denied = auth_.Authorize(p, "redshift-serverless:GetCredentials", arn))
+    return JsonError(res, *denied);
+  if (ApplyFaultsAndLimits(op, false, res)) return;
+  int duration = body.value("durationSeconds", 900);
+  auto now = std::chrono::system_clock::now();
+  double exp = std::chrono::duration<double>((now + std::chrono::seconds(duration)).time_since_epoch()).count();
+  res.set_content(json{{"dbUser", p.db_user},
+                       {"dbPassword", util::Base64Encode(crypto::RandomBytes(24))},
+                       {"expiration", exp},
+                       {"nextRefreshTime", exp}}.dump(),
+                  kJson);
+}
+
+void Server::Sts(const httplib::Request& req, httplib::Response& res) {
+  std::string request_id = res.get_header_value("x-amzn-RequestId");
+  auto params = FormParams(req);
+  std::string action = params["Action"];
+  auto who = auth_.Authenticate(req, "sts");
+  if (auto* e = std::get_if<ApiError>(&who)) {
+    ApiError x = *e;
+    if (x.type == "InvalidSignatureException") x.type = "SignatureDoesNotMatch";
+    if (x.type == "UnrecognizedClientException") x.type = "InvalidClientTokenId";
+    if (x.type == "ExpiredTokenException") x.type = "ExpiredToken";
+    return XmlError(res, x, request_id);
+  }
+  const Principal& p = std::get<Principal>(who);
+  if (ApplyFaultsAndLimits(action, true, res)) return;
+  const char* ns = "https://sts.amazonaws.com/doc/2011-06-15/";
+  if (action == "GetCallerIdentity") {
+    res.set_content(std::string("<GetCallerIdentityResponse xmlns=\"") + ns + "\">\n"
+                    "  <GetCallerIdentityResult>\n    <Arn>" + XmlEscape(p.arn) + "</Arn>\n"
+                    "    <UserId>" + XmlEscape(p.user_id) + "</UserId>\n    <Account>" + p.account +
+                    "</Account>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>" +
+                    request_id + "</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n",
+                    "text/xml");
+    return;
+  }
+  if (action == "AssumeRole") {
+    std::string role = params["RoleArn"], session = params["RoleSessionName"];
+    if (role.size() < 20 || session.size() < 2)
+      return XmlError(res, {400, "ValidationError", "RoleArn and RoleSessionName are required."}, request_id);
+    if (auto denied = auth_.Authorize(p, "sts:AssumeRole", role)) {
+      return XmlError(res, {403, "AccessDenied", "User: " + p.arn +
+                           " is not authorized to perform: sts:AssumeRole on resource: " + role},
+                      request_id);
+    }
+    int duration = params.count("DurationSeconds") ? std::atoi(params["DurationSeconds"].c_str())
+                                                    : config_.limits.credentials_seconds;
+    if (duration < 900 || duration > 43200)
+      return XmlError(res, {400, "ValidationError",
+                            "1 validation error detected: Value '" + params["DurationSeconds"] +
+                                "' at 'durationSeconds' failed to satisfy constraint: Member must "
+                                "have value between 900 and 43200"},
+                      request_id);
+    if (!params.count("DurationSeconds")) duration = config_.limits.credentials_seconds;
+    auto issued = auth_.AssumeRole(p, role, session, params["ExternalId"], duration);
+    if (auto* e = std::get_if<ApiError>(&issued)) return XmlError(res, *e, request_id);
+    const auto& c = std::get<IssuedCredentials>(issued);
+    res.set_content(std::string("<AssumeRoleResponse xmlns=\"") + ns + "\">\n  <AssumeRoleResult>\n"
+                    "    <AssumedRoleUser>\n      <Arn>" + XmlEscape(c.assumed_arn) + "</Arn>\n"
+                    "      <AssumedRoleId>" + XmlEscape(c.assumed_role_id) + "</AssumedRoleId>\n"
+                    "    </AssumedRoleUser>\n    <Credentials>\n      <AccessKeyId>" + c.access_key_id +
+                    "</AccessKeyId>\n      <SecretAccessKey>" + c.secret_access_key +
+                    "</SecretAccessKey>\n      <SessionToken>" + c.session_token +
+                    "</SessionToken>\n      <Expiration>" + util::FormatIso8601(c.expiration) +
+                    "</Expiration>\n    </Credentials>\n  </AssumeRoleResult>\n"
+                    "  <ResponseMetadata>\n    <RequestId>" + request_id +
+                    "</RequestId>\n  </ResponseMetadata>\n</AssumeRoleResponse>\n",
+                    "text/xml");
+    return;
+  }
+  XmlError(res, {400, "InvalidAction", "Could not find operation " + action + " for version 2011-06-15"},
+           request_id);
+}
+
+}  // namespace rsx::emu

@@ -170,6 +170,11 @@ void Server::HandleControl(const httplib::Request& req, httplib::Response& res) 
     res.set_content("{}", "application/json");
     return;
   }
+  if (req.path == "/_emulator/stats") {
+    std::lock_guard<std::mutex> lock(mu_);
+    res.set_content(json{{"calls", calls_}}.dump(), "application/json");
+    return;
+  }
   if (req.path == "/_emulator/health") {
     res.set_content("{\"ok\":true}", "application/json");
     return;
@@ -275,15 +280,17 @@ void Server::Sts(const httplib::Request& req, httplib::Response& res) {
                            " is not authorized to perform: sts:AssumeRole on resource: " + role},
                       request_id);
     }
-    int duration = params.count("DurationSeconds") ? std::atoi(params["DurationSeconds"].c_str())
-                                                    : config_.limits.credentials_seconds;
-    if (duration < 900 || duration > 43200)
-      return XmlError(res, {400, "ValidationError",
-                            "1 validation error detected: Value '" + params["DurationSeconds"] +
-                                "' at 'durationSeconds' failed to satisfy constraint: Member must "
-                                "have value between 900 and 43200"},
-                      request_id);
-    if (!params.count("DurationSeconds")) duration = config_.limits.credentials_seconds;
+    int duration = config_.limits.credentials_seconds;  // the configured default lifetime
+    if (params.count("DurationSeconds")) {
+      duration = std::atoi(params["DurationSeconds"].c_str());
+      if (duration < 900 || duration > 43200)
+        return XmlError(res, {400, "ValidationError",
+                              "1 validation error detected: Value '" + params["DurationSeconds"] +
+                                  "' at 'durationSeconds' failed to satisfy constraint: Member "
+                                  "must have value less than or equal to 43200 and greater than "
+                                  "or equal to 900"},
+                        request_id);
+    }
     auto issued = auth_.AssumeRole(p, role, session, params["ExternalId"], duration);
     if (auto* e = std::get_if<ApiError>(&issued)) return XmlError(res, *e, request_id);
     const auto& c = std::get<IssuedCredentials>(issued);

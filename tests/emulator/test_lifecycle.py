@@ -1,0 +1,80 @@
+"""rsx-emulator's life cycle: a throwaway cluster that is gone after SIGTERM (no PostgreSQL
+process, no directory), --pg-dsn against an existing server, bad flags."""
+import os
+import re
+import subprocess
+import time
+import unittest
+
+from emulator_fixture import BIN, Emulator, wait
+
+
+def postgres_processes(data_dir):
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return [l for l in out.splitlines() if data_dir in l and "postgres" in l]
+
+
+class Lifecycle(unittest.TestCase):
+    def test_sigterm_leaves_nothing_behind(self):
+        emu = Emulator(sample=False)
+        pg_dir = re.search(r"host='([^']+)'", emu.env["RSX_EMULATOR_PG_DSN"]).group(1)
+        self.assertTrue(os.path.isdir(pg_dir))
+        self.assertTrue(postgres_processes(pg_dir))
+        data = emu.data()
+        r = data.execute_statement(WorkgroupName="default", Database="dev", Sql="select pg_sleep(60)")
+        time.sleep(0.3)
+        t0 = time.time()
+        emu.stop()  # SIGTERM while a statement runs
+        self.assertLess(time.time() - t0, 10)
+        self.assertFalse(os.path.exists(pg_dir))
+        self.assertEqual(postgres_processes(pg_dir), [])
+
+    def test_pg_dsn_uses_an_existing_server(self):
+        host = Emulator(sample=False)  # provides a running PostgreSQL
+        try:
+            pg_dir = re.search(r"host='([^']+)'", host.env["RSX_EMULATOR_PG_DSN"]).group(1)
+            guest = Emulator(sample=False, args=["--pg-dsn", "host='%s' port=5432 user=postgres" % pg_dir],
+                             config={"users": [{"arn": "arn:aws:iam::111111111111:user/operator",
+                                                "access_key_id": "AKIAEMULATOROPERATOR",
+                                                "secret_access_key": "emulator/operator/secret/key/not+for+aws",
+                                                "actions": ["sts:*"]}],
+                                     "roles": [{"arn": "arn:aws:iam::222222222222:role/rsx-reader",
+                                                "trusted_accounts": ["111111111111"],
+                                                "external_id": "rsx-emulator-external-id",
+                                                "actions": ["redshift-data:*", "redshift-serverless:*"]}],
+                                     "workgroups": [{"name": "wg-two", "account": "222222222222",
+                                                     "databases": ["second_db"]}]})
+            try:
+                data = guest.data()
+                r = data.execute_statement(WorkgroupName="wg-two", Database="second_db",
+                                           Sql="select current_database()")
+                self.assertEqual(wait(data, r["Id"])["Status"], "FINISHED")
+                self.assertEqual(data.get_statement_result(Id=r["Id"])["Records"][0][0]["stringValue"], "second_db")
+                self.assertIn(["second_db"], host.psql("select datname from pg_database", database="postgres"))
+            finally:
+                guest.stop()
+            # The guest did not own the server: it is still there.
+            self.assertTrue(postgres_processes(pg_dir))
+        finally:
+            host.stop()
+
+    def test_bad_flags_are_clear_errors(self):
+        for args, expect in ((["--listen", "0.0.0.0:0"], "loopback"),
+                             (["--config", "/nonexistent.json"], "cannot read --config"),
+                             (["--sample", "nope"], "nope")):
+            p = subprocess.run([BIN] + args, capture_output=True, text=True, timeout=60)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn(expect, p.stderr + p.stdout)
+
+    def test_bad_config_names_the_key(self):
+        import tempfile
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            f.write('{"workgroups": [{"name": "x", "databases": ["d"], "acount": "1"}]}')
+            f.flush()
+            p = subprocess.run([BIN, "--config", f.name], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("unknown key 'acount'", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

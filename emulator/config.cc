@@ -85,11 +85,11 @@ Result<FaultConfig> FaultFrom(const json& f, const std::string& where) {
   RSX_RETURN_IF_ERROR(Get(f, "message", &fc.message, where));
   RSX_RETURN_IF_ERROR(Get(f, "delay_ms", &fc.delay_ms, where));
   if (fc.operation.empty()) return Status::InvalidArgument(where + ".operation is required");
-  static const std::set<std::string> kActions = {"error", "reset", "delay", "fail_statement",
-                                                 "stall_statement"};
+  static const std::set<std::string> kActions = {"error", "reset", "reset_after", "delay",
+                                                 "fail_statement", "stall_statement"};
   if (!kActions.count(fc.action))
-    return Status::InvalidArgument(where + ".action must be one of error, reset, delay, "
-                                   "fail_statement, stall_statement");
+    return Status::InvalidArgument(where + ".action must be one of error, reset, reset_after, "
+                                   "delay, fail_statement, stall_statement");
   if (fc.nth < 1 || fc.count < 1) return Status::InvalidArgument(where + ": nth and count must be >= 1");
   return fc;
 }

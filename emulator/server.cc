@@ -84,7 +84,20 @@ int Server::Bind(const std::string& host, int port) {
 void Server::Serve() { http_.listen_after_bind(); }
 void Server::Stop() { http_.stop(); }
 
-bool Server::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Response& res) {
+namespace {
+// Promise a long body, send part of it, then drop the connection.
+void CutResponse(httplib::Response& res, const char* type) {
+  res.set_content_provider(1 << 20, type, [](size_t offset, size_t, httplib::DataSink& sink) {
+    if (offset > 0) return false;
+    std::string partial = "{\"Records\":[[{\"longValue\":1}],";
+    sink.write(partial.data(), partial.size());
+    return false;
+  });
+}
+}  // namespace
+
+bool Server::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Response& res,
+                                  bool* cut_after) {
   std::string request_id = res.get_header_value("x-amzn-RequestId");
   FaultConfig hit;
   bool matched = false;
@@ -122,15 +135,12 @@ bool Server::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Resp
     return false;
   }
   if (hit.action == "reset") {
-    // Promise a long body, send part of it, then drop the connection.
-    res.set_content_provider(1 << 20, xml ? "text/xml" : kJson,
-                             [](size_t offset, size_t, httplib::DataSink& sink) {
-                               if (offset > 0) return false;
-                               std::string partial = "{\"Records\":[[{\"longValue\":1}],";
-                               sink.write(partial.data(), partial.size());
-                               return false;
-                             });
+    CutResponse(res, xml ? "text/xml" : kJson);
     return true;
+  }
+  if (hit.action == "reset_after") {
+    if (cut_after) *cut_after = true;
+    return false;
   }
   ApiError e{hit.status, hit.error, hit.message};
   xml ? XmlError(res, e, request_id) : JsonError(res, e);
@@ -193,15 +203,19 @@ void Server::DataApi(const std::string& op, const httplib::Request& req, httplib
   std::string wg = body.value("WorkgroupName", "");
   std::string wg_arn = engine_.WorkgroupArn(wg);
   std::string resource = wg_arn.empty() ? "*" : wg_arn;
-  if (auto denied = auth_.Authorize(p, "redshift-data:" + op, resource)) return JsonError(res, *denied);
+  // IAM has one action for both result calls, as on AWS.
+  std::string action = op == "GetStatementResultV2" ? "GetStatementResult" : op;
+  if (auto denied = auth_.Authorize(p, "redshift-data:" + action, resource)) return JsonError(res, *denied);
   if (UsesWorkgroup(op) && !wg_arn.empty()) {
     if (auto denied = auth_.Authorize(p, "redshift-serverless:GetCredentials", wg_arn))
       return JsonError(res, *denied);
   }
-  if (ApplyFaultsAndLimits(op, false, res)) return;
+  bool cut_after = false;
+  if (ApplyFaultsAndLimits(op, false, res, &cut_after)) return;
 
   auto reply = [&](const ApiResult<json>& r) {
     if (auto* e = std::get_if<ApiError>(&r)) return JsonError(res, *e);
+    if (cut_after) return CutResponse(res, kJson);  // it ran; the caller never hears
     res.set_content(std::get<json>(r).dump(), kJson);
   };
   if (op == "ExecuteStatement") return reply(engine_.ExecuteStatement(p, body));

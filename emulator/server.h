@@ -29,7 +29,9 @@ class Server {
   void Handle(const httplib::Request& req, httplib::Response& res);
   void HandleControl(const httplib::Request& req, httplib::Response& res);
   // Returns true when a fault or throttle answered the request.
-  bool ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Response& res);
+  // `cut_after` is set when the request must run and then lose its answer (reset_after).
+  bool ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Response& res,
+                            bool* cut_after = nullptr);
   void DataApi(const std::string& op, const httplib::Request& req, httplib::Response& res);
   void Serverless(const std::string& op, const httplib::Request& req, httplib::Response& res);
   void Sts(const httplib::Request& req, httplib::Response& res);

@@ -47,7 +47,10 @@ AwsError ParseJsonError(const HttpResponse& resp) {
 }
 
 StatusCode ClassifyAwsError(int http_status, const std::string& code) {
-  if (IsThrottlingErrorCode(code)) return StatusCode::kThrottled;
+  // Back-pressure: the request was refused before it ran, so it is safe to retry later.
+  if (IsThrottlingErrorCode(code) || code == "ActiveStatementsExceededException" ||
+      code == "ActiveSessionsExceededException" || code == "ActiveWaitingRequestsExceededException")
+    return StatusCode::kThrottled;
   if (code == "AccessDenied" || code == "AccessDeniedException" ||
       code == "UnauthorizedOperation" || code == "NotAuthorized")
     return StatusCode::kPermissionDenied;

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", "rsx 0.1.0");
     rsx::cli::Runner run;
     rsx::cli::AddWhoamiCommand(app, &run);
+    rsx::cli::AddQueryCommand(app, &run);
+    rsx::cli::AddLsCommand(app, &run);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,65 @@
+#pragma once
+// RunStatement: one SQL statement through the Data API, from submit to the last row.
+//
+// * Submits with a fresh ClientToken, so a retried submit runs the SQL once.
+// * Waits with adaptive polling: the first check after `first_poll` (default 5 ms), then
+//   backoff x1.5 with +-20% jitter up to `max_poll` (default 500 ms).
+// * Streams result pages to the consumer one at a time while a background thread fetches the
+//   next ones (at most `max_pages_ahead` held, default 2).
+// * Reconciles the rows delivered with TotalNumRows and ResultRows; a mismatch or a repeated
+//   NextToken is kDataLoss.
+// * On timeout, on *interrupted becoming true (SIGINT/SIGTERM), while the statement runs, it
+//   calls CancelStatement and confirms ABORTED with DescribeStatement before returning.
+// * A FAILED statement is kStatementFailed carrying Redshift's error text.
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "rsx/data_api.h"
+#include "rsx/types.h"
+
+namespace rsx {
+
+struct DecodedPage;
+
+class ResultConsumer {
+ public:
+  virtual ~ResultConsumer() = default;
+  // Called once, before the first page, with the result's columns.
+  virtual Status OnColumns(const std::vector<ColumnInfo>& columns) = 0;
+  // Called for each page in order. Return kCancelled to stop early (not an error for the run).
+  virtual Status OnPage(const DecodedPage& page) = 0;
+};
+
+struct RunOptions {
+  std::vector<std::pair<std::string, std::string>> params;
+  std::string result_format = "JSON";  // or "CSV"
+  std::string statement_name;
+  std::chrono::milliseconds timeout{0};  // 0: none
+  std::chrono::milliseconds first_poll{5};
+  std::chrono::milliseconds max_poll{500};
+  int max_pages_ahead = 2;
+  const std::atomic<bool>* interrupted = nullptr;
+};
+
+struct RunSummary {
+  std::string statement_id;
+  StatementDescription description;
+  long long rows_delivered = 0;
+  long long bytes_fetched = 0;
+  int pages = 0;
+  int polls = 0;
+  bool stopped_early = false;
+  std::chrono::nanoseconds submit_to_finished{0};
+};
+
+Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql,
+                                const RunOptions& options, ResultConsumer* consumer);
+
+// Cancels a statement and waits (up to `wait`) until it is no longer running.
+Status CancelAndConfirm(DataApiClient& client, const std::string& id,
+                        std::chrono::milliseconds wait = std::chrono::milliseconds(5000));
+
+}  // namespace rsx

@@ -1,0 +1,54 @@
+#pragma once
+// One type map for every Redshift type: what a result cell is, its JSON Schema (with Airbyte's
+// airbyte_type), its JSON value and its CSV text. DECIMAL never passes through a double.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "rsx/data_api.h"
+
+namespace rsx {
+
+enum class RedshiftType {
+  kSmallInt, kInteger, kBigInt, kDecimal, kReal, kDouble, kBoolean, kChar, kVarchar, kDate,
+  kTime, kTimeTz, kTimestamp, kTimestampTz, kInterval, kSuper, kVarbyte, kGeometry,
+  kGeography, kHllSketch, kUnknown,
+};
+
+// From ColumnMetadata.typeName ("int4", "numeric", "timestamptz", "super", ...); unknown
+// names map to kUnknown (carried as strings).
+RedshiftType TypeFromName(std::string_view type_name);
+const char* TypeName(RedshiftType t);
+
+// One decoded result cell. Views point into the page that holds it.
+enum class CellKind : uint8_t { kNull, kBool, kLong, kDouble, kString, kBlob };
+struct Cell {
+  CellKind kind = CellKind::kNull;
+  bool b = false;
+  int64_t l = 0;
+  std::string_view text;  // kDouble: the number as sent; kString: text; kBlob: base64
+};
+
+// JSON Schema of a column, e.g. {"type":["null","integer"]}; timestamps carry airbyte_type.
+std::string JsonSchemaFor(const ColumnInfo& column);
+
+// Appends the JSON value of `cell` for a column of type `t`:
+//   integers -> JSON integers; DECIMAL -> JSON number with the exact digits sent;
+//   REAL/DOUBLE -> JSON number (NaN/Infinity -> string); BOOLEAN -> true/false;
+//   DATE "2008-01-01"; TIMESTAMP "2008-01-01T19:30:00[.ffffff]";
+//   TIMESTAMPTZ "2008-01-01T19:30:00+00:00" (RFC 3339 with offset); TIME "19:30:00";
+//   TIMETZ "19:30:00+05:30"; SUPER -> the JSON value itself; VARBYTE -> base64 string;
+//   GEOMETRY/GEOGRAPHY -> hex string as sent; others -> string. NULL -> null.
+void AppendJsonValue(std::string* out, RedshiftType t, const Cell& cell);
+// Appends the CSV text (RFC 4180 quoting) of `cell`: Redshift's text forms (t/f for booleans,
+// "2008-01-01 19:30:00" timestamps, hex for VARBYTE); NULL is an empty unquoted field and the
+// empty string is "".
+void AppendCsvValue(std::string* out, RedshiftType t, const Cell& cell);
+// Plain text for a terminal table (NULL shown as the empty string; callers mark it).
+std::string DisplayText(RedshiftType t, const Cell& cell);
+
+// Appends a JSON string literal.
+void AppendJsonString(std::string* out, std::string_view s);
+
+}  // namespace rsx

@@ -1,0 +1,267 @@
+#include "decode/page_decoder.h"
+
+#include <simdjson.h>
+
+#include "dataapi/json_shapes.h"
+#include "util/strings.h"
+
+namespace rsx {
+
+namespace od = simdjson::ondemand;
+
+struct PageDecoder::Impl {
+  od::parser parser;
+  std::string scratch;  // unescaped CSV fields and converted values
+  std::vector<std::string> csv_chunks;
+};
+
+PageDecoder::PageDecoder() : impl_(std::make_unique<Impl>()) {}
+PageDecoder::~PageDecoder() = default;
+
+namespace {
+
+// Reads the members of a page other than Records; returns true when the key was handled.
+bool ReadCommon(std::string_view key, od::value value, DecodedPage* out) {
+  if (value.is_null()) return true;  // null members count as absent
+  if (key == "ColumnMetadata") {
+    od::array arr = value.get_array();
+    std::string_view raw = arr.raw_json();
+    auto j = nlohmann::json::parse(raw, nullptr, false);
+    out->columns.clear();
+    if (j.is_array())
+      for (const auto& c : j) out->columns.push_back(ColumnFromJson(c));
+    out->has_columns = true;
+    return true;
+  }
+  if (key == "TotalNumRows") {
+    out->total_rows = value.get_int64();
+    return true;
+  }
+  if (key == "NextToken") {
+    out->next_token = std::string(std::string_view(value.get_string()));
+    return true;
+  }
+  return false;
+}
+
+void Reset(DecodedPage* out) {
+  out->columns.clear();
+  out->has_columns = false;
+  out->num_rows = out->num_cols = 0;
+  out->cells.clear();
+  out->total_rows = -1;
+  out->next_token.clear();
+}
+
+}  // namespace
+
+Status PageDecoder::DecodeJson(std::string& body, DecodedPage* out) {
+  Reset(out);
+  size_t len = body.size();
+  body.reserve(len + simdjson::SIMDJSON_PADDING);
+  try {
+    od::document doc = impl_->parser.iterate(simdjson::padded_string_view(body.data(), len, body.capacity()));
+    size_t rows = 0, cols = 0;
+    for (auto member : doc.get_object()) {
+      std::string_view key = member.unescaped_key();
+      od::value value = member.value();
+      if (key == "Records") {
+        for (od::array row : value.get_array()) {
+          size_t c = 0;
+          for (od::object field : row) {
+            Cell cell;
+            for (auto kv : field) {  // a union: exactly one member
+              std::string_view k = kv.unescaped_key();
+              od::value v = kv.value();
+              if (k == "stringValue") {
+                cell.kind = CellKind::kString;
+                cell.text = v.get_string();
+              } else if (k == "longValue") {
+                cell.kind = CellKind::kLong;
+                cell.l = v.get_int64();
+              } else if (k == "isNull") {
+                cell.kind = v.get_bool() ? CellKind::kNull : CellKind::kNull;
+              } else if (k == "doubleValue") {
+                cell.kind = CellKind::kDouble;
+                std::string_view raw = v.raw_json_token();
+                while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
+                cell.text = raw;
+              } else if (k == "booleanValue") {
+                cell.kind = CellKind::kBool;
+                cell.b = v.get_bool();
+              } else if (k == "blobValue") {
+                cell.kind = CellKind::kBlob;
+                cell.text = v.get_string();
+              } else {
+                return Status::Internal("result page has a Field member rsx does not know: " + std::string(k));
+              }
+            }
+            out->cells.push_back(cell);
+            ++c;
+          }
+          if (rows == 0) cols = c;
+          else if (c != cols)
+            return Status(StatusCode::kDataLoss, "result row " + std::to_string(rows) + " has " +
+                                                     std::to_string(c) + " fields, expected " +
+                                                     std::to_string(cols));
+          ++rows;
+        }
+      } else {
+        ReadCommon(key, value, out);
+      }
+    }
+    out->num_rows = rows;
+    out->num_cols = rows ? cols : out->columns.size();
+  } catch (const simdjson::simdjson_error& e) {
+    return Status::Internal(std::string("cannot parse a result page: ") + e.what());
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Splits RFC 4180 CSV into fields. Quoted fields are unescaped into `scratch` (reserved by the
+// caller so views stay valid). Empty unquoted fields are NULL.
+Status SplitCsv(std::string_view text, size_t ncols, std::string* scratch,
+                std::vector<std::pair<std::string_view, bool>>* fields, size_t* rows) {
+  size_t i = 0, n = text.size(), in_row = 0;
+  *rows = 0;
+  while (i < n) {
+    bool quoted = false;
+    std::string_view value;
+    if (text[i] == '"') {
+      quoted = true;
+      size_t start = scratch->size();
+      ++i;
+      while (true) {
+        if (i >= n) return Status(StatusCode::kDataLoss, "CSV result page ends inside a quoted field");
+        if (text[i] == '"') {
+          if (i + 1 < n && text[i + 1] == '"') {
+            scratch->push_back('"');
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        scratch->push_back(text[i++]);
+      }
+      value = std::string_view(scratch->data() + start, scratch->size() - start);
+    } else {
+      size_t start = i;
+      while (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') ++i;
+      value = text.substr(start, i - start);
+    }
+    fields->emplace_back(value, quoted);
+    ++in_row;
+    if (i < n && text[i] == ',') {
+      ++i;
+      if (i == n) {  // a comma ends the text: one more (empty) field
+        fields->emplace_back(std::string_view(), false);
+        ++in_row;
+      } else {
+        continue;  // the next field, possibly empty, is read by the loop
+      }
+    }
+    if (i < n && text[i] == '\r') ++i;
+    if (i < n && text[i] == '\n') ++i;
+    if (in_row != ncols)
+      return Status(StatusCode::kDataLoss, "CSV result row " + std::to_string(*rows) + " has " +
+                                               std::to_string(in_row) + " fields, expected " +
+                                               std::to_string(ncols));
+    in_row = 0;
+    ++*rows;
+  }
+  if (in_row != 0) return Status(StatusCode::kDataLoss, "CSV result page ends inside a row");
+  return Status::OK();
+}
+
+}  // namespace
+
+Status PageDecoder::DecodeCsv(std::string& body, const std::vector<ColumnInfo>& known, DecodedPage* out) {
+  Reset(out);
+  size_t len = body.size();
+  body.reserve(len + simdjson::SIMDJSON_PADDING);
+  std::string csv;
+  try {
+    od::document doc = impl_->parser.iterate(simdjson::padded_string_view(body.data(), len, body.capacity()));
+    for (auto member : doc.get_object()) {
+      std::string_view key = member.unescaped_key();
+      od::value value = member.value();
+      if (key == "Records") {
+        for (od::object rec : value.get_array()) {
+          for (auto kv : rec) {
+            std::string_view k = kv.unescaped_key();
+            if (k == "CSVRecords") csv.append(std::string_view(kv.value().get_string()));
+          }
+        }
+      } else {
+        ReadCommon(key, value, out);
+      }
+    }
+  } catch (const simdjson::simdjson_error& e) {
+    return Status::Internal(std::string("cannot parse a result page: ") + e.what());
+  }
+  const std::vector<ColumnInfo>& columns = out->has_columns ? out->columns : known;
+  if (columns.empty() && !csv.empty())
+    return Status::Internal("a CSV result page came before any ColumnMetadata");
+  std::string& scratch = impl_->scratch;
+  scratch.clear();
+  scratch.reserve(csv.size() * 2 + 64);  // never reallocates below: views stay valid
+  impl_->csv_chunks.clear();
+  impl_->csv_chunks.push_back(std::move(csv));
+  std::string_view text = impl_->csv_chunks.back();
+  std::vector<std::pair<std::string_view, bool>> fields;
+  size_t rows = 0;
+  RSX_RETURN_IF_ERROR(SplitCsv(text, columns.size(), &scratch, &fields, &rows));
+  std::vector<RedshiftType> types;
+  for (const auto& c : columns) types.push_back(TypeFromName(c.type_name));
+  out->num_rows = rows;
+  out->num_cols = columns.size();
+  out->cells.resize(fields.size());
+  for (size_t i = 0; i < fields.size(); ++i) {
+    auto [v, quoted] = fields[i];
+    Cell& cell = out->cells[i];
+    RedshiftType t = types[i % types.size()];
+    if (v.empty() && !quoted) {
+      cell.kind = CellKind::kNull;
+      continue;
+    }
+    switch (t) {
+      case RedshiftType::kSmallInt: case RedshiftType::kInteger: case RedshiftType::kBigInt: {
+        char* end = nullptr;
+        std::string tmp(v);
+        long long x = std::strtoll(tmp.c_str(), &end, 10);
+        if (*end != '\0') return Status(StatusCode::kDataLoss, "CSV integer field '" + tmp + "' is not an integer");
+        cell.kind = CellKind::kLong;
+        cell.l = x;
+        break;
+      }
+      case RedshiftType::kReal: case RedshiftType::kDouble:
+        cell.kind = (v == "NaN" || v == "Infinity" || v == "-Infinity") ? CellKind::kString : CellKind::kDouble;
+        cell.text = v;
+        break;
+      case RedshiftType::kBoolean:
+        cell.kind = CellKind::kBool;
+        cell.b = v == "t" || v == "true" || v == "1";
+        break;
+      case RedshiftType::kVarbyte: {
+        std::string_view hex = v.substr(0, 2) == "\\x" ? v.substr(2) : v;
+        std::string bytes;
+        for (size_t k = 0; k + 1 < hex.size(); k += 2)
+          bytes.push_back(static_cast<char>(std::stoi(std::string(hex.substr(k, 2)), nullptr, 16)));
+        size_t start = scratch.size();
+        scratch.append(util::Base64Encode(bytes));
+        cell.kind = CellKind::kBlob;
+        cell.text = std::string_view(scratch.data() + start, scratch.size() - start);
+        break;
+      }
+      default:
+        cell.kind = CellKind::kString;
+        cell.text = v;
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace rsx

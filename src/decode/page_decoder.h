@@ -1,0 +1,40 @@
+#pragma once
+// Decodes GetStatementResult (JSON) and GetStatementResultV2 (CSV) pages into cells, with
+// simdjson's on-demand API: one pass over the page, no DOM.
+//
+// IMPORTANT: the cells' text views point into the decoder and the page body; they are valid
+// until the next Decode call on the same decoder. Not thread-safe: one decoder per thread.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rsx/types.h"
+
+namespace rsx {
+
+struct DecodedPage {
+  std::vector<ColumnInfo> columns;  // when the page carried ColumnMetadata
+  bool has_columns = false;
+  size_t num_rows = 0, num_cols = 0;
+  std::vector<Cell> cells;  // row-major
+  long long total_rows = -1;
+  std::string next_token;
+  const Cell& at(size_t row, size_t col) const { return cells[row * num_cols + col]; }
+};
+
+class PageDecoder {
+ public:
+  PageDecoder();
+  ~PageDecoder();
+  // `body` may be modified (padding is appended). Errors: kInternal with the parse error.
+  Status DecodeJson(std::string& body, DecodedPage* out);
+  // CSV cells are typed from `columns` (or from the page's own ColumnMetadata).
+  Status DecodeCsv(std::string& body, const std::vector<ColumnInfo>& columns, DecodedPage* out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rsx

@@ -1,0 +1,88 @@
+// Golden pages for the decoder: JSON unions (every Field member, unknown page members ignored)
+// and CSV (quoting, NULL vs empty string, trailing empty fields, embedded newlines).
+
+#include "decode/page_decoder.h"
+
+#include <gtest/gtest.h>
+
+namespace rsx {
+namespace {
+
+TEST(PageDecoder, JsonFieldUnions) {
+  std::string body = R"({"Records":[[{"longValue":-9223372036854775808},{"stringValue":"a\"b\u00e9"},
+    {"isNull":true},{"doubleValue":1.5e+300},{"booleanValue":true},{"blobValue":"AP8Q"}]],
+    "ColumnMetadata":[{"name":"a","typeName":"int8","nullable":0},{"name":"b","typeName":"varchar"},
+    {"name":"c","typeName":"int4"},{"name":"d","typeName":"float8"},{"name":"e","typeName":"bool"},
+    {"name":"f","typeName":"varbyte","someNewMember":1}],
+    "TotalNumRows":1,"NextToken":"tok","AFutureMember":{"x":[1,2]}})";
+  PageDecoder d;
+  DecodedPage p;
+  ASSERT_TRUE(d.DecodeJson(body, &p).ok());
+  ASSERT_EQ(p.num_rows, 1u);
+  ASSERT_EQ(p.num_cols, 6u);
+  EXPECT_EQ(p.at(0, 0).l, INT64_MIN);
+  EXPECT_EQ(p.at(0, 1).text, "a\"bé");
+  EXPECT_EQ(p.at(0, 2).kind, CellKind::kNull);
+  EXPECT_EQ(p.at(0, 3).text, "1.5e+300");
+  EXPECT_TRUE(p.at(0, 4).b);
+  EXPECT_EQ(p.at(0, 5).text, "AP8Q");
+  EXPECT_EQ(p.columns.size(), 6u);
+  EXPECT_EQ(p.columns[0].nullable, 0);
+  EXPECT_EQ(p.total_rows, 1);
+  EXPECT_EQ(p.next_token, "tok");
+}
+
+TEST(PageDecoder, RaggedRowsAreDataLoss) {
+  std::string body = R"({"Records":[[{"longValue":1},{"longValue":2}],[{"longValue":3}]]})";
+  PageDecoder d;
+  DecodedPage p;
+  EXPECT_EQ(d.DecodeJson(body, &p).code(), StatusCode::kDataLoss);
+}
+
+TEST(PageDecoder, CsvQuotingNullsAndTrailingEmptyFields) {
+  std::vector<ColumnInfo> cols(3);
+  cols[0].type_name = "int4";
+  cols[1].type_name = "varchar";
+  cols[2].type_name = "varchar";
+  std::string body = R"({"Records":[{"CSVRecords":"1,\"a,\"\"b\"\"\nc\",\n2,,\"\"\n3,x,y\n"}],"TotalNumRows":3})";
+  PageDecoder d;
+  DecodedPage p;
+  auto st = d.DecodeCsv(body, cols, &p);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_EQ(p.num_rows, 3u);
+  EXPECT_EQ(p.at(0, 0).l, 1);
+  EXPECT_EQ(p.at(0, 1).text, "a,\"b\"\nc");
+  EXPECT_EQ(p.at(0, 2).kind, CellKind::kNull);    // empty unquoted: NULL
+  EXPECT_EQ(p.at(1, 1).kind, CellKind::kNull);
+  EXPECT_EQ(p.at(1, 2).kind, CellKind::kString);  // "": the empty string
+  EXPECT_EQ(p.at(1, 2).text, "");
+  EXPECT_EQ(p.at(2, 2).text, "y");
+}
+
+TEST(TypeMap, JsonValuesNeverLoseDecimalDigits) {
+  std::string out;
+  Cell c{CellKind::kString, false, 0, "12345678901234567890.123456789012345678"};
+  AppendJsonValue(&out, RedshiftType::kDecimal, c);
+  EXPECT_EQ(out, "12345678901234567890.123456789012345678");
+  out.clear();
+  AppendJsonValue(&out, RedshiftType::kTimestampTz, {CellKind::kString, false, 0, "2024-06-30 18:29:59+05"});
+  EXPECT_EQ(out, "\"2024-06-30T18:29:59+05:00\"");
+  out.clear();
+  AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, 0, "NaN"});
+  EXPECT_EQ(out, "\"NaN\"");
+}
+
+TEST(TypeMap, SchemasCarryAirbyteTypes) {
+  ColumnInfo ts;
+  ts.type_name = "timestamp";
+  ts.nullable = 1;
+  EXPECT_EQ(JsonSchemaFor(ts),
+            R"({"airbyte_type":"timestamp_without_timezone","format":"date-time","type":["null","string"]})");
+  ColumnInfo id;
+  id.type_name = "int8";
+  id.nullable = 0;
+  EXPECT_EQ(JsonSchemaFor(id), R"({"type":"integer"})");
+}
+
+}  // namespace
+}  // namespace rsx

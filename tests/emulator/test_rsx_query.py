@@ -1,0 +1,251 @@
+"""rsx query and rsx ls against rsx-emulator: every type in both result formats equals psql,
+paging, parameters, Ctrl-C, faults (every row exactly once), memory, bad input."""
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+import signal
+import subprocess
+import time
+import unittest
+import urllib.request
+
+from emulator_fixture import Emulator, wait
+
+RSX = os.environ.get("RSX_BIN", os.path.join(os.path.dirname(__file__), "../../build/rsx"))
+EMU = None
+
+
+def setUpModule():
+    global EMU
+    EMU = Emulator(config={
+        "users": [{"arn": "arn:aws:iam::111111111111:user/operator", "access_key_id": "AKIAEMULATOROPERATOR",
+                   "secret_access_key": "emulator/operator/secret/key/not+for+aws", "actions": ["sts:*"]}],
+        "roles": [{"arn": "arn:aws:iam::222222222222:role/rsx-reader", "trusted_accounts": ["111111111111"],
+                   "external_id": "rsx-emulator-external-id",
+                   "actions": ["redshift-data:*", "redshift-serverless:GetCredentials"]}],
+        "workgroups": [{"name": "default", "account": "222222222222", "databases": ["dev"]}],
+        "limits": {"page_bytes": 65536},
+    })
+
+
+def tearDownModule():
+    EMU.stop()
+
+
+def env(**extra):
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RSX_"))}
+    e.update({k: v for k, v in EMU.env.items() if k != "RSX_EMULATOR_PG_DSN"})
+    e.update(AWS_EC2_METADATA_DISABLED="true", HOME="/nonexistent")
+    e.update(extra)
+    return e
+
+
+def rsx(*args, check=True, **kw):
+    p = subprocess.run([RSX] + list(args), capture_output=True, text=True, env=env(), timeout=300, **kw)
+    if check and p.returncode != 0:
+        raise AssertionError("rsx %s exited %d: %s" % (" ".join(args), p.returncode, p.stderr))
+    return p
+
+
+def control(path, body):
+    req = urllib.request.Request(EMU.url + path, method="POST", data=json.dumps(body).encode())
+    with urllib.request.urlopen(req) as r:
+        return json.load(r)
+
+
+def checksum(rows):
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(("\x1f".join(r) + "\x1e").encode())
+    return len(rows), h.hexdigest()
+
+
+def psql_csv_text(value):
+    """psql's text as rsx's CSV writes it: NULL empty, bytea as hex without \\x."""
+    if value == "\\N":
+        return ""
+    if value.startswith("\\x"):
+        return value[2:]
+    return value
+
+
+class Types(unittest.TestCase):
+    SQL = "select * from all_types order by id"
+
+    def test_csv_equals_psql_in_both_result_formats(self):
+        expected = [[psql_csv_text(v) for v in row] for row in EMU.psql(self.SQL)]
+        for result_format in ("json", "csv"):
+            out = rsx("query", self.SQL, "--format", "csv", "--result-format", result_format).stdout
+            rows = list(csv.reader(io.StringIO(out)))
+            self.assertEqual(rows[0][0], "id")
+            body = rows[1:]
+            self.assertEqual(len(body), len(expected), result_format)
+            for got, want in zip(body, expected):
+                for g, w in zip(got, want):
+                    try:
+                        same = float(g) == float(w)
+                    except ValueError:
+                        same = g == w
+                    self.assertTrue(same, (result_format, g, w))
+
+    def test_jsonl_values_are_typed(self):
+        for result_format in ("json", "csv"):
+            lines = rsx("query", self.SQL, "--format", "jsonl", "--result-format", result_format).stdout.splitlines()
+            rows = [json.loads(l) for l in lines]
+            self.assertEqual(len(rows), 4)
+            r1, r2, r3, r4 = rows
+            self.assertEqual(r1["c_bigint"], -9223372036854775808)
+            self.assertEqual(r2["c_bigint"], 9223372036854775807)
+            self.assertIs(r1["c_boolean"], False)
+            self.assertEqual(r2["c_timestamptz"], "2024-06-30T18:29:59.999999+00:00")
+            self.assertEqual(r4["c_timestamp"], "2000-02-29T12:34:56.5")
+            self.assertEqual(r2["c_timetz"], "23:59:59.999999-12:00")
+            self.assertEqual(r2["c_super"], {"a": [1, 2.5, "x", None, True], "b": {"c": "ü"}})
+            self.assertEqual(base64.b64decode(r2["c_varbyte"]), b"\x00\xff\x10")
+            self.assertEqual(r2["c_varchar"], 'unicode: ☃ 日本語 Zoë 😀 "quoted" back\\slash tab\there')
+            self.assertEqual(set(r3.values()) - {3}, {None})
+            # DECIMAL keeps every digit: the raw JSON text carries them.
+            self.assertIn('"c_decimal":9999999999999999999999999999.9999999999', lines[1])
+            self.assertIn('"c_decimal":0.0000000001', lines[3])
+
+    def test_json_array_format(self):
+        out = json.loads(rsx("query", "select venueid, venuename from venue order by venueid limit 3", "--format", "json").stdout)
+        self.assertEqual([r["venueid"] for r in out], [1, 2, 3])
+
+
+class Paging(unittest.TestCase):
+    def test_many_pages_every_row_once(self):
+        sql = "select listid, sellerid, priceperticket, listtime from listing order by listid"
+        for result_format in ("json", "csv"):
+            p = rsx("query", sql, "--format", "csv", "--result-format", result_format)
+            got = list(csv.reader(io.StringIO(p.stdout)))[1:]
+            self.assertEqual(checksum(got), checksum(EMU.psql(sql)))
+        stats = json.load(urllib.request.urlopen(EMU.url + "/_emulator/stats"))["calls"]
+        self.assertGreaterEqual(stats["GetStatementResult"], 10)
+        self.assertIn("20000 rows", p.stderr)
+
+    def test_parameters(self):
+        p = rsx("query", "select count(*) as n from sales where qtysold = :q and buyerid < :b",
+                "--param", "q=2", "--param", "b=1000", "--format", "csv")
+        want = EMU.psql("select count(*) from sales where qtysold = 2 and buyerid < 1000")[0][0]
+        self.assertEqual(p.stdout.splitlines()[1], want)
+
+    def test_output_file_written_only_when_complete(self):
+        path = os.path.join(EMU.dir.name, "out.csv")
+        rsx("query", "select * from category order by catid", "--format", "csv", "--output", path)
+        with open(path) as f:
+            self.assertEqual(len(f.read().splitlines()), 12)
+        bad = os.path.join(EMU.dir.name, "bad.csv")
+        rsx("query", "select * from nope", "--output", bad, check=False)
+        self.assertFalse(os.path.exists(bad))
+        self.assertFalse(os.path.exists(bad + ".rsx-partial"))
+
+
+class Cancel(unittest.TestCase):
+    def test_ctrl_c_cancels_the_statement(self):
+        proc = subprocess.Popen([RSX, "query", "select pg_sleep(30)"], env=env(), stderr=subprocess.PIPE, text=True)
+        data = EMU.data()
+        deadline = time.time() + 10
+        sid = None
+        while time.time() < deadline and sid is None:
+            running = [s for s in data.list_statements(Status="STARTED")["Statements"] if "pg_sleep(30)" in s["QueryString"]]
+            sid = running[0]["Id"] if running else None
+            time.sleep(0.05)
+        self.assertIsNotNone(sid, "the statement never started")
+        pid = data.describe_statement(Id=sid)["RedshiftPid"]
+        t0 = time.time()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+        self.assertLess(time.time() - t0, 2.0)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn("interrupted", err)
+        self.assertEqual(data.describe_statement(Id=sid)["Status"], "ABORTED")
+        self.assertEqual(EMU.psql("select count(*) from pg_stat_activity where pid = %d and state = 'active'" % pid)[0][0], "0")
+
+    def test_timeout_cancels_the_statement(self):
+        p = rsx("query", "select pg_sleep(20)", "--timeout", "500ms", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("did not finish within 500 ms", p.stderr)
+        self.assertIn("cancelled: yes, confirmed", p.stderr)
+
+
+class Faults(unittest.TestCase):
+    SQL = "select salesid, pricepaid, saletime from sales order by salesid"
+
+    def run_with(self, fault):
+        control("/_emulator/faults", fault)
+        p = rsx("query", self.SQL, "--format", "csv")
+        got = list(csv.reader(io.StringIO(p.stdout)))[1:]
+        self.assertEqual(checksum(got), checksum(EMU.psql(self.SQL)))
+
+    def test_throttled_page(self):
+        self.run_with({"operation": "GetStatementResult", "nth": 3, "error": "ThrottlingException", "status": 400})
+
+    def test_server_errors(self):
+        self.run_with({"operation": "GetStatementResult", "nth": 2, "count": 2, "error": "InternalServerException", "status": 500})
+        self.run_with({"operation": "DescribeStatement", "nth": 1, "error": "ServiceUnavailable", "status": 503})
+
+    def test_active_statements_exceeded_is_waited_out(self):
+        self.run_with({"operation": "ExecuteStatement", "nth": 1, "count": 4,
+                       "error": "ActiveStatementsExceededException", "status": 400,
+                       "message": "Active statements exceeded the allowed quota (200)."})
+
+    def test_connection_reset_mid_page(self):
+        self.run_with({"operation": "GetStatementResult", "nth": 4, "action": "reset"})
+
+    def test_retried_submit_runs_once(self):
+        # The first ExecuteStatement answer is lost after the statement was created: the retry
+        # carries the same ClientToken, so the SQL runs once.
+        EMU.psql("create table if not exists once_t (n int)")
+        before = json.load(urllib.request.urlopen(EMU.url + "/_emulator/stats"))["calls"].get("ExecuteStatement", 0)
+        control("/_emulator/faults", {"operation": "ExecuteStatement", "action": "reset_after"})
+        rsx("query", "insert into once_t values (1)")
+        after = json.load(urllib.request.urlopen(EMU.url + "/_emulator/stats"))["calls"]["ExecuteStatement"]
+        self.assertEqual(after - before, 2)  # the lost answer, then the retry
+        self.assertEqual(EMU.psql("select count(*) from once_t")[0][0], "1")
+
+
+class Memory(unittest.TestCase):
+    def test_million_rows_to_devnull_in_bounded_memory(self):
+        sql = ("select g as id, g::numeric(18,4) / 3 as amount, 'name ' || g as name, "
+               "timestamp '2020-01-01' + g * interval '1 second' as ts from generate_series(1, 1000000) g")
+        with open(os.devnull, "w") as devnull:
+            p = subprocess.run(["/usr/bin/time", "-f", "maxrss_kb=%M", RSX, "query", sql, "--format", "jsonl"],
+                               stdout=devnull, stderr=subprocess.PIPE, text=True, env=env(), timeout=600)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("1000000 rows", p.stderr)
+        rss_kb = int(p.stderr.rsplit("maxrss_kb=", 1)[1].split()[0])
+        print("\n1M-row query to /dev/null: peak RSS %.1f MB" % (rss_kb / 1024.0))
+        self.assertLess(rss_kb, 64 * 1024)
+
+
+class BadInput(unittest.TestCase):
+    def test_clear_errors(self):
+        cases = [
+            (["query", "select 1", "--format", "xml"], 2, "--format 'xml' is not one of table, csv, jsonl, json"),
+            (["query", "select :a", "--param", "a"], 2, "must be NAME=VALUE"),
+            (["query", "select :a", "--param", "a b=1"], 2, "may hold only letters"),
+            (["query", "select 1", "--timeout", "soon"], 2, "is not a duration"),
+            (["query", "selec 1"], 1, 'syntax error at or near "selec"'),
+            (["query", "select 1", "--workgroup", "nope"], 2, "Redshift endpoint doesn't exist"),
+            (["ls", "a.b.c.d"], 2, "must be DB, DB.SCHEMA or DB.SCHEMA.TABLE"),
+            (["ls", "dev.public.no_such_table"], 1, "no table public.no_such_table"),
+        ]
+        for args, code, text in cases:
+            p = rsx(*args, check=False)
+            self.assertEqual(p.returncode, code, (args, p.stderr))
+            self.assertIn(text, p.stderr, args)
+
+    def test_missing_connection(self):
+        e = env()
+        del e["RSX_WORKGROUP"]
+        p = subprocess.run([RSX, "query", "select 1"], capture_output=True, text=True, env=e)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no workgroup: pass --workgroup or set RSX_WORKGROUP", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()

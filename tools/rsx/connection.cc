@@ -1,0 +1,79 @@
+#include "connection.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include "rsx/endpoints.h"
+#include "rsx/sts.h"
+
+namespace rsx::cli {
+
+void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
+  cmd->add_option("--region", f->region, "AWS region of the workgroup (default AWS_REGION)");
+  cmd->add_option("--workgroup", f->workgroup, "Redshift Serverless workgroup (default RSX_WORKGROUP)");
+  cmd->add_option("--database", f->database, "database (default RSX_DATABASE)");
+  cmd->add_option("--role-arn", f->role_arn, "customer role to assume (default RSX_ROLE_ARN)");
+  cmd->add_option("--external-id", f->external_id, "external ID for the role (default RSX_EXTERNAL_ID)");
+  cmd->add_option("--profile", f->profile, "profile for the base credentials (default AWS_PROFILE)");
+  cmd->add_option("--endpoint-url", f->endpoint_url,
+                  "Data API endpoint (default AWS_ENDPOINT_URL_REDSHIFT_DATA, AWS_ENDPOINT_URL)");
+  cmd->add_option("--sts-endpoint-url", f->sts_endpoint_url,
+                  "STS endpoint (default AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL)");
+}
+
+Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags f) {
+  const Environment& env = Environment::Process();
+  auto fallback = [&](std::string* v, const char* var) {
+    if (v->empty()) *v = env.Get(var).value_or("");
+  };
+  fallback(&f.workgroup, "RSX_WORKGROUP");
+  fallback(&f.database, "RSX_DATABASE");
+  fallback(&f.role_arn, "RSX_ROLE_ARN");
+  fallback(&f.external_id, "RSX_EXTERNAL_ID");
+  if (f.region.empty()) f.region = RegionFromEnvironment(env);
+  if (f.region.empty())
+    return Status::InvalidArgument("no region: pass --region or set AWS_REGION");
+  RSX_RETURN_IF_ERROR(ValidateRegion(f.region));
+  if (f.workgroup.empty())
+    return Status::InvalidArgument("no workgroup: pass --workgroup or set RSX_WORKGROUP");
+  if (f.database.empty())
+    return Status::InvalidArgument("no database: pass --database or set RSX_DATABASE");
+  AssumeRoleParams params{f.role_arn, f.external_id, "", f.duration};
+  if (!f.role_arn.empty()) RSX_RETURN_IF_ERROR(ValidateAssumeRoleParams(params));
+
+  auto http = NewCurlHttpClient();
+  ChainOptions co;
+  co.profile = f.profile;
+  co.region = f.region;
+  co.sts_endpoint = f.sts_endpoint_url;
+  std::shared_ptr<CredentialsProvider> creds = NewDefaultCredentialsChain(http, co);
+  if (!f.role_arn.empty()) {
+    StsOptions so;
+    so.region = f.region;
+    so.endpoint_url = f.sts_endpoint_url;
+    RSX_ASSIGN_OR_RETURN(auto sts, StsClient::Create(http, so));
+    creds = NewAssumeRoleProvider(sts, creds, params, co);
+  }
+  // Fail early, with the credentials error, rather than on the first Data API call.
+  RSX_ASSIGN_OR_RETURN(Credentials ignored, creds->Get());
+  (void)ignored;
+  return DataApiClient::Create(http, creds, {f.region, f.workgroup, f.database, f.endpoint_url});
+}
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+void OnSignal(int) {
+  if (g_interrupted.exchange(true)) _exit(130);
+}
+}  // namespace
+
+const std::atomic<bool>* InstallInterruptHandler() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return &g_interrupted;
+}
+
+}  // namespace rsx::cli

@@ -1,0 +1,31 @@
+#pragma once
+// Connection flags shared by the commands that talk to a workgroup, and building a Data API
+// client from them: base credentials from the standard chain, then (with --role-arn) the
+// customer's role assumed with --external-id, refreshed ahead of expiry.
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "rsx/data_api.h"
+
+namespace rsx::cli {
+
+struct ConnectionFlags {
+  std::string region, workgroup, database, role_arn, external_id, profile, endpoint_url,
+      sts_endpoint_url;
+  int duration = 3600;
+};
+
+// Adds --region, --workgroup, --database, --role-arn, --external-id, --profile,
+// --endpoint-url, --sts-endpoint-url. Unset flags fall back to AWS_REGION and RSX_WORKGROUP,
+// RSX_DATABASE, RSX_ROLE_ARN, RSX_EXTERNAL_ID.
+void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* flags);
+
+Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags flags);
+
+// SIGINT/SIGTERM set this flag (a second signal exits at once with 130).
+const std::atomic<bool>* InstallInterruptHandler();
+
+}  // namespace rsx::cli

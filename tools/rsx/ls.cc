@@ -1,0 +1,66 @@
+// rsx ls: browse databases, schemas, tables and columns.
+
+#include <cstdio>
+
+#include "commands.h"
+#include "connection.h"
+#include "util/strings.h"
+
+namespace rsx::cli {
+namespace {
+
+struct LsOptions {
+  ConnectionFlags conn;
+  std::string path;
+};
+
+int RunLs(LsOptions o) {
+  auto parts = o.path.empty() ? std::vector<std::string>{} : util::Split(o.path, '.');
+  if (parts.size() > 3 || std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
+    return ReportError(Status::InvalidArgument("path '" + o.path + "' must be DB, DB.SCHEMA or DB.SCHEMA.TABLE"));
+  if (!parts.empty()) o.conn.database = parts[0];
+  auto client = OpenClient(o.conn);
+  if (!client.ok()) return ReportError(client.status());
+  DataApiClient& c = **client;
+  if (parts.empty()) {
+    auto dbs = c.ListDatabases();
+    if (!dbs.ok()) return ReportError(dbs.status());
+    for (const auto& d : *dbs) std::printf("%s\n", d.c_str());
+  } else if (parts.size() == 1) {
+    auto schemas = c.ListSchemas();
+    if (!schemas.ok()) return ReportError(schemas.status());
+    for (const auto& s : *schemas) std::printf("%s\n", s.c_str());
+  } else if (parts.size() == 2) {
+    auto tables = c.ListTables(parts[1], "");
+    if (!tables.ok()) return ReportError(tables.status());
+    for (const auto& t : *tables) std::printf("%-40s %s\n", t.name.c_str(), t.type.c_str());
+  } else {
+    auto cols = c.DescribeTable(parts[1], parts[2]);
+    if (!cols.ok()) return ReportError(cols.status());
+    if (cols->empty())
+      return ReportError(Status::NotFound("no table " + parts[1] + "." + parts[2] + " in database " + parts[0]));
+    for (const auto& col : *cols) {
+      std::string type = col.type_name;
+      if (type == "numeric") type += "(" + std::to_string(col.precision) + "," + std::to_string(col.scale) + ")";
+      else if (type == "varchar" || type == "bpchar") type += "(" + std::to_string(col.precision) + ")";
+      std::printf("%-32s %-20s %s%s\n", col.name.c_str(), type.c_str(),
+                  col.nullable == 0 ? "not null" : "null",
+                  col.column_default.empty() ? "" : (" default " + col.column_default).c_str());
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddLsCommand(CLI::App& app, Runner* run) {
+  auto o = std::make_shared<LsOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "ls", "Browse the workgroup: databases; DB: its schemas; DB.SCHEMA: its tables;\n"
+            "DB.SCHEMA.TABLE: its columns with types and nullability.");
+  cmd->add_option("path", o->path, "DB, DB.SCHEMA or DB.SCHEMA.TABLE");
+  AddConnectionFlags(cmd, &o->conn);
+  cmd->callback([run, o] { *run = [o] { return RunLs(*o); }; });
+}
+
+}  // namespace rsx::cli

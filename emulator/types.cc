@@ -1,5 +1,6 @@
 #include "types.h"
 
+#include "rsx/types.h"
 #include "util/strings.h"
 
 namespace rsx::emu {
@@ -68,31 +69,6 @@ nlohmann::json ColumnMetaJson(const ColumnMeta& m) {
           {"tableName", m.table},               {"typeName", m.type_name}};
 }
 
-void AppendJsonString(std::string* out, std::string_view s) {
-  static const char* kHex = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default:
-        out->append("\\u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
-}
-
 void AppendJsonField(std::string* out, FieldKind kind, std::string_view v, bool is_null) {
   if (is_null) {
     out->append("{\"isNull\":true}");
@@ -136,18 +112,7 @@ void AppendJsonField(std::string* out, FieldKind kind, std::string_view v, bool 
 }
 
 void AppendCsvField(std::string* out, std::string_view v, bool is_null) {
-  if (is_null) return;
-  bool quote = v.empty() || v.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
-    out->append(v);
-    return;
-  }
-  out->push_back('"');
-  for (char c : v) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
+  if (!is_null) AppendCsvText(out, v);
 }
 
 }  // namespace rsx::emu

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "rsx/types.h"
+
 namespace rsx::emu {
 
 enum class FieldKind { kBool, kLong, kDouble, kString, kBlob };
@@ -32,7 +34,6 @@ nlohmann::json ColumnMetaJson(const ColumnMeta& m);
 void AppendJsonField(std::string* out, FieldKind kind, std::string_view v, bool is_null);
 // Appends one CSV field (RFC 4180 quoting; NULL as an empty unquoted field).
 void AppendCsvField(std::string* out, std::string_view v, bool is_null);
-// Appends a JSON string literal with escapes.
-void AppendJsonString(std::string* out, std::string_view s);
+using rsx::AppendJsonString;  // one escaper for the library and the emulator
 
 }  // namespace rsx::emu

@@ -50,5 +50,7 @@ std::string DisplayText(RedshiftType t, const Cell& cell);
 
 // Appends a JSON string literal.
 void AppendJsonString(std::string* out, std::string_view s);
+// Appends one CSV field, quoted (RFC 4180) when empty or holding , " CR or LF.
+void AppendCsvText(std::string* out, std::string_view s);
 
 }  // namespace rsx

@@ -199,7 +199,7 @@ void AppendJsonValue(std::string* out, RedshiftType t, const Cell& c) {
   AppendJsonString(out, v);
 }
 
-static void AppendCsvField(std::string* out, std::string_view v) {
+void AppendCsvText(std::string* out, std::string_view v) {
   bool quote = v.empty() || v.find_first_of(",\"\r\n") != std::string_view::npos;
   if (!quote) {
     out->append(v);
@@ -226,7 +226,7 @@ void AppendCsvValue(std::string* out, RedshiftType t, const Cell& c) {
     out->append(c.text.substr(2));
     return;
   }
-  AppendCsvField(out, c.text);
+  AppendCsvText(out, c.text);
 }
 
 std::string DisplayText(RedshiftType t, const Cell& c) {

@@ -95,6 +95,21 @@ class DataApiClient {
   Result<std::vector<ColumnInfo>> DescribeTable(const std::string& schema, const std::string& table);
   Result<std::vector<StatementSummary>> ListStatements(const std::string& status = "ALL");
 
+  // A slot among the client's concurrent statements (default 4, at most 200 as AWS allows):
+  // held from submit to the last page, so one connection never floods the workgroup.
+  class StatementSlot {
+   public:
+    explicit StatementSlot(DataApiClient* c) : c_(c) {}
+    StatementSlot(StatementSlot&& o) noexcept : c_(o.c_) { o.c_ = nullptr; }
+    StatementSlot(const StatementSlot&) = delete;
+    ~StatementSlot();
+
+   private:
+    DataApiClient* c_;
+  };
+  StatementSlot AcquireStatementSlot();
+  void set_max_concurrent_statements(int n);
+
   const DataApiTarget& target() const { return target_; }
   const std::string& endpoint_url() const;
 

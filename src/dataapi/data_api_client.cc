@@ -1,7 +1,11 @@
 #include "rsx/data_api.h"
 
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "dataapi/json_shapes.h"
 #include "http/aws_call.h"
@@ -17,6 +21,36 @@ struct DataApiClient::Impl {
   AwsEndpoint endpoint;
   RetryPolicy policy;
 
+  // Shared back-off: when AWS throttles one call, every call of this client waits, instead of
+  // each thread discovering the limit on its own.
+  std::mutex pause_mu;
+  std::chrono::steady_clock::time_point paused_until{};
+  int throttled_in_a_row = 0;
+
+  // Concurrent statements.
+  std::mutex slot_mu;
+  std::condition_variable slot_cv;
+  int slots_in_use = 0, max_slots = 4;
+
+  void WaitIfPaused() {
+    std::chrono::steady_clock::time_point until;
+    {
+      std::lock_guard<std::mutex> lock(pause_mu);
+      until = paused_until;
+    }
+    if (until > std::chrono::steady_clock::now()) std::this_thread::sleep_until(until);
+  }
+  void NoteOutcome(const Status& st) {
+    std::lock_guard<std::mutex> lock(pause_mu);
+    if (st.code() != StatusCode::kThrottled) {
+      throttled_in_a_row = 0;
+      return;
+    }
+    ++throttled_in_a_row;
+    auto pause = std::chrono::milliseconds(std::min(20000, 250 << std::min(throttled_in_a_row, 7)));
+    paused_until = std::max(paused_until, std::chrono::steady_clock::now() + pause);
+  }
+
   Result<json> Call(const std::string& op, const json& body, bool idempotent) {
     RSX_ASSIGN_OR_RETURN(std::string raw, CallRaw(op, body, idempotent));
     json j = json::parse(raw, nullptr, false);
@@ -26,12 +60,14 @@ struct DataApiClient::Impl {
   }
 
   Result<std::string> CallRaw(const std::string& op, const json& body, bool idempotent) {
+    WaitIfPaused();
     AwsCaller caller(http, creds, policy);
     HttpRequest req;
     req.headers = {{"Content-Type", "application/x-amz-json-1.1"},
                    {"X-Amz-Target", "RedshiftData." + op}};
     req.body = body.dump();
     auto resp = caller.Call(endpoint, std::move(req), idempotent, ParseJsonError);
+    NoteOutcome(resp.ok() ? Status::OK() : resp.status());
     if (!resp.ok()) {
       Status st = resp.status();
       return st.Prepend("redshift-data:" + op);
@@ -60,6 +96,26 @@ DataApiClient::DataApiClient(std::unique_ptr<Impl> impl, DataApiTarget target)
 DataApiClient::~DataApiClient() = default;
 
 const std::string& DataApiClient::endpoint_url() const { return impl_->endpoint.url; }
+
+DataApiClient::StatementSlot DataApiClient::AcquireStatementSlot() {
+  std::unique_lock<std::mutex> lock(impl_->slot_mu);
+  impl_->slot_cv.wait(lock, [this] { return impl_->slots_in_use < impl_->max_slots; });
+  ++impl_->slots_in_use;
+  return StatementSlot(this);
+}
+
+DataApiClient::StatementSlot::~StatementSlot() {
+  if (!c_) return;
+  std::lock_guard<std::mutex> lock(c_->impl_->slot_mu);
+  --c_->impl_->slots_in_use;
+  c_->impl_->slot_cv.notify_one();
+}
+
+void DataApiClient::set_max_concurrent_statements(int n) {
+  std::lock_guard<std::mutex> lock(impl_->slot_mu);
+  impl_->max_slots = std::clamp(n, 1, 200);
+  impl_->slot_cv.notify_all();
+}
 
 Result<std::shared_ptr<DataApiClient>> DataApiClient::Create(std::shared_ptr<HttpClient> http,
                                                              std::shared_ptr<CredentialsProvider> creds,

@@ -127,6 +127,7 @@ Status CancelAndConfirm(DataApiClient& client, const std::string& id, std::chron
 Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql,
                                 const RunOptions& o, ResultConsumer* consumer) {
   RunSummary summary;
+  auto slot = client.AcquireStatementSlot();  // held until the last page is read
   ExecuteRequest req;
   req.sql = sql;
   req.params = o.params;

@@ -1,4 +1,5 @@
 #include <cctype>
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "rsx/types.h"
@@ -85,28 +86,45 @@ std::string JsonSchemaFor(const ColumnInfo& c) {
   return s.dump();
 }
 
+namespace {
+
+// Bytes that JSON strings must escape: control characters, '"' and '\\'.
+struct EscapeTable {
+  bool needs[256] = {};
+  constexpr EscapeTable() {
+    for (int c = 0; c < 0x20; ++c) needs[c] = true;
+    needs[static_cast<unsigned char>('"')] = true;
+    needs[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr EscapeTable kEscape;
+
+}  // namespace
+
 void AppendJsonString(std::string* out, std::string_view s) {
   static const char* kHex = "0123456789abcdef";
   out->push_back('"');
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
+  const char* p = s.data();
+  const char* end = p + s.size();
+  const char* run = p;
+  for (; p < end; ++p) {
+    unsigned char c = static_cast<unsigned char>(*p);
+    if (!kEscape.needs[c]) continue;
+    out->append(run, static_cast<size_t>(p - run));
+    run = p + 1;
     switch (c) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;
       case '\n': out->append("\\n"); break;
       case '\r': out->append("\\r"); break;
       case '\t': out->append("\\t"); break;
-      default:
-        out->append("\\u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
+      default: {
+        char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+        out->append(esc, 6);
+      }
     }
   }
-  out->append(s.data() + run, s.size() - run);
+  out->append(run, static_cast<size_t>(end - run));
   out->push_back('"');
 }
 
@@ -125,16 +143,29 @@ bool LooksLikeJsonNumber(std::string_view s) {
   return true;
 }
 
-// "+05" -> "+05:00", "-03:30" stays, at the end of a time or timestamp.
-void AppendWithRfc3339Offset(std::string* out, std::string_view v) {
-  size_t sign = v.find_last_of("+-");
-  // The offset sign comes after the time part (after the last ':' of hh:mm:ss or a digit run).
-  if (sign != std::string_view::npos && sign >= 8 && v.size() - sign == 3) {
-    out->append(v);
-    out->append(":00");
-    return;
-  }
+// Appends a time or timestamp as an RFC 3339 JSON string: the date/time separator becomes
+// 'T' and a short offset "+05" becomes "+05:00". No allocation: hot for large results.
+void AppendRfc3339(std::string* out, std::string_view v, bool has_date) {
+  out->push_back('"');
+  size_t start = out->size();
   out->append(v);
+  if (has_date && v.size() > 10 && v[10] == ' ') (*out)[start + 10] = 'T';
+  // A short offset: the sign is the third character from the end ("...:59+05").
+  if (v.size() >= 11 && (v[v.size() - 3] == '+' || v[v.size() - 3] == '-')) out->append(":00");
+  out->push_back('"');
+}
+
+// True when text needs no JSON escaping (database text forms of dates and times).
+bool Plain(std::string_view v) {
+  for (char c : v)
+    if (kEscape.needs[static_cast<unsigned char>(c)]) return false;
+  return true;
+}
+
+void AppendInt(std::string* out, int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
 }
 
 std::string Hex(std::string_view base64) {
@@ -148,7 +179,7 @@ void AppendJsonValue(std::string* out, RedshiftType t, const Cell& c) {
   switch (c.kind) {
     case CellKind::kNull: out->append("null"); return;
     case CellKind::kBool: out->append(c.b ? "true" : "false"); return;
-    case CellKind::kLong: out->append(std::to_string(c.l)); return;
+    case CellKind::kLong: AppendInt(out, c.l); return;
     case CellKind::kDouble: out->append(c.text); return;
     case CellKind::kBlob: AppendJsonString(out, c.text); return;
     case CellKind::kString: break;
@@ -171,20 +202,12 @@ void AppendJsonValue(std::string* out, RedshiftType t, const Cell& c) {
       if (v == "t" || v == "true" || v == "1") return out->append("true"), void();
       if (v == "f" || v == "false" || v == "0") return out->append("false"), void();
       break;
-    case RedshiftType::kTimestamp: case RedshiftType::kTimestampTz: {
-      std::string s(v);
-      if (s.size() > 10 && s[10] == ' ') s[10] = 'T';
-      std::string tmp;
-      if (t == RedshiftType::kTimestampTz) AppendWithRfc3339Offset(&tmp, s); else tmp = s;
-      AppendJsonString(out, tmp);
-      return;
-    }
-    case RedshiftType::kTimeTz: {
-      std::string tmp;
-      AppendWithRfc3339Offset(&tmp, v);
-      AppendJsonString(out, tmp);
-      return;
-    }
+    case RedshiftType::kTimestamp: case RedshiftType::kTimestampTz:
+      if (Plain(v)) return AppendRfc3339(out, v, true), void();
+      break;
+    case RedshiftType::kTimeTz:
+      if (Plain(v)) return AppendRfc3339(out, v, false), void();
+      break;
     case RedshiftType::kSuper: {
       // SUPER arrives as JSON text: embed it as JSON when it is one.
       auto j = nlohmann::json::parse(v, nullptr, false);
@@ -200,7 +223,8 @@ void AppendJsonValue(std::string* out, RedshiftType t, const Cell& c) {
 }
 
 void AppendCsvText(std::string* out, std::string_view v) {
-  bool quote = v.empty() || v.find_first_of(",\"\r\n") != std::string_view::npos;
+  bool quote = v.empty();
+  for (char ch : v) quote = quote || ch == ',' || ch == '"' || ch == '\r' || ch == '\n';
   if (!quote) {
     out->append(v);
     return;
@@ -217,7 +241,7 @@ void AppendCsvValue(std::string* out, RedshiftType t, const Cell& c) {
   switch (c.kind) {
     case CellKind::kNull: return;
     case CellKind::kBool: out->append(c.b ? "t" : "f"); return;
-    case CellKind::kLong: out->append(std::to_string(c.l)); return;
+    case CellKind::kLong: AppendInt(out, c.l); return;
     case CellKind::kDouble: out->append(c.text); return;
     case CellKind::kBlob: out->append(Hex(c.text)); return;
     case CellKind::kString: break;

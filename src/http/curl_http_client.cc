@@ -26,9 +26,17 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// Extra capacity after each body, so parsers that need padding (simdjson: 64 bytes) can use
+// the body in place instead of copying it.
+constexpr size_t kBodyPadding = 64;
+
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* resp = static_cast<HttpResponse*>(user);
   std::string_view line(data, size * n);
+  if (line.size() > 15 && util::ToLower(line.substr(0, 15)) == "content-length:") {
+    long long len = std::atoll(std::string(line.substr(15)).c_str());
+    if (len > 0 && len < (1LL << 31)) resp->body.reserve(static_cast<size_t>(len) + kBodyPadding);
+  }
   if (util::StartsWith(line, "HTTP/")) {
     resp->headers.clear();  // a new response (e.g. after 100-continue)
     return size * n;

@@ -5,6 +5,7 @@
 
 #include "rsx/endpoints.h"
 #include "rsx/sts.h"
+#include "rsx/workspace.h"
 
 namespace rsx::cli {
 
@@ -21,7 +22,32 @@ void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
                   "STS endpoint (default AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL)");
 }
 
+Status ResolveSavedConnection(ConnectionFlags* f) {
+  if (f->name.empty()) return Status::OK();
+  RSX_ASSIGN_OR_RETURN(Workspace ws, Workspace::Open());
+  RSX_ASSIGN_OR_RETURN(ConnectionConfig c, ws.GetConnection(f->name));
+  auto fill = [](std::string* flag, const std::string& saved) {
+    if (flag->empty()) *flag = saved;
+  };
+  fill(&f->region, c.region);
+  fill(&f->workgroup, c.workgroup);
+  fill(&f->database, c.database);
+  fill(&f->role_arn, c.role_arn);
+  fill(&f->endpoint_url, c.endpoint_url);
+  fill(&f->sts_endpoint_url, c.sts_endpoint_url);
+  if (f->external_id.empty()) {
+    if (!c.external_id.empty()) {
+      f->external_id = c.external_id;
+    } else {
+      RSX_ASSIGN_OR_RETURN(f->external_id, ws.ExternalId());
+    }
+  }
+  f->max_concurrent_statements = c.max_concurrent_statements;
+  return Status::OK();
+}
+
 Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags f) {
+  RSX_RETURN_IF_ERROR(ResolveSavedConnection(&f));
   const Environment& env = Environment::Process();
   auto fallback = [&](std::string* v, const char* var) {
     if (v->empty()) *v = env.Get(var).value_or("");
@@ -57,7 +83,9 @@ Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags f) {
   // Fail early, with the credentials error, rather than on the first Data API call.
   RSX_ASSIGN_OR_RETURN(Credentials ignored, creds->Get());
   (void)ignored;
-  return DataApiClient::Create(http, creds, {f.region, f.workgroup, f.database, f.endpoint_url});
+  RSX_ASSIGN_OR_RETURN(auto client, DataApiClient::Create(http, creds, {f.region, f.workgroup, f.database, f.endpoint_url}));
+  client->set_max_concurrent_statements(f.max_concurrent_statements);
+  return client;
 }
 
 namespace {

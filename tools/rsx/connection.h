@@ -13,9 +13,11 @@
 namespace rsx::cli {
 
 struct ConnectionFlags {
+  std::string name;  // a saved connection; flags given explicitly override its fields
   std::string region, workgroup, database, role_arn, external_id, profile, endpoint_url,
       sts_endpoint_url;
   int duration = 3600;
+  int max_concurrent_statements = 4;
 };
 
 // Adds --region, --workgroup, --database, --role-arn, --external-id, --profile,
@@ -24,6 +26,10 @@ struct ConnectionFlags {
 void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* flags);
 
 Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags flags);
+
+// Fills unset flags from the saved connection `flags.name` (when set) and the workspace's
+// external ID.
+Status ResolveSavedConnection(ConnectionFlags* flags);
 
 // SIGINT/SIGTERM set this flag (a second signal exits at once with 130).
 const std::atomic<bool>* InstallInterruptHandler();

@@ -11,10 +11,23 @@ namespace {
 
 struct LsOptions {
   ConnectionFlags conn;
+  std::vector<std::string> positional;
   std::string path;
 };
 
 int RunLs(LsOptions o) {
+  // One argument is a path when it has a '.' or names no saved connection.
+  if (o.positional.size() == 2) {
+    o.conn.name = o.positional[0];
+    o.path = o.positional[1];
+  } else if (o.positional.size() == 1) {
+    ConnectionFlags probe;
+    probe.name = o.positional[0];
+    if (o.positional[0].find('.') == std::string::npos && ResolveSavedConnection(&probe).ok())
+      o.conn.name = o.positional[0];
+    else
+      o.path = o.positional[0];
+  }
   auto parts = o.path.empty() ? std::vector<std::string>{} : util::Split(o.path, '.');
   if (parts.size() > 3 || std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
     return ReportError(Status::InvalidArgument("path '" + o.path + "' must be DB, DB.SCHEMA or DB.SCHEMA.TABLE"));
@@ -58,7 +71,9 @@ void AddLsCommand(CLI::App& app, Runner* run) {
   CLI::App* cmd = app.add_subcommand(
       "ls", "Browse the workgroup: databases; DB: its schemas; DB.SCHEMA: its tables;\n"
             "DB.SCHEMA.TABLE: its columns with types and nullability.");
-  cmd->add_option("path", o->path, "DB, DB.SCHEMA or DB.SCHEMA.TABLE");
+  cmd->add_option("connection_and_path", o->positional,
+                  "[NAME] [PATH]: a saved connection (optional) and DB, DB.SCHEMA or DB.SCHEMA.TABLE")
+      ->expected(0, 2);
   AddConnectionFlags(cmd, &o->conn);
   cmd->callback([run, o] { *run = [o] { return RunLs(*o); }; });
 }

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
     rsx::cli::AddWhoamiCommand(app, &run);
     rsx::cli::AddQueryCommand(app, &run);
     rsx::cli::AddLsCommand(app, &run);
+    rsx::cli::AddConnectionsCommand(app, &run);
+    rsx::cli::AddPolicyCommand(app, &run);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -16,6 +16,7 @@ namespace {
 
 struct QueryOptions {
   ConnectionFlags conn;
+  std::vector<std::string> positional;  // [NAME] SQL
   std::string sql, format = "table", output, timeout, result_format = "auto";
   std::vector<std::string> params;
   long long max_rows = 1000;
@@ -37,7 +38,13 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& s) {
   return std::chrono::milliseconds(static_cast<long long>(ms));
 }
 
-int RunQuery(const QueryOptions& o) {
+int RunQuery(QueryOptions o) {
+  if (o.positional.size() == 2) {
+    o.conn.name = o.positional[0];
+    o.sql = o.positional[1];
+  } else {
+    o.sql = o.positional.at(0);
+  }
   auto interrupted = InstallInterruptHandler();
   auto format = ParseOutputFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
@@ -109,7 +116,11 @@ void AddQueryCommand(CLI::App& app, Runner* run) {
       "query",
       "Run one SQL statement on the workgroup and print its result (data on stdout, the row\n"
       "count and time on stderr). Ctrl-C or --timeout cancels the statement in Redshift.");
-  cmd->add_option("sql", o->sql, "the SQL statement (use :name placeholders with --param)")->required();
+  cmd->add_option("connection_and_sql", o->positional,
+                  "[NAME] SQL: a saved connection (optional; else flags or RSX_* variables) and the "
+                  "SQL statement (use :name placeholders with --param)")
+      ->required()
+      ->expected(1, 2);
   AddConnectionFlags(cmd, &o->conn);
   cmd->add_option("--param", o->params, "a parameter NAME=VALUE for :NAME in the SQL (repeatable)");
   cmd->add_option("--format", o->format, "table (default), csv, jsonl or json");

@@ -1,0 +1,65 @@
+#include "rsx/policy.h"
+
+#include <nlohmann/json.hpp>
+
+namespace rsx {
+
+using nlohmann::ordered_json;
+
+const char* const* RsxActions(int* count) {
+  static const char* const kActions[] = {
+      "redshift-data:CancelStatement",   "redshift-data:DescribeStatement",
+      "redshift-data:DescribeTable",     "redshift-data:ExecuteStatement",
+      "redshift-data:GetStatementResult", "redshift-data:ListDatabases",
+      "redshift-data:ListSchemas",       "redshift-data:ListTables",
+      "redshift-serverless:GetCredentials"};
+  *count = 9;
+  return kActions;
+}
+
+std::string PermissionPolicy(const std::string& wg) {
+  ordered_json statements = ordered_json::array();
+  if (wg.empty()) {
+    statements.push_back({{"Sid", "RsxReadThroughTheDataApi"},
+                          {"Effect", "Allow"},
+                          {"Action", {"redshift-data:CancelStatement", "redshift-data:DescribeStatement",
+                                      "redshift-data:DescribeTable", "redshift-data:ExecuteStatement",
+                                      "redshift-data:GetStatementResult", "redshift-data:ListDatabases",
+                                      "redshift-data:ListSchemas", "redshift-data:ListTables"}},
+                          {"Resource", "*"}});
+    statements.push_back({{"Sid", "RsxLogInToTheWorkgroup"},
+                          {"Effect", "Allow"},
+                          {"Action", {"redshift-serverless:GetCredentials"}},
+                          {"Resource", "*"}});
+  } else {
+    statements.push_back({{"Sid", "RsxWorkgroupCalls"},
+                          {"Effect", "Allow"},
+                          {"Action", {"redshift-data:DescribeTable", "redshift-data:ExecuteStatement",
+                                      "redshift-data:ListDatabases", "redshift-data:ListSchemas",
+                                      "redshift-data:ListTables"}},
+                          {"Resource", wg}});
+    statements.push_back({{"Sid", "RsxOwnStatements"},
+                          {"Effect", "Allow"},
+                          {"Action", {"redshift-data:CancelStatement", "redshift-data:DescribeStatement",
+                                      "redshift-data:GetStatementResult"}},
+                          {"Resource", "*"},
+                          {"Condition", {{"StringEquals", {{"redshift-data:statement-owner-iam-userid", "${aws:userid}"}}}}}});
+    statements.push_back({{"Sid", "RsxLogInToTheWorkgroup"},
+                          {"Effect", "Allow"},
+                          {"Action", {"redshift-serverless:GetCredentials"}},
+                          {"Resource", wg}});
+  }
+  return ordered_json{{"Version", "2012-10-17"}, {"Statement", statements}}.dump(2);
+}
+
+std::string TrustPolicy(const std::string& account, const std::string& external_id,
+                        const std::string& partition) {
+  ordered_json statement = {{"Sid", "RsxAssumeWithExternalId"},
+                            {"Effect", "Allow"},
+                            {"Principal", {{"AWS", "arn:" + partition + ":iam::" + account + ":root"}}},
+                            {"Action", "sts:AssumeRole"},
+                            {"Condition", {{"StringEquals", {{"sts:ExternalId", external_id}}}}}};
+  return ordered_json{{"Version", "2012-10-17"}, {"Statement", ordered_json::array({statement})}}.dump(2);
+}
+
+}  // namespace rsx

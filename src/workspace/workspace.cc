@@ -1,0 +1,262 @@
+#include "rsx/workspace.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "aws/crypto.h"
+#include "rsx/credentials.h"
+#include "rsx/endpoints.h"
+
+namespace rsx {
+
+using nlohmann::json;
+
+namespace {
+
+// An exclusive lock on the workspace for the life of the object.
+class Lock {
+ public:
+  explicit Lock(const std::string& dir) {
+    fd_ = open((dir + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0) flock(fd_, LOCK_EX);
+  }
+  ~Lock() {
+    if (fd_ >= 0) {
+      flock(fd_, LOCK_UN);
+      close(fd_);
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+Result<std::string> ReadAll(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
+    return Status::IoError("cannot read " + path + ": " + std::strerror(errno));
+  }
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  int err = errno;
+  close(fd);
+  if (n < 0) return Status::IoError("cannot read " + path + ": " + std::strerror(err));
+  return out;
+}
+
+Status WriteAtomic(const std::string& dir, const std::string& path, const std::string& contents) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IoError("cannot write " + tmp + ": " + std::strerror(errno));
+  size_t off = 0;
+  while (off < contents.size()) {
+    ssize_t w = write(fd, contents.data() + off, contents.size() - off);
+    if (w < 0) {
+      int err = errno;
+      close(fd);
+      unlink(tmp.c_str());
+      return Status::IoError("cannot write " + tmp + ": " + std::strerror(err));
+    }
+    off += static_cast<size_t>(w);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    unlink(tmp.c_str());
+    return Status::IoError("cannot flush " + tmp + ": " + std::strerror(errno));
+  }
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return Status::IoError("cannot replace " + path + ": " + std::strerror(errno));
+  }
+  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  return Status::OK();
+}
+
+const char* kConnections = "connections.json";
+
+// Parses connections.json; a file that does not parse is an error that leaves it untouched.
+Result<json> LoadConnections(const std::string& dir) {
+  std::string path = dir + "/" + kConnections;
+  auto text = ReadAll(path);
+  if (!text.ok()) {
+    if (text.status().code() == StatusCode::kNotFound) return json{{"connections", json::object()}};
+    return text.status();
+  }
+  json j = json::parse(*text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("connections") || !j["connections"].is_object())
+    return Status::Internal(path + " is corrupt (not the JSON rsx writes); rsx left it untouched. "
+                            "Fix it by hand or move it aside to start over.");
+  return j;
+}
+
+}  // namespace
+
+std::string ConnectionConfig::ToJson() const {
+  json j = {{"region", region}, {"workgroup", workgroup}, {"database", database}, {"role_arn", role_arn}};
+  if (!external_id.empty()) j["external_id"] = external_id;
+  if (!schemas.empty()) j["schemas"] = schemas;
+  if (!endpoint_url.empty()) j["endpoint_url"] = endpoint_url;
+  if (!sts_endpoint_url.empty()) j["sts_endpoint_url"] = sts_endpoint_url;
+  if (max_concurrent_statements != 4) j["max_concurrent_statements"] = max_concurrent_statements;
+  return j.dump();
+}
+
+Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text, const std::string& name) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("connection config is not a JSON object");
+  ConnectionConfig c;
+  c.name = name;
+  static const char* kKeys[] = {"region", "workgroup", "database", "role_arn", "external_id", "schemas",
+                                "endpoint_url", "sts_endpoint_url", "max_concurrent_statements"};
+  for (const auto& [k, v] : j.items()) {
+    bool known = false;
+    for (const char* key : kKeys) known = known || k == key;
+    if (!known) return Status::InvalidArgument("connection config: unknown key '" + k + "'");
+    if (k == "schemas") {
+      if (!v.is_array()) return Status::InvalidArgument("connection config: schemas must be a list of names");
+      for (const auto& s : v) {
+        if (!s.is_string()) return Status::InvalidArgument("connection config: schemas must be a list of names");
+        c.schemas.push_back(s);
+      }
+    } else if (k == "max_concurrent_statements") {
+      if (!v.is_number_integer()) return Status::InvalidArgument("connection config: max_concurrent_statements must be an integer");
+      c.max_concurrent_statements = v;
+    } else {
+      if (!v.is_string()) return Status::InvalidArgument("connection config: " + k + " must be a string");
+      std::string s = v;
+      if (k == "region") c.region = s;
+      else if (k == "workgroup") c.workgroup = s;
+      else if (k == "database") c.database = s;
+      else if (k == "role_arn") c.role_arn = s;
+      else if (k == "external_id") c.external_id = s;
+      else if (k == "endpoint_url") c.endpoint_url = s;
+      else if (k == "sts_endpoint_url") c.sts_endpoint_url = s;
+    }
+  }
+  return c;
+}
+
+Status ValidateConnectionName(const std::string& name) {
+  static const std::regex kName("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$");
+  if (!std::regex_match(name, kName))
+    return Status::InvalidArgument("connection name '" + name + "' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+  return Status::OK();
+}
+
+Status ValidateConnection(const ConnectionConfig& c) {
+  RSX_RETURN_IF_ERROR(ValidateConnectionName(c.name));
+  if (c.region.empty()) return Status::InvalidArgument("--region: required (e.g. eu-west-1)");
+  if (Status st = ValidateRegion(c.region); !st.ok()) return st.Prepend("--region");
+  static const std::regex kWorkgroup("^[a-z0-9-]{3,64}$");
+  if (!std::regex_match(c.workgroup, kWorkgroup))
+    return Status::InvalidArgument("--workgroup '" + c.workgroup + "': a workgroup name is 3-64 lower-case letters, digits and '-'");
+  static const std::regex kDatabase("^[a-z_][a-z0-9_$]{0,126}$");
+  if (!std::regex_match(c.database, kDatabase))
+    return Status::InvalidArgument("--database '" + c.database + "': a database name is 1-127 lower-case letters, digits, '_' or '$', starting with a letter or '_'");
+  if (c.role_arn.empty()) return Status::InvalidArgument("--role-arn: required (arn:aws:iam::<12-digit account>:role/<name>)");
+  AssumeRoleParams p{c.role_arn, c.external_id, "", 3600};
+  if (Status st = ValidateAssumeRoleParams(p); !st.ok()) return st.Prepend(c.external_id.empty() ? "--role-arn" : "--role-arn/--external-id");
+  for (const auto& s : c.schemas)
+    if (s.empty() || s.size() > 127) return Status::InvalidArgument("--schemas: '" + s + "' is not a schema name");
+  if (c.max_concurrent_statements < 1 || c.max_concurrent_statements > 200)
+    return Status::InvalidArgument("max_concurrent_statements must be from 1 to 200");
+  for (const std::string* url : {&c.endpoint_url, &c.sts_endpoint_url})
+    if (!url->empty() && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
+      return Status::InvalidArgument("endpoint '" + *url + "' must be an http:// or https:// URL");
+  return Status::OK();
+}
+
+Result<Workspace> Workspace::Open(const Environment& env) {
+  std::string dir = env.Get("RSX_HOME").value_or("");
+  if (dir.empty()) {
+    auto home = env.Get("HOME");
+    if (!home) return Status::NotFound("neither RSX_HOME nor HOME is set: rsx has nowhere to keep its workspace");
+    dir = *home + "/.rsx";
+  }
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0) {
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+      return Status::IoError("cannot create the workspace " + dir + ": " + std::strerror(errno));
+  } else if (!S_ISDIR(st.st_mode)) {
+    return Status::IoError("the workspace " + dir + " is not a directory");
+  }
+  return Workspace(dir);
+}
+
+Result<std::string> Workspace::ExternalId() {
+  Lock lock(dir_);
+  std::string path = dir_ + "/external_id";
+  auto existing = ReadAll(path);
+  if (existing.ok()) {
+    std::string id = *existing;
+    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+    static const std::regex kUuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+    if (!std::regex_match(id, kUuid))
+      return Status::Internal(path + " is corrupt (expected a UUID); rsx left it untouched. The "
+                              "external ID is in customers' trust policies: restore it rather than delete it.");
+    return id;
+  }
+  if (existing.status().code() != StatusCode::kNotFound) return existing.status();
+  std::string id = crypto::RandomUuid();
+  RSX_RETURN_IF_ERROR(WriteAtomic(dir_, path, id + "\n"));
+  return id;
+}
+
+Result<std::vector<ConnectionConfig>> Workspace::ListConnections() {
+  RSX_ASSIGN_OR_RETURN(json j, LoadConnections(dir_));
+  std::vector<ConnectionConfig> out;
+  for (const auto& [name, cfg] : j["connections"].items()) {
+    auto c = ConnectionConfig::FromJson(cfg.dump(), name);
+    if (!c.ok()) return Status(c.status()).Prepend(dir_ + "/" + kConnections + ": connection '" + name + "'");
+    out.push_back(*c);
+  }
+  return out;
+}
+
+Result<ConnectionConfig> Workspace::GetConnection(const std::string& name) {
+  RSX_ASSIGN_OR_RETURN(json j, LoadConnections(dir_));
+  auto it = j["connections"].find(name);
+  if (it == j["connections"].end())
+    return Status::NotFound("no connection named '" + name + "' (see `rsx connections list`; add one with `rsx connections add`)");
+  return ConnectionConfig::FromJson(it->dump(), name);
+}
+
+Status Workspace::AddConnection(const ConnectionConfig& c, bool replace) {
+  RSX_RETURN_IF_ERROR(ValidateConnection(c));
+  Lock lock(dir_);
+  RSX_ASSIGN_OR_RETURN(json j, LoadConnections(dir_));
+  if (j["connections"].contains(c.name) && !replace)
+    return Status::InvalidArgument("a connection named '" + c.name + "' already exists (remove it first, or pass --replace)");
+  j["connections"][c.name] = json::parse(c.ToJson());
+  return WriteAtomic(dir_, dir_ + "/" + kConnections, j.dump(2) + "\n");
+}
+
+Status Workspace::RemoveConnection(const std::string& name) {
+  Lock lock(dir_);
+  RSX_ASSIGN_OR_RETURN(json j, LoadConnections(dir_));
+  if (!j["connections"].contains(name)) return Status::NotFound("no connection named '" + name + "'");
+  j["connections"].erase(name);
+  return WriteAtomic(dir_, dir_ + "/" + kConnections, j.dump(2) + "\n");
+}
+
+Result<std::string> Workspace::ReadFile(const std::string& relative) { return ReadAll(dir_ + "/" + relative); }
+
+Status Workspace::WriteFileAtomic(const std::string& relative, const std::string& contents) {
+  Lock lock(dir_);
+  return WriteAtomic(dir_, dir_ + "/" + relative, contents);
+}
+
+}  // namespace rsx

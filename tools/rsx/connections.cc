@@ -1,0 +1,181 @@
+// rsx connections add|list|show|remove and rsx policy: saved connections and the IAM policies
+// a customer attaches to the role.
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "connection.h"
+#include "rsx/endpoints.h"
+#include "rsx/policy.h"
+#include "rsx/sts.h"
+#include "rsx/workspace.h"
+#include "util/strings.h"
+
+namespace rsx::cli {
+namespace {
+
+struct AddOptions {
+  ConnectionConfig c;
+  std::string schemas, operator_account;
+  bool replace = false;
+};
+
+std::string PartitionOf(const std::string& role_arn) {
+  auto parts = util::Split(role_arn, ':');
+  return parts.size() > 1 ? parts[1] : "aws";
+}
+
+// The operator's account: --operator-account, else GetCallerIdentity with base credentials.
+Result<std::string> OperatorAccount(const std::string& given, const ConnectionConfig& c) {
+  if (!given.empty()) {
+    if (given.size() != 12 || given.find_first_not_of("0123456789") != std::string::npos)
+      return Status::InvalidArgument("--operator-account '" + given + "' must be 12 digits");
+    return given;
+  }
+  auto http = NewCurlHttpClient();
+  ChainOptions co;
+  co.region = c.region;
+  co.sts_endpoint = c.sts_endpoint_url;
+  auto base = NewDefaultCredentialsChain(http, co);
+  StsOptions so;
+  so.region = c.region;
+  so.endpoint_url = c.sts_endpoint_url;
+  RSX_ASSIGN_OR_RETURN(auto sts, StsClient::Create(http, so));
+  RSX_ASSIGN_OR_RETURN(CallerIdentity id, sts->GetCallerIdentity(*base));
+  return id.account;
+}
+
+int PrintPolicies(const ConnectionConfig& c, const std::string& external_id, const std::string& account,
+                  const std::string& scope) {
+  std::printf("Permission policy (attach to the role %s):\n%s\n\n", c.role_arn.c_str(),
+              PermissionPolicy(scope).c_str());
+  std::printf("Trust policy (the role's trust relationship):\n%s\n",
+              TrustPolicy(account, external_id, PartitionOf(c.role_arn)).c_str());
+  return 0;
+}
+
+int RunAdd(AddOptions o) {
+  if (!o.schemas.empty()) o.c.schemas = util::Split(o.schemas, ',');
+  auto ws = Workspace::Open();
+  if (!ws.ok()) return ReportError(ws.status());
+  if (Status st = ValidateConnection(o.c); !st.ok()) return ReportError(st);
+  auto external_id = o.c.external_id.empty() ? ws->ExternalId() : Result<std::string>(o.c.external_id);
+  if (!external_id.ok()) return ReportError(external_id.status());
+  auto account = OperatorAccount(o.operator_account, o.c);
+  if (!account.ok() && account.status().code() == StatusCode::kInvalidArgument) return ReportError(account.status());
+  if (Status st = ws->AddConnection(o.c, o.replace); !st.ok()) return ReportError(st);
+  std::printf("Saved connection '%s' (%s / %s / %s) in %s.\n\n", o.c.name.c_str(), o.c.region.c_str(),
+              o.c.workgroup.c_str(), o.c.database.c_str(), ws->dir().c_str());
+  std::printf("External ID: %s\n  (%s; give it to the customer for the trust policy)\n\n",
+              external_id->c_str(), o.c.external_id.empty() ? "this workspace's, generated once" : "this connection's own");
+  if (account.ok()) {
+    PrintPolicies(o.c, *external_id, *account, "");
+  } else {
+    std::printf("Permission policy (attach to the role %s):\n%s\n\n", o.c.role_arn.c_str(), PermissionPolicy().c_str());
+    std::fprintf(stderr, "rsx: could not find your AWS account for the trust policy (%s);\n"
+                 "  print it with: rsx policy %s --operator-account <your 12-digit account>\n",
+                 account.status().message().c_str(), o.c.name.c_str());
+  }
+  std::printf("\nNext: once the customer has created the role with both policies, run\n  rsx check %s\n", o.c.name.c_str());
+  return 0;
+}
+
+}  // namespace
+
+void AddConnectionsCommand(CLI::App& app, Runner* run) {
+  CLI::App* group = app.add_subcommand("connections", "Saved connections (in RSX_HOME, default ~/.rsx).");
+  group->require_subcommand(1);
+
+  auto add = std::make_shared<AddOptions>();
+  CLI::App* a = group->add_subcommand(
+      "add", "Save a connection, then print the external ID, the permission and trust policies\n"
+             "for the customer's role, and the next step.");
+  a->add_option("name", add->c.name, "connection name")->required();
+  a->add_option("--region", add->c.region, "AWS region of the workgroup")->required();
+  a->add_option("--workgroup", add->c.workgroup, "Redshift Serverless workgroup name")->required();
+  a->add_option("--database", add->c.database, "database")->required();
+  a->add_option("--role-arn", add->c.role_arn, "the customer's role, arn:aws:iam::<account>:role/<name>")->required();
+  a->add_option("--external-id", add->c.external_id, "this connection's own external ID (default: the workspace's)");
+  a->add_option("--schemas", add->schemas, "comma-separated schemas to discover and sync (default: all)");
+  a->add_option("--endpoint-url", add->c.endpoint_url, "Data API endpoint override");
+  a->add_option("--sts-endpoint-url", add->c.sts_endpoint_url, "STS endpoint override");
+  a->add_option("--max-concurrent-statements", add->c.max_concurrent_statements, "statements at once (1-200, default 4)");
+  a->add_option("--operator-account", add->operator_account, "your AWS account for the trust policy (default: from STS)");
+  a->add_flag("--replace", add->replace, "replace a connection of the same name");
+  a->callback([run, add] { *run = [add] { return RunAdd(*add); }; });
+
+  CLI::App* l = group->add_subcommand("list", "List saved connections.");
+  l->callback([run] {
+    *run = [] {
+      auto ws = Workspace::Open();
+      if (!ws.ok()) return ReportError(ws.status());
+      auto all = ws->ListConnections();
+      if (!all.ok()) return ReportError(all.status());
+      for (const auto& c : *all)
+        std::printf("%-24s %-14s %-24s %-16s %s\n", c.name.c_str(), c.region.c_str(), c.workgroup.c_str(),
+                    c.database.c_str(), c.role_arn.c_str());
+      if (all->empty()) std::fprintf(stderr, "no connections yet: add one with `rsx connections add`\n");
+      return 0;
+    };
+  });
+
+  auto show_name = std::make_shared<std::string>();
+  CLI::App* s = group->add_subcommand("show", "Print a saved connection as JSON (the Airbyte/Singer config).");
+  s->add_option("name", *show_name, "connection name")->required();
+  s->callback([run, show_name] {
+    *run = [show_name] {
+      auto ws = Workspace::Open();
+      if (!ws.ok()) return ReportError(ws.status());
+      auto c = ws->GetConnection(*show_name);
+      if (!c.ok()) return ReportError(c.status());
+      std::printf("%s\n", nlohmann::json::parse(c->ToJson()).dump(2).c_str());
+      return 0;
+    };
+  });
+
+  auto rm_name = std::make_shared<std::string>();
+  CLI::App* r = group->add_subcommand("remove", "Forget a saved connection.");
+  r->add_option("name", *rm_name, "connection name")->required();
+  r->callback([run, rm_name] {
+    *run = [rm_name] {
+      auto ws = Workspace::Open();
+      if (!ws.ok()) return ReportError(ws.status());
+      if (Status st = ws->RemoveConnection(*rm_name); !st.ok()) return ReportError(st);
+      std::fprintf(stderr, "removed connection '%s'\n", rm_name->c_str());
+      return 0;
+    };
+  });
+}
+
+void AddPolicyCommand(CLI::App& app, Runner* run) {
+  struct PolicyOptions {
+    std::string name, scope, account;
+  };
+  auto o = std::make_shared<PolicyOptions>();
+  CLI::App* p = app.add_subcommand(
+      "policy", "Print the permission and trust policies for a connection's role, as valid JSON.");
+  p->add_option("name", o->name, "connection name")->required();
+  p->add_option("--scope-workgroup", o->scope,
+                "limit workgroup actions to this workgroup ARN, arn:aws:redshift-serverless:<region>:<account>:workgroup/<id>");
+  p->add_option("--operator-account", o->account, "your AWS account for the trust policy (default: from STS)");
+  p->callback([run, o] {
+    *run = [o] {
+      if (!o->scope.empty() && o->scope.find(":redshift-serverless:") == std::string::npos)
+        return ReportError(Status::InvalidArgument("--scope-workgroup '" + o->scope +
+                                                   "' must be a workgroup ARN: arn:aws:redshift-serverless:<region>:<account>:workgroup/<id>"));
+      auto ws = Workspace::Open();
+      if (!ws.ok()) return ReportError(ws.status());
+      auto c = ws->GetConnection(o->name);
+      if (!c.ok()) return ReportError(c.status());
+      auto id = c->external_id.empty() ? ws->ExternalId() : Result<std::string>(c->external_id);
+      if (!id.ok()) return ReportError(id.status());
+      auto account = OperatorAccount(o->account, *c);
+      if (!account.ok())
+        return ReportError(Status(account.status()).Prepend("cannot find your AWS account for the trust policy (pass --operator-account)"));
+      return PrintPolicies(*c, *id, *account, o->scope);
+    };
+  });
+}
+
+}  // namespace rsx::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     rsx::cli::AddLsCommand(app, &run);
     rsx::cli::AddConnectionsCommand(app, &run);
     rsx::cli::AddPolicyCommand(app, &run);
+    rsx::cli::AddCheckCommand(app, &run);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

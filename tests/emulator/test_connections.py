@@ -166,6 +166,14 @@ class Check(unittest.TestCase):
         self.assertIn("No Data API call was made", p.stdout + p.stderr)
         self.assertEqual(before, after)
 
+    def test_wrong_workgroup_is_named(self):
+        ws = Workspace()
+        ws.rsx("connections", "add", "wg", "--region", "us-east-1", "--workgroup", "no-such-wg", "--database", "dev",
+               "--role-arn", "arn:aws:iam::222222222222:role/full", "--external-id", EXT)
+        p = ws.rsx("check", "wg")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("workgroup 'no-such-wg' was not found in region us-east-1", p.stdout)
+
     def test_no_base_credentials(self):
         ws = Workspace()
         ws.add("full")

@@ -114,6 +114,10 @@ int RunCheck(CheckOptions o) {
   bool login_denied = false;
   const std::string kNoSuchStatement = "00000000-0000-4000-8000-000000000000";
   auto dbs = c.ListDatabases();
+  if (!dbs.ok() && dbs.status().message().find("endpoint doesn't exist") != std::string::npos)
+    return fail_early("workgroup '" + f.workgroup + "' was not found in region " + f.region +
+                          " (check the workgroup name and the region)",
+                      dbs.status());
   Classify(dbs.status(), "redshift-data:ListDatabases", &probes, &login_denied);
   Classify(c.ListSchemas("pg_catalog").status(), "redshift-data:ListSchemas", &probes, &login_denied);
   Classify(c.ListTables("pg_catalog", "pg_namespace").status(), "redshift-data:ListTables", &probes, &login_denied);

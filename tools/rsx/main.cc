@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     rsx::cli::AddConnectionsCommand(app, &run);
     rsx::cli::AddPolicyCommand(app, &run);
     rsx::cli::AddCheckCommand(app, &run);
+    rsx::cli::AddDiscoverCommand(app, &run);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,35 @@
+#pragma once
+// Discovery: the workgroup's tables and views as streams, each with its columns, a JSON Schema
+// per column (from the one type map), primary keys, cursor candidates and a row estimate.
+// Printed as an Airbyte catalog.
+
+#include <string>
+#include <vector>
+
+#include "rsx/data_api.h"
+
+namespace rsx {
+
+struct Stream {
+  std::string schema, table, type;  // type: TABLE or VIEW
+  std::vector<ColumnInfo> columns;
+  std::vector<std::string> primary_key;
+  std::vector<std::string> cursor_candidates;  // timestamps and dates, then integer keys
+  long long row_estimate = -1;                 // -1: unknown
+};
+
+struct DiscoverOptions {
+  std::vector<std::string> schemas;  // empty: every schema except the system ones
+  int concurrency = 4;               // DescribeTable calls at once
+};
+
+// Reads the catalog with ListSchemas, ListTables and DescribeTable (every page), and one
+// statement for primary keys and row estimates (skipped with a warning on stderr when it
+// fails). An unknown schema in `schemas` is kNotFound naming it.
+Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOptions& options);
+
+// {"streams": [...]} in the Airbyte protocol's AirbyteCatalog shape; namespace = schema,
+// name = table.
+std::string AirbyteCatalogJson(const std::vector<Stream>& streams);
+
+}  // namespace rsx

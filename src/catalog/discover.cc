@@ -1,0 +1,160 @@
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "decode/page_decoder.h"
+#include "rsx/catalog.h"
+#include "rsx/statement_runner.h"
+#include "rsx/types.h"
+
+namespace rsx {
+namespace {
+
+bool IsSystemSchema(const std::string& s) {
+  return s == "pg_catalog" || s == "information_schema" || s == "pg_internal" ||
+         s == "pg_automv" || s == "catalog_history" || s.rfind("pg_toast", 0) == 0 ||
+         s.rfind("pg_temp", 0) == 0;
+}
+
+// Collects a small result as rows of text.
+class Rows : public ResultConsumer {
+ public:
+  Status OnColumns(const std::vector<ColumnInfo>&) override { return Status::OK(); }
+  Status OnPage(const DecodedPage& p) override {
+    for (size_t r = 0; r < p.num_rows; ++r) {
+      std::vector<std::string> row;
+      for (size_t c = 0; c < p.num_cols; ++c) {
+        const Cell& cell = p.at(r, c);
+        row.push_back(cell.kind == CellKind::kLong ? std::to_string(cell.l) : std::string(cell.text));
+      }
+      rows.push_back(std::move(row));
+    }
+    return Status::OK();
+  }
+  std::vector<std::vector<std::string>> rows;
+};
+
+}  // namespace
+
+Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOptions& o) {
+  RSX_ASSIGN_OR_RETURN(std::vector<std::string> all_schemas, client.ListSchemas());
+  std::vector<std::string> schemas;
+  if (o.schemas.empty()) {
+    for (const auto& s : all_schemas)
+      if (!IsSystemSchema(s)) schemas.push_back(s);
+  } else {
+    for (const auto& s : o.schemas) {
+      if (std::find(all_schemas.begin(), all_schemas.end(), s) == all_schemas.end())
+        return Status::NotFound("schema '" + s + "' does not exist in database " + client.target().database);
+      schemas.push_back(s);
+    }
+  }
+  std::vector<Stream> streams;
+  for (const auto& s : schemas) {
+    RSX_ASSIGN_OR_RETURN(std::vector<TableRef> tables, client.ListTables(s, ""));
+    for (const auto& t : tables) {
+      if (t.schema != s) continue;  // LIKE: '_' in a schema name matches any character
+      if (t.type != "TABLE" && t.type != "VIEW") continue;
+      streams.push_back({t.schema, t.name, t.type, {}, {}, {}, -1});
+    }
+  }
+
+  // Columns, concurrently.
+  std::atomic<size_t> next{0};
+  std::mutex mu;
+  Status first_error;
+  auto work = [&] {
+    while (true) {
+      size_t i = next++;
+      if (i >= streams.size()) return;
+      auto cols = client.DescribeTable(streams[i].schema, streams[i].table);
+      std::lock_guard<std::mutex> lock(mu);
+      if (!cols.ok()) {
+        if (first_error.ok()) first_error = Status(cols.status()).Prepend("describing " + streams[i].schema + "." + streams[i].table);
+        next = streams.size();
+        return;
+      }
+      streams[i].columns = std::move(*cols);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < std::max(1, o.concurrency); ++t) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
+  RSX_RETURN_IF_ERROR(first_error);
+
+  // Primary keys and row estimates in one statement each.
+  std::map<std::pair<std::string, std::string>, Stream*> by_name;
+  for (auto& s : streams) by_name[{s.schema, s.table}] = &s;
+  Rows keys;
+  auto k = RunStatement(client,
+                        "select tc.table_schema, tc.table_name, kcu.column_name from "
+                        "information_schema.table_constraints tc join information_schema.key_column_usage kcu "
+                        "on kcu.constraint_name = tc.constraint_name and kcu.table_schema = tc.table_schema "
+                        "and kcu.table_name = tc.table_name where tc.constraint_type = 'PRIMARY KEY' "
+                        "order by 1, 2, kcu.ordinal_position",
+                        RunOptions{}, &keys);
+  if (k.ok()) {
+    for (const auto& r : keys.rows)
+      if (auto it = by_name.find({r[0], r[1]}); it != by_name.end()) it->second->primary_key.push_back(r[2]);
+  } else {
+    std::fprintf(stderr, "rsx: warning: primary keys unknown (%s)\n", k.status().message().c_str());
+  }
+  Rows sizes;
+  auto e = RunStatement(client,
+                        "select n.nspname, c.relname, c.reltuples::bigint from pg_class c join pg_namespace n "
+                        "on n.oid = c.relnamespace where c.relkind in ('r', 'p', 'm')",
+                        RunOptions{}, &sizes);
+  if (e.ok()) {
+    for (const auto& r : sizes.rows)
+      if (auto it = by_name.find({r[0], r[1]}); it != by_name.end()) it->second->row_estimate = std::atoll(r[2].c_str());
+  }
+
+  for (auto& s : streams) {
+    for (const auto& c : s.columns) {
+      RedshiftType t = TypeFromName(c.type_name);
+      if (t == RedshiftType::kTimestamp || t == RedshiftType::kTimestampTz || t == RedshiftType::kDate)
+        s.cursor_candidates.push_back(c.name);
+    }
+    for (const auto& c : s.columns) {
+      RedshiftType t = TypeFromName(c.type_name);
+      bool integer = t == RedshiftType::kSmallInt || t == RedshiftType::kInteger || t == RedshiftType::kBigInt;
+      if (integer && s.primary_key.size() == 1 && s.primary_key[0] == c.name) s.cursor_candidates.push_back(c.name);
+    }
+  }
+  return streams;
+}
+
+std::string AirbyteCatalogJson(const std::vector<Stream>& streams) {
+  nlohmann::ordered_json out = {{"streams", nlohmann::ordered_json::array()}};
+  for (const auto& s : streams) {
+    nlohmann::ordered_json props = nlohmann::ordered_json::object();
+    for (const auto& c : s.columns) props[c.name] = nlohmann::ordered_json::parse(JsonSchemaFor(c));
+    nlohmann::ordered_json st = {
+        {"name", s.table},
+        {"namespace", s.schema},
+        {"json_schema", {{"$schema", "http://json-schema.org/draft-07/schema#"},
+                         {"type", "object"},
+                         {"properties", props}}},
+        {"supported_sync_modes", {"full_refresh", "incremental"}},
+        {"source_defined_cursor", false}};
+    if (!s.primary_key.empty()) {
+      nlohmann::ordered_json pk = nlohmann::ordered_json::array();
+      for (const auto& k : s.primary_key) pk.push_back({k});
+      st["source_defined_primary_key"] = pk;
+    }
+    if (!s.cursor_candidates.empty()) st["default_cursor_field"] = {s.cursor_candidates[0]};
+    st["is_resumable"] = true;
+    nlohmann::ordered_json extra = {{"type", s.type}, {"cursor_candidates", s.cursor_candidates}};
+    if (s.row_estimate >= 0) extra["row_estimate"] = s.row_estimate;
+    st["x_rsx"] = extra;
+    out["streams"].push_back(st);
+  }
+  return out.dump(2);
+}
+
+}  // namespace rsx

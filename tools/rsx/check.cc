@@ -67,7 +67,9 @@ int RunCheck(CheckOptions o) {
       return 1;
     }
     std::printf("✗ %s\n", stage.c_str());
-    return ReportError(st);
+    std::fflush(stdout);
+    ReportError(st);
+    return 1;  // a failed check, whatever the cause
   };
 
   // 1. Base credentials and who we are.

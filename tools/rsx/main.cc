@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     rsx::cli::AddPolicyCommand(app, &run);
     rsx::cli::AddCheckCommand(app, &run);
     rsx::cli::AddDiscoverCommand(app, &run);
+    rsx::cli::AddSyncCommand(app, &run);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,59 @@
+#pragma once
+// The sync engine: full and incremental reads of streams to files, in chunks.
+//
+// Every read is keyset-paginated: `... order by <key> limit <chunk_rows>`, the next chunk
+// starting after the last key read, so no statement is one giant SELECT and each stays far
+// below the Data API's result cap. The key is the primary key for full refresh, and
+// (cursor, primary key) for incremental: rows sharing a cursor value are neither lost nor
+// repeated. After each chunk, the rows are written and fsynced, then the stream's state is
+// checkpointed (atomically): a crashed or cancelled sync resumes from the last checkpoint and
+// repeats at most the one chunk that was in flight.
+//
+// Identifiers are always quoted; values are always passed as Data API parameters with a cast
+// to the column's type.
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "rsx/catalog.h"
+#include "rsx/data_api.h"
+
+namespace rsx {
+
+enum class SyncMode { kFullRefresh, kIncremental };
+
+struct StreamSyncConfig {
+  Stream stream;                      // from Discover
+  SyncMode mode = SyncMode::kFullRefresh;
+  std::string cursor;                 // incremental: the cursor column
+  std::vector<std::string> key;       // tie-break / pagination key (default: primary key)
+};
+
+struct SyncOptions {
+  std::string out_dir;
+  std::string format = "jsonl";       // jsonl or csv
+  long long chunk_rows = 100000;      // rows per statement
+  std::string state_path;             // default: <out_dir>/.rsx-state.json
+  const std::atomic<bool>* interrupted = nullptr;
+  std::function<void(const std::string& stream, long long rows, long long bytes)> progress;
+};
+
+struct StreamResult {
+  std::string name;  // schema.table
+  std::string file;
+  long long rows = 0;
+  int statements = 0;
+};
+
+// Syncs the streams in order; returns per-stream results. State from `state_path` is read
+// first (a malformed file is an error, left untouched) and written after every chunk.
+Result<std::vector<StreamResult>> RunSync(DataApiClient& client,
+                                          const std::vector<StreamSyncConfig>& streams,
+                                          const SyncOptions& options);
+
+// "schema.table" with identifiers quoted for SQL: "my schema"."my""table".
+std::string QuoteIdentifier(const std::string& name);
+
+}  // namespace rsx

@@ -33,11 +33,20 @@ struct StreamSyncConfig {
 
 struct SyncOptions {
   std::string out_dir;
-  std::string format = "jsonl";       // jsonl or csv
+  std::string format = "jsonl";       // jsonl, csv, or "airbyte": RECORD messages to `messages`
   long long chunk_rows = 100000;      // rows per statement
   std::string state_path;             // default: <out_dir>/.rsx-state.json
   const std::atomic<bool>* interrupted = nullptr;
   std::function<void(const std::string& stream, long long rows, long long bytes)> progress;
+
+  // Protocol mode: records go to `messages` (instead of files) and each checkpoint is handed
+  // to `checkpoint` (instead of the state file) once the records before it were flushed.
+  // `initial_state` is the state to start from ({"streams": {...}} as rsx writes it).
+  FILE* messages = nullptr;
+  std::string initial_state;
+  std::function<Status(const Stream& stream, const std::string& stream_state_json,
+                       long long records_since_last)> checkpoint;
+  std::function<void(const Stream& stream, const std::string& status)> stream_status;
 };
 
 struct StreamResult {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -61,10 +62,10 @@ class ChunkWriter : public ResultConsumer {
   // key_columns[0] is the cursor in incremental mode (`track_boundary`): the writer then
   // remembers the keys of the rows that share the last cursor value, and skips rows whose
   // cursor equals `skip_cursor` and whose key is in `skip_keys` (emitted by an earlier run).
-  ChunkWriter(FILE* out, bool csv, std::vector<size_t> key_columns, bool track_boundary,
+  ChunkWriter(FILE* out, bool csv, std::string record_prefix, std::vector<size_t> key_columns, bool track_boundary,
               std::string skip_cursor, std::set<std::string> skip_keys,
               std::string boundary_cursor, std::vector<std::string> boundary_keys)
-      : out_(out), csv_(csv), key_columns_(std::move(key_columns)), track_(track_boundary),
+      : out_(out), csv_(csv), record_prefix_(std::move(record_prefix)), key_columns_(std::move(key_columns)), track_(track_boundary),
         skip_cursor_(std::move(skip_cursor)), skip_keys_(std::move(skip_keys)),
         boundary_cursor_(std::move(boundary_cursor)), boundary_keys_(std::move(boundary_keys)) {}
   Status OnColumns(const std::vector<ColumnInfo>& cols) override {
@@ -101,13 +102,14 @@ class ChunkWriter : public ResultConsumer {
         }
         buf_.push_back('\n');
       } else {
+        buf_.append(record_prefix_);  // Airbyte: {"type":"RECORD","record":{...,"data":
         buf_.push_back('{');
         for (size_t c = 0; c < p.num_cols; ++c) {
           if (c) buf_.push_back(',');
           buf_.append(keys_[c]);
           AppendJsonValue(&buf_, types_[c], p.at(r, c));
         }
-        buf_.append("}\n");
+        buf_.append(record_prefix_.empty() ? "}\n" : "}}}\n");
       }
     }
     if (p.num_rows > 0) {
@@ -137,6 +139,7 @@ class ChunkWriter : public ResultConsumer {
  private:
   FILE* out_;
   bool csv_;
+  std::string record_prefix_;
   std::vector<size_t> key_columns_;
   std::vector<RedshiftType> types_;
   std::vector<std::string> keys_;
@@ -182,14 +185,21 @@ std::string KeyAfter(const std::vector<const ColumnInfo*>& key, size_t i) {
 
 Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vector<StreamSyncConfig>& streams,
                                           const SyncOptions& o) {
+  bool protocol = o.format == "airbyte";
   std::error_code ec;
-  std::filesystem::create_directories(o.out_dir, ec);
-  if (ec) return Status::IoError("cannot create the output folder " + o.out_dir + ": " + ec.message());
-  if (access(o.out_dir.c_str(), W_OK) != 0)
-    return Status::IoError("the output folder " + o.out_dir + " is not writable");
+  if (!protocol) {
+    std::filesystem::create_directories(o.out_dir, ec);
+    if (ec) return Status::IoError("cannot create the output folder " + o.out_dir + ": " + ec.message());
+    if (access(o.out_dir.c_str(), W_OK) != 0)
+      return Status::IoError("the output folder " + o.out_dir + " is not writable");
+  }
   std::string state_path = o.state_path.empty() ? o.out_dir + "/.rsx-state.json" : o.state_path;
   json state = {{"streams", json::object()}};
-  if (FILE* f = std::fopen(state_path.c_str(), "rb")) {
+  if (protocol) {
+    if (!o.initial_state.empty()) state = json::parse(o.initial_state, nullptr, false);
+    if (state.is_discarded() || !state.is_object() || !state.contains("streams"))
+      return Status::InvalidArgument("the input state is malformed");
+  } else if (FILE* f = std::fopen(state_path.c_str(), "rb")) {
     std::string text;
     char buf[8192];
     size_t n;
@@ -250,11 +260,26 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vect
       return Status::InvalidArgument("stream " + name + ": the saved state is for cursor '" + st.value("cursor", "") +
                                      "', not '" + cfg.cursor + "' (move the state file aside to start over)");
 
-    StreamResult res{name, o.out_dir + "/" + name + (csv ? ".csv" : ".jsonl"), 0, 0};
+    StreamResult res{name, protocol ? "" : o.out_dir + "/" + name + (csv ? ".csv" : ".jsonl"), 0, 0};
     // Full refresh starting afresh truncates; a resumed or incremental run appends.
     bool append = !last.empty() || (incremental && resume);
-    FILE* out = std::fopen(res.file.c_str(), append ? "ab" : "wb");
+    FILE* out = protocol ? o.messages : std::fopen(res.file.c_str(), append ? "ab" : "wb");
     if (!out) return Status::IoError("cannot write " + res.file + ": " + std::strerror(errno));
+    auto close_out = [&] {
+      if (!protocol) std::fclose(out);
+    };
+    std::string record_prefix;
+    if (protocol) {
+      std::string prefix = "{\"type\":\"RECORD\",\"record\":{\"stream\":";
+      AppendJsonString(&prefix, s.table);
+      prefix += ",\"namespace\":";
+      AppendJsonString(&prefix, s.schema);
+      prefix += ",\"emitted_at\":" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                          std::chrono::system_clock::now().time_since_epoch()).count()) +
+                ",\"data\":";
+      record_prefix = prefix;
+      if (o.stream_status) o.stream_status(s, "STARTED");
+    }
     if (csv && !append) {
       std::string header;
       for (size_t i = 0; i < s.columns.size(); ++i) {
@@ -285,24 +310,26 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vect
       std::string sql = "select " + columns + " from " + from + (where.empty() ? "" : " where " + where);
       bool chunked = !key.empty();
       if (chunked) sql += " order by " + order + " limit " + std::to_string(o.chunk_rows);
-      ChunkWriter writer(out, csv, key_idx, incremental, first_chunk ? skip_cursor : std::string(),
+      ChunkWriter writer(out, csv, record_prefix, key_idx, incremental, first_chunk ? skip_cursor : std::string(),
                          first_chunk ? skip_keys : std::set<std::string>(), boundary_cursor, boundary_keys);
       first_chunk = false;
       auto run = RunStatement(client, sql, ro, &writer);
       if (!run.ok()) {
-        std::fclose(out);
+        close_out();
         return Status(run.status()).Prepend("stream " + name);
       }
       ++res.statements;
-      if (Status d = Durable(out); !d.ok()) {
-        std::fclose(out);
+      if (Status d = protocol ? (std::fflush(out) == 0 ? Status::OK() : Status::IoError("cannot write to stdout")) : Durable(out);
+          !d.ok()) {
+        close_out();
         return d;
       }
+      if (protocol && res.statements == 1 && o.stream_status) o.stream_status(s, "RUNNING");
       res.rows += writer.rows();
       st["rows"] = st.value("rows", 0LL) + writer.rows();
       if (writer.read() > 0 && chunked) {
         if (writer.last_key_null()) {
-          std::fclose(out);
+          close_out();
           return Status::InvalidArgument("stream " + name + ": a key column holds NULL; choose a non-null key");
         }
         last = writer.last_key();
@@ -318,11 +345,17 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vect
       }
       bool done = !chunked || writer.read() < o.chunk_rows;
       if (done) st["complete"] = true;
-      RSX_RETURN_IF_ERROR(SaveState(state_path, state));  // after the rows are on disk
+      if (protocol) {
+        st["stream_namespace"] = s.schema;
+        if (o.checkpoint) RSX_RETURN_IF_ERROR(o.checkpoint(s, st.dump(), writer.rows()));
+      } else {
+        RSX_RETURN_IF_ERROR(SaveState(state_path, state));  // after the rows are on disk
+      }
       if (o.progress) o.progress(name, res.rows, writer.bytes());
       if (done) break;
     }
-    std::fclose(out);
+    close_out();
+    if (protocol && o.stream_status) o.stream_status(s, "COMPLETE");
     results.push_back(res);
   }
   return results;

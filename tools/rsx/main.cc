@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     rsx::cli::AddCheckCommand(app, &run);
     rsx::cli::AddDiscoverCommand(app, &run);
     rsx::cli::AddSyncCommand(app, &run);
+    rsx::cli::AddAirbyteCommand(app, &run);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

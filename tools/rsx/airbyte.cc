@@ -1,0 +1,266 @@
+// rsx airbyte spec|check|discover|read: rsx as an Airbyte source. Every message is one JSON
+// line on stdout; logs go to stderr. Failures emit a TRACE ERROR, then exit non-zero; `check`
+// with bad credentials emits CONNECTION_STATUS FAILED and exits 0.
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "commands.h"
+#include "connection.h"
+#include "rsx/catalog.h"
+#include "rsx/sync.h"
+#include "rsx/workspace.h"
+
+namespace rsx::cli {
+namespace {
+
+using nlohmann::ordered_json;
+using nlohmann::json;
+
+long long NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void Emit(const ordered_json& m) {
+  std::string line = m.dump() + "\n";
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+int TraceError(const std::string& message, const std::string& failure_type, const std::string& internal = "") {
+  ordered_json err = {{"message", message}, {"failure_type", failure_type}};
+  if (!internal.empty()) err["internal_message"] = internal;
+  Emit({{"type", "TRACE"}, {"trace", {{"type", "ERROR"}, {"emitted_at", static_cast<double>(NowMs())}, {"error", err}}}});
+  return 1;
+}
+
+int FromStatus(const Status& st) {
+  bool config = st.code() == StatusCode::kInvalidArgument || st.code() == StatusCode::kNotFound ||
+                st.code() == StatusCode::kPermissionDenied || st.code() == StatusCode::kUnauthenticated;
+  return TraceError(st.message(), config ? "config_error" : "system_error", st.ToString());
+}
+
+Result<std::string> ReadText(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument(std::string("cannot read the ") + what + " file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result<ConnectionFlags> FlagsFromConfig(const std::string& path) {
+  RSX_ASSIGN_OR_RETURN(std::string text, ReadText(path, "config"));
+  RSX_ASSIGN_OR_RETURN(ConnectionConfig c, ConnectionConfig::FromJson(text, "airbyte"));
+  RSX_RETURN_IF_ERROR(ValidateConnection(c));
+  ConnectionFlags f;
+  f.region = c.region;
+  f.workgroup = c.workgroup;
+  f.database = c.database;
+  f.role_arn = c.role_arn;
+  f.external_id = c.external_id;
+  f.endpoint_url = c.endpoint_url;
+  f.sts_endpoint_url = c.sts_endpoint_url;
+  f.max_concurrent_statements = c.max_concurrent_statements;
+  if (f.external_id.empty()) {
+    RSX_ASSIGN_OR_RETURN(Workspace ws, Workspace::Open());
+    RSX_ASSIGN_OR_RETURN(f.external_id, ws.ExternalId());
+  }
+  return f;
+}
+
+ordered_json Spec() {
+  ordered_json props = {
+      {"region", {{"type", "string"}, {"title", "AWS region"}, {"description", "Region of the workgroup, e.g. eu-west-1"}, {"pattern", "^[a-z]{2,}(-[a-z0-9]+)*-\\d+$"}, {"order", 0}}},
+      {"workgroup", {{"type", "string"}, {"title", "Workgroup"}, {"pattern", "^[a-z0-9-]{3,64}$"}, {"order", 1}}},
+      {"database", {{"type", "string"}, {"title", "Database"}, {"order", 2}}},
+      {"role_arn", {{"type", "string"}, {"title", "Role ARN"}, {"description", "The customer's IAM role that rsx assumes"}, {"pattern", "^arn:aws(-cn|-us-gov)?:iam::\\d{12}:role/.+$"}, {"order", 3}}},
+      {"external_id", {{"type", "string"}, {"title", "External ID"}, {"description", "Default: the workspace's"}, {"order", 4}}},
+      {"schemas", {{"type", "array"}, {"items", {{"type", "string"}}}, {"title", "Schemas"}, {"order", 5}}},
+      {"endpoint_url", {{"type", "string"}, {"title", "Data API endpoint override"}, {"order", 6}}},
+      {"sts_endpoint_url", {{"type", "string"}, {"title", "STS endpoint override"}, {"order", 7}}},
+      {"max_concurrent_statements", {{"type", "integer"}, {"minimum", 1}, {"maximum", 200}, {"default", 4}, {"order", 8}}}};
+  return {{"type", "SPEC"},
+          {"spec", {{"documentationUrl", "https://github.com/rsx/rsx/blob/main/docs/airbyte.md"},
+                    {"protocol_version", "0.5.2"},
+                    {"connectionSpecification",
+                     {{"$schema", "http://json-schema.org/draft-07/schema#"},
+                      {"title", "Redshift Serverless (rsx)"},
+                      {"type", "object"},
+                      {"required", {"region", "workgroup", "database", "role_arn"}},
+                      {"additionalProperties", false},
+                      {"properties", props}}}}}};
+}
+
+struct AirbyteOptions {
+  std::string config, catalog, state;
+};
+
+int RunCheck(const AirbyteOptions& o) {
+  auto f = FlagsFromConfig(o.config);
+  if (!f.ok()) return FromStatus(f.status());
+  auto client = OpenClient(*f);
+  Status st = client.ok() ? (*client)->ListSchemas("pg_catalog").status() : client.status();
+  ordered_json status = {{"status", st.ok() ? "SUCCEEDED" : "FAILED"}};
+  if (!st.ok()) status["message"] = st.message();
+  Emit({{"type", "CONNECTION_STATUS"}, {"connectionStatus", status}});
+  return 0;
+}
+
+int RunDiscoverCmd(const AirbyteOptions& o) {
+  auto f = FlagsFromConfig(o.config);
+  if (!f.ok()) return FromStatus(f.status());
+  auto client = OpenClient(*f);
+  if (!client.ok()) return FromStatus(client.status());
+  auto cfg = ConnectionConfig::FromJson(*ReadText(o.config, "config"), "airbyte");
+  DiscoverOptions d;
+  d.schemas = cfg->schemas;
+  d.concurrency = f->max_concurrent_statements;
+  auto streams = Discover(**client, d);
+  if (!streams.ok()) return FromStatus(streams.status());
+  Emit({{"type", "CATALOG"}, {"catalog", ordered_json::parse(AirbyteCatalogJson(*streams))}});
+  return 0;
+}
+
+// Input state: an array of STREAM state messages, a legacy object, {} or []. Returns rsx's
+// internal {"streams": {"schema.table": stream_state}}.
+Result<json> ParseInputState(const std::string& path) {
+  json internal = {{"streams", json::object()}};
+  if (path.empty()) return internal;
+  RSX_ASSIGN_OR_RETURN(std::string text, ReadText(path, "state"));
+  if (text.find_first_not_of(" \n\r\t") == std::string::npos) return internal;
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Status::InvalidArgument("the state file " + path + " is not valid JSON");
+  if (j.is_object() && j.empty()) return internal;
+  if (!j.is_array()) return Status::InvalidArgument("the state file " + path + " must be an array of STREAM state messages");
+  for (const auto& m : j) {
+    if (!m.is_object() || m.value("type", "") != "STREAM" || !m.contains("stream"))
+      return Status::InvalidArgument("the state file " + path + " holds a message that is not STREAM state");
+    const json& s = m["stream"];
+    const json& d = s.value("stream_descriptor", json::object());
+    const json& ss = s.contains("stream_state") ? s["stream_state"] : json();
+    if (ss.is_null()) continue;  // a reset
+    std::string ns = d.value("namespace", ss.is_object() ? ss.value("stream_namespace", "") : "");
+    std::string name = d.value("name", "");
+    if (name.empty() || ns.empty()) return Status::InvalidArgument("the state file names a stream without name or namespace");
+    internal["streams"][ns + "." + name] = ss;
+  }
+  return internal;
+}
+
+int RunRead(const AirbyteOptions& o) {
+  auto interrupted = InstallInterruptHandler();
+  auto f = FlagsFromConfig(o.config);
+  if (!f.ok()) return FromStatus(f.status());
+  auto catalog_text = ReadText(o.catalog, "catalog");
+  if (!catalog_text.ok()) return FromStatus(catalog_text.status());
+  json configured = json::parse(*catalog_text, nullptr, false);
+  if (configured.is_discarded() || !configured.contains("streams") || !configured["streams"].is_array())
+    return TraceError("the catalog file " + o.catalog + " is not a configured catalog ({\"streams\": [...]})", "config_error");
+  auto state = ParseInputState(o.state);
+  if (!state.ok()) return FromStatus(state.status());
+  auto client = OpenClient(*f);
+  if (!client.ok()) return FromStatus(client.status());
+
+  std::vector<std::string> schemas;
+  for (const auto& cs : configured["streams"]) {
+    std::string ns = cs.value("stream", json::object()).value("namespace", "");
+    if (!ns.empty() && std::find(schemas.begin(), schemas.end(), ns) == schemas.end()) schemas.push_back(ns);
+  }
+  DiscoverOptions d;
+  d.schemas = schemas;
+  d.concurrency = f->max_concurrent_statements;
+  auto discovered = Discover(**client, d);
+  if (!discovered.ok()) return FromStatus(discovered.status());
+
+  std::vector<StreamSyncConfig> configs;
+  for (const auto& cs : configured["streams"]) {
+    const json& as = cs.value("stream", json::object());
+    std::string name = as.value("name", ""), ns = as.value("namespace", "");
+    const Stream* found = nullptr;
+    for (const auto& s : *discovered)
+      if (s.table == name && s.schema == ns) found = &s;
+    if (!found) return TraceError("the catalog names stream " + ns + "." + name + ", which does not exist", "config_error");
+    StreamSyncConfig c;
+    c.stream = *found;
+    // Only the columns the configured json_schema lists.
+    if (as.contains("json_schema") && as["json_schema"].contains("properties")) {
+      std::vector<ColumnInfo> cols;
+      for (const auto& col : found->columns)
+        if (as["json_schema"]["properties"].contains(col.name)) cols.push_back(col);
+      c.stream.columns = cols;
+    }
+    if (cs.value("sync_mode", "full_refresh") == "incremental") {
+      c.mode = SyncMode::kIncremental;
+      std::vector<std::string> field = cs.value("cursor_field", as.value("default_cursor_field", std::vector<std::string>{}));
+      if (field.size() != 1)
+        return TraceError("stream " + ns + "." + name + " is incremental but has no cursor_field", "config_error");
+      c.cursor = field[0];
+      bool has = false;
+      for (const auto& col : c.stream.columns) has = has || col.name == c.cursor;
+      if (!has) return TraceError("stream " + ns + "." + name + " has no cursor column '" + c.cursor + "'", "config_error");
+    }
+    for (const auto& k : cs.value("primary_key", json::array()))
+      if (k.is_array() && k.size() == 1) c.key.push_back(k[0]);
+    for (const auto& k : c.key.empty() ? found->primary_key : c.key) {
+      bool has = false;
+      for (const auto& col : c.stream.columns) has = has || col.name == k;
+      if (!has) return TraceError("stream " + ns + "." + name + ": key column '" + k + "' must be in the configured json_schema", "config_error");
+    }
+    configs.push_back(c);
+  }
+
+  SyncOptions so;
+  so.format = "airbyte";
+  so.messages = stdout;
+  so.interrupted = interrupted;
+  so.initial_state = state->dump();
+  so.stream_status = [](const Stream& s, const std::string& status) {
+    ordered_json descriptor = {{"name", s.table}, {"namespace", s.schema}};
+    ordered_json stream_status = {{"stream_descriptor", descriptor}, {"status", status}};
+    ordered_json trace = {{"type", "STREAM_STATUS"}, {"emitted_at", static_cast<double>(NowMs())},
+                          {"stream_status", stream_status}};
+    Emit({{"type", "TRACE"}, {"trace", trace}});
+  };
+  so.checkpoint = [](const Stream& s, const std::string& stream_state, long long records) -> Status {
+    ordered_json descriptor = {{"name", s.table}, {"namespace", s.schema}};
+    ordered_json stream = {{"stream_descriptor", descriptor}, {"stream_state", ordered_json::parse(stream_state)}};
+    // recordCount is a number the protocol prints with a decimal point.
+    ordered_json stats = {{"recordCount", static_cast<double>(records)}};
+    ordered_json state = {{"type", "STREAM"}, {"stream", stream}, {"sourceStats", stats}};
+    Emit({{"type", "STATE"}, {"state", state}});
+    return Status::OK();
+  };
+  auto results = RunSync(**client, configs, so);
+  if (!results.ok()) return FromStatus(results.status());
+  return 0;
+}
+
+}  // namespace
+
+void AddAirbyteCommand(CLI::App& app, Runner* run) {
+  auto o = std::make_shared<AirbyteOptions>();
+  CLI::App* group = app.add_subcommand(
+      "airbyte", "rsx as an Airbyte source: spec, check, discover and read, speaking the Airbyte\n"
+                 "protocol (one JSON message per line on stdout). The config is a connection object\n"
+                 "(see `rsx connections show`).");
+  group->require_subcommand(1);
+  CLI::App* spec = group->add_subcommand("spec", "Print the connector specification.");
+  spec->callback([run] { *run = [] { Emit(Spec()); return 0; }; });
+  CLI::App* check = group->add_subcommand("check", "CONNECTION_STATUS for --config.");
+  check->add_option("--config", o->config, "config JSON file")->required();
+  check->callback([run, o] { *run = [o] { return RunCheck(*o); }; });
+  CLI::App* disc = group->add_subcommand("discover", "CATALOG for --config.");
+  disc->add_option("--config", o->config, "config JSON file")->required();
+  disc->callback([run, o] { *run = [o] { return RunDiscoverCmd(*o); }; });
+  CLI::App* read = group->add_subcommand("read", "RECORD, STATE and TRACE messages for the configured catalog.");
+  read->add_option("--config", o->config, "config JSON file")->required();
+  read->add_option("--catalog", o->catalog, "configured catalog JSON file")->required();
+  read->add_option("--state", o->state, "state JSON file (array of STREAM state messages)");
+  read->callback([run, o] { *run = [o] { return RunRead(*o); }; });
+}
+
+}  // namespace rsx::cli

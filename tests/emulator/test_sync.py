@@ -153,6 +153,26 @@ class Crash(unittest.TestCase):
             self.assertLessEqual(len(rows) - len(unique), 500, "at most the chunk in flight repeats")
 
 
+    def test_injected_fault_then_rerun_loses_nothing(self):
+        import urllib.request
+        with tempfile.TemporaryDirectory() as out:
+            # Statements 1-2 are discovery's (primary keys, row estimates), 3-5 the first three
+            # chunks; the 6th (the 4th chunk) fails in the emulator and the sync stops.
+            req = urllib.request.Request(EMU.url + "/_emulator/faults", method="POST", data=json.dumps(
+                {"operation": "ExecuteStatement", "nth": 6, "action": "fail_statement",
+                 "message": "ERROR: injected failure"}).encode())
+            urllib.request.urlopen(req).read()
+            args = ["--stream", "public.sales", "--to", out, "--format", "csv", "--chunk-rows", "1000"]
+            p = sync(*args, check=False)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("injected failure", p.stderr)
+            path = os.path.join(out, "public.sales.csv")
+            self.assertEqual(len(csv_rows(path)), 3000)  # three chunks landed and were checkpointed
+            sync(*args)
+            rows = csv_rows(path)
+            self.assertEqual(digest(rows), digest(psql_rows("select * from sales")))  # no duplicates at all
+
+
 class BadInput(unittest.TestCase):
     def test_clear_errors_and_nothing_half_written(self):
         with tempfile.TemporaryDirectory() as out:

@@ -33,7 +33,7 @@ struct StreamSyncConfig {
 
 struct SyncOptions {
   std::string out_dir;
-  std::string format = "jsonl";       // jsonl, csv, or "airbyte": RECORD messages to `messages`
+  std::string format = "jsonl";       // jsonl, csv, or "protocol": messages to `messages`
   long long chunk_rows = 100000;      // rows per statement
   std::string state_path;             // default: <out_dir>/.rsx-state.json
   const std::atomic<bool>* interrupted = nullptr;
@@ -43,6 +43,9 @@ struct SyncOptions {
   // to `checkpoint` (instead of the state file) once the records before it were flushed.
   // `initial_state` is the state to start from ({"streams": {...}} as rsx writes it).
   FILE* messages = nullptr;
+  // Each record is written as record_prefix(stream) + {row} + record_suffix.
+  std::function<std::string(const Stream&)> record_prefix;
+  std::string record_suffix;
   std::string initial_state;
   std::function<Status(const Stream& stream, const std::string& stream_state_json,
                        long long records_since_last)> checkpoint;

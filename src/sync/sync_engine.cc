@@ -62,10 +62,12 @@ class ChunkWriter : public ResultConsumer {
   // key_columns[0] is the cursor in incremental mode (`track_boundary`): the writer then
   // remembers the keys of the rows that share the last cursor value, and skips rows whose
   // cursor equals `skip_cursor` and whose key is in `skip_keys` (emitted by an earlier run).
-  ChunkWriter(FILE* out, bool csv, std::string record_prefix, std::vector<size_t> key_columns, bool track_boundary,
+  ChunkWriter(FILE* out, bool csv, std::string record_prefix, std::string record_suffix,
+              std::vector<size_t> key_columns, bool track_boundary,
               std::string skip_cursor, std::set<std::string> skip_keys,
               std::string boundary_cursor, std::vector<std::string> boundary_keys)
-      : out_(out), csv_(csv), record_prefix_(std::move(record_prefix)), key_columns_(std::move(key_columns)), track_(track_boundary),
+      : out_(out), csv_(csv), record_prefix_(std::move(record_prefix)),
+        record_suffix_(std::move(record_suffix)), key_columns_(std::move(key_columns)), track_(track_boundary),
         skip_cursor_(std::move(skip_cursor)), skip_keys_(std::move(skip_keys)),
         boundary_cursor_(std::move(boundary_cursor)), boundary_keys_(std::move(boundary_keys)) {}
   Status OnColumns(const std::vector<ColumnInfo>& cols) override {
@@ -102,14 +104,15 @@ class ChunkWriter : public ResultConsumer {
         }
         buf_.push_back('\n');
       } else {
-        buf_.append(record_prefix_);  // Airbyte: {"type":"RECORD","record":{...,"data":
+        buf_.append(record_prefix_);  // protocols: the message up to the record object
         buf_.push_back('{');
         for (size_t c = 0; c < p.num_cols; ++c) {
           if (c) buf_.push_back(',');
           buf_.append(keys_[c]);
           AppendJsonValue(&buf_, types_[c], p.at(r, c));
         }
-        buf_.append(record_prefix_.empty() ? "}\n" : "}}}\n");
+        buf_.push_back('}');
+        buf_.append(record_suffix_);
       }
     }
     if (p.num_rows > 0) {
@@ -139,7 +142,7 @@ class ChunkWriter : public ResultConsumer {
  private:
   FILE* out_;
   bool csv_;
-  std::string record_prefix_;
+  std::string record_prefix_, record_suffix_;
   std::vector<size_t> key_columns_;
   std::vector<RedshiftType> types_;
   std::vector<std::string> keys_;
@@ -185,7 +188,7 @@ std::string KeyAfter(const std::vector<const ColumnInfo*>& key, size_t i) {
 
 Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vector<StreamSyncConfig>& streams,
                                           const SyncOptions& o) {
-  bool protocol = o.format == "airbyte";
+  bool protocol = o.format == "protocol";
   std::error_code ec;
   if (!protocol) {
     std::filesystem::create_directories(o.out_dir, ec);
@@ -268,18 +271,9 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vect
     auto close_out = [&] {
       if (!protocol) std::fclose(out);
     };
-    std::string record_prefix;
-    if (protocol) {
-      std::string prefix = "{\"type\":\"RECORD\",\"record\":{\"stream\":";
-      AppendJsonString(&prefix, s.table);
-      prefix += ",\"namespace\":";
-      AppendJsonString(&prefix, s.schema);
-      prefix += ",\"emitted_at\":" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                          std::chrono::system_clock::now().time_since_epoch()).count()) +
-                ",\"data\":";
-      record_prefix = prefix;
-      if (o.stream_status) o.stream_status(s, "STARTED");
-    }
+    std::string record_prefix = protocol && o.record_prefix ? o.record_prefix(s) : "";
+    std::string record_suffix = protocol ? o.record_suffix : "\n";
+    if (protocol && o.stream_status) o.stream_status(s, "STARTED");
     if (csv && !append) {
       std::string header;
       for (size_t i = 0; i < s.columns.size(); ++i) {
@@ -310,7 +304,7 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vect
       std::string sql = "select " + columns + " from " + from + (where.empty() ? "" : " where " + where);
       bool chunked = !key.empty();
       if (chunked) sql += " order by " + order + " limit " + std::to_string(o.chunk_rows);
-      ChunkWriter writer(out, csv, record_prefix, key_idx, incremental, first_chunk ? skip_cursor : std::string(),
+      ChunkWriter writer(out, csv, record_prefix, record_suffix, key_idx, incremental, first_chunk ? skip_cursor : std::string(),
                          first_chunk ? skip_keys : std::set<std::string>(), boundary_cursor, boundary_keys);
       first_chunk = false;
       auto run = RunStatement(client, sql, ro, &writer);

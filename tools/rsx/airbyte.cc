@@ -214,8 +214,15 @@ int RunRead(const AirbyteOptions& o) {
   }
 
   SyncOptions so;
-  so.format = "airbyte";
+  so.format = "protocol";
   so.messages = stdout;
+  so.record_prefix = [](const Stream& s) {
+    ordered_json head = {{"stream", s.table}, {"namespace", s.schema}, {"emitted_at", NowMs()}};
+    std::string text = head.dump();
+    text.pop_back();  // reopen the object to append "data"
+    return "{\"type\":\"RECORD\",\"record\":" + text + ",\"data\":";
+  };
+  so.record_suffix = "}}\n";
   so.interrupted = interrupted;
   so.initial_state = state->dump();
   so.stream_status = [](const Stream& s, const std::string& status) {

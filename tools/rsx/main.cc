@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     rsx::cli::AddDiscoverCommand(app, &run);
     rsx::cli::AddSyncCommand(app, &run);
     rsx::cli::AddAirbyteCommand(app, &run);
+    rsx::cli::AddSingerCommand(app, &run);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,248 @@
+// rsx singer: rsx as a Singer tap. Discovery prints a catalog with metadata; sync mode emits
+// SCHEMA, RECORD and STATE (the complete state each time) for the selected streams.
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "commands.h"
+#include "connection.h"
+#include "rsx/catalog.h"
+#include "rsx/sync.h"
+#include "rsx/types.h"
+#include "rsx/workspace.h"
+#include "util/strings.h"
+
+namespace rsx::cli {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+struct SingerOptions {
+  std::string config, catalog, properties, state;
+  bool discover = false;
+};
+
+void Emit(const ordered_json& m) {
+  std::string line = m.dump() + "\n";
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+Result<std::string> ReadText(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument(std::string("cannot read the ") + what + " file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string StreamId(const Stream& s) { return s.schema + "-" + s.table; }
+
+bool Truthy(const json& v) { return v.is_boolean() ? v.get<bool>() : (v.is_string() && v.get<std::string>() == "true"); }
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "CRITICAL %s\n", st.message().c_str());
+  return 1;
+}
+
+Result<std::pair<ConnectionFlags, ConnectionConfig>> Config(const std::string& path) {
+  RSX_ASSIGN_OR_RETURN(std::string text, ReadText(path, "config"));
+  // Singer configs conventionally carry start_date / user_agent: accepted and ignored.
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("the config file " + path + " is not a JSON object");
+  j.erase("start_date");
+  j.erase("user_agent");
+  RSX_ASSIGN_OR_RETURN(ConnectionConfig c, ConnectionConfig::FromJson(j.dump(), "singer"));
+  RSX_RETURN_IF_ERROR(ValidateConnection(c));
+  ConnectionFlags f;
+  f.region = c.region;
+  f.workgroup = c.workgroup;
+  f.database = c.database;
+  f.role_arn = c.role_arn;
+  f.external_id = c.external_id;
+  f.endpoint_url = c.endpoint_url;
+  f.sts_endpoint_url = c.sts_endpoint_url;
+  f.max_concurrent_statements = c.max_concurrent_statements;
+  if (f.external_id.empty()) {
+    RSX_ASSIGN_OR_RETURN(Workspace ws, Workspace::Open());
+    RSX_ASSIGN_OR_RETURN(f.external_id, ws.ExternalId());
+  }
+  return std::make_pair(f, c);
+}
+
+ordered_json SchemaOf(const Stream& s, const std::vector<ColumnInfo>& cols) {
+  ordered_json props = ordered_json::object();
+  for (const auto& c : cols) props[c.name] = ordered_json::parse(JsonSchemaFor(c));
+  return {{"type", "object"}, {"properties", props}};
+}
+
+int RunDiscover(const SingerOptions& o) {
+  auto cfg = Config(o.config);
+  if (!cfg.ok()) return Fail(cfg.status());
+  auto client = OpenClient(cfg->first);
+  if (!client.ok()) return Fail(client.status());
+  DiscoverOptions d;
+  d.schemas = cfg->second.schemas;
+  d.concurrency = cfg->first.max_concurrent_statements;
+  auto streams = Discover(**client, d);
+  if (!streams.ok()) return Fail(streams.status());
+  ordered_json out = {{"streams", ordered_json::array()}};
+  for (const auto& s : *streams) {
+    ordered_json meta = ordered_json::array();
+    ordered_json top = {{"inclusion", "available"}, {"selected-by-default", false},
+                        {"table-key-properties", s.primary_key}, {"valid-replication-keys", s.cursor_candidates},
+                        {"schema-name", s.schema}, {"database-name", cfg->first.database}, {"is-view", s.type == "VIEW"}};
+    if (s.row_estimate >= 0) top["row-count"] = s.row_estimate;
+    meta.push_back({{"breadcrumb", ordered_json::array()}, {"metadata", top}});
+    for (const auto& c : s.columns) {
+      bool key = std::find(s.primary_key.begin(), s.primary_key.end(), c.name) != s.primary_key.end();
+      meta.push_back({{"breadcrumb", {"properties", c.name}},
+                      {"metadata", {{"inclusion", key ? "automatic" : "available"}, {"sql-datatype", c.type_name},
+                                    {"selected-by-default", true}}}});
+    }
+    out["streams"].push_back({{"tap_stream_id", StreamId(s)}, {"stream", s.table}, {"table_name", s.table},
+                              {"schema", SchemaOf(s, s.columns)}, {"key_properties", s.primary_key},
+                              {"metadata", meta}});
+  }
+  std::printf("%s\n", out.dump(2).c_str());
+  return 0;
+}
+
+int RunSyncMode(const SingerOptions& o) {
+  auto interrupted = InstallInterruptHandler();
+  auto cfg = Config(o.config);
+  if (!cfg.ok()) return Fail(cfg.status());
+  std::string catalog_path = o.catalog.empty() ? o.properties : o.catalog;
+  if (catalog_path.empty()) return Fail(Status::InvalidArgument("sync mode needs --catalog (run --discover first and select streams)"));
+  auto text = ReadText(catalog_path, "catalog");
+  if (!text.ok()) return Fail(text.status());
+  json catalog = json::parse(*text, nullptr, false);
+  if (catalog.is_discarded() || !catalog.contains("streams")) return Fail(Status::InvalidArgument("the catalog is not {\"streams\": [...]}"));
+  json value = {{"currently_syncing", nullptr}, {"bookmarks", json::object()}};
+  if (!o.state.empty()) {
+    auto st = ReadText(o.state, "state");
+    if (!st.ok()) return Fail(st.status());
+    if (st->find_first_not_of(" \n\r\t") != std::string::npos) {
+      value = json::parse(*st, nullptr, false);
+      if (value.is_discarded() || !value.is_object()) return Fail(Status::InvalidArgument("the state file " + o.state + " is not valid JSON"));
+      if (value.contains("value")) value = value["value"];  // a whole STATE message
+      if (!value.contains("bookmarks")) value["bookmarks"] = json::object();
+    }
+  }
+  auto client = OpenClient(cfg->first);
+  if (!client.ok()) return Fail(client.status());
+  DiscoverOptions d;
+  d.concurrency = cfg->first.max_concurrent_statements;
+  for (const auto& cs : catalog["streams"]) {
+    std::string schema;
+    for (const auto& m : cs.value("metadata", json::array()))
+      if (m.value("breadcrumb", json::array()).empty()) schema = m["metadata"].value("schema-name", "");
+    if (!schema.empty() && std::find(d.schemas.begin(), d.schemas.end(), schema) == d.schemas.end()) d.schemas.push_back(schema);
+  }
+  auto discovered = Discover(**client, d);
+  if (!discovered.ok()) return Fail(discovered.status());
+
+  std::vector<StreamSyncConfig> configs;
+  json internal = {{"streams", json::object()}};
+  for (const auto& cs : catalog["streams"]) {
+    std::string id = cs.value("tap_stream_id", "");
+    json top = json::object();
+    std::map<std::string, json> column_meta;
+    bool any_column_selection = false;
+    for (const auto& m : cs.value("metadata", json::array())) {
+      auto bc = m.value("breadcrumb", json::array());
+      if (bc.empty()) top = m.value("metadata", json::object());
+      else if (bc.size() == 2) {
+        column_meta[bc[1].get<std::string>()] = m.value("metadata", json::object());
+        any_column_selection = any_column_selection || m["metadata"].contains("selected");
+      }
+    }
+    if (!Truthy(top.value("selected", json(false)))) continue;
+    const Stream* found = nullptr;
+    for (const auto& s : *discovered)
+      if (StreamId(s) == id) found = &s;
+    if (!found) return Fail(Status::InvalidArgument("the catalog selects stream '" + id + "', which does not exist"));
+    StreamSyncConfig c;
+    c.stream = *found;
+    std::vector<ColumnInfo> cols;
+    for (const auto& col : found->columns) {
+      const json& cm = column_meta.count(col.name) ? column_meta[col.name] : json::object();
+      bool automatic = cm.value("inclusion", "") == "automatic";
+      bool selected = !any_column_selection || Truthy(cm.value("selected", json(false)));
+      if (cm.value("inclusion", "") != "unsupported" && (automatic || selected)) cols.push_back(col);
+    }
+    c.stream.columns = cols;
+    if (top.value("replication-method", "FULL_TABLE") == "INCREMENTAL") {
+      c.mode = SyncMode::kIncremental;
+      c.cursor = top.value("replication-key", "");
+      bool has = false;
+      for (const auto& col : cols) has = has || col.name == c.cursor;
+      if (c.cursor.empty() || !has)
+        return Fail(Status::InvalidArgument("stream '" + id + "': replication-key '" + c.cursor + "' is not a selected column"));
+    }
+    if (value["bookmarks"].contains(id)) internal["streams"][found->schema + "." + found->table] = value["bookmarks"][id];
+    configs.push_back(c);
+  }
+
+  SyncOptions so;
+  so.format = "protocol";
+  so.messages = stdout;
+  so.interrupted = interrupted;
+  so.initial_state = internal.dump();
+  so.record_prefix = [](const Stream& s) {
+    auto now = std::chrono::system_clock::now();
+    std::string extracted = util::FormatIso8601(now);
+    ordered_json head = {{"type", "RECORD"}, {"stream", StreamId(s)}, {"time_extracted", extracted}};
+    std::string text = head.dump();
+    text.pop_back();
+    return text + ",\"record\":";
+  };
+  so.record_suffix = "}\n";
+  so.stream_status = [&](const Stream& s, const std::string& status) {
+    if (status == "STARTED") {
+      value["currently_syncing"] = StreamId(s);
+      for (const auto& c : configs) {
+        if (StreamId(c.stream) != StreamId(s)) continue;
+        ordered_json schema = {{"type", "SCHEMA"}, {"stream", StreamId(s)}, {"schema", SchemaOf(s, c.stream.columns)},
+                               {"key_properties", s.primary_key}};
+        if (c.mode == SyncMode::kIncremental) schema["bookmark_properties"] = {c.cursor};
+        Emit(schema);
+      }
+    }
+    if (status == "COMPLETE") {
+      value["currently_syncing"] = nullptr;
+      Emit({{"type", "STATE"}, {"value", value}});
+    }
+  };
+  so.checkpoint = [&](const Stream& s, const std::string& stream_state, long long records) -> Status {
+    value["bookmarks"][StreamId(s)] = json::parse(stream_state);
+    Emit({{"type", "STATE"}, {"value", value}});  // the complete state, every time
+    std::fprintf(stderr, "INFO METRIC: {\"type\":\"counter\",\"metric\":\"record_count\",\"value\":%lld,\"tags\":{\"stream\":\"%s\"}}\n",
+                 records, StreamId(s).c_str());
+    return Status::OK();
+  };
+  auto results = RunSync(**client, configs, so);
+  if (!results.ok()) return Fail(results.status());
+  return 0;
+}
+
+}  // namespace
+
+void AddSingerCommand(CLI::App& app, Runner* run) {
+  auto o = std::make_shared<SingerOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "singer", "rsx as a Singer tap: --discover prints the catalog; with --catalog, SCHEMA, RECORD\n"
+                "and STATE messages for the selected streams (FULL_TABLE or INCREMENTAL).");
+  cmd->add_option("--config", o->config, "config JSON file (a connection object)")->required();
+  cmd->add_flag("--discover", o->discover, "print the catalog");
+  cmd->add_option("--catalog", o->catalog, "catalog with selected streams");
+  cmd->add_option("--properties", o->properties, "legacy name of --catalog");
+  cmd->add_option("--state", o->state, "the value of the last STATE message");
+  cmd->callback([run, o] { *run = [o] { return o->discover ? RunDiscover(*o) : RunSyncMode(*o); }; });
+}
+
+}  // namespace rsx::cli

@@ -67,6 +67,7 @@ class Airbyte(unittest.TestCase):
         self.assertEqual([m["type"] for m in msgs], ["SPEC"])
         spec = msgs[0]["spec"]["connectionSpecification"]
         jsonschema.Draft7Validator.check_schema(spec)
+        self.assertNotEqual(spec.get("additionalProperties", True), False)  # the spec lint forbids false
         jsonschema.validate(json.load(open(self.config)), spec)
 
     def test_check(self):
@@ -120,6 +121,35 @@ class Airbyte(unittest.TestCase):
         records = [m["record"]["data"] for m in msgs if m["type"] == "RECORD"]
         self.assertEqual(len(records), 202)
         self.assertEqual(set(records[0]), {"venueid", "venuename"})
+
+    def test_basic_read_of_the_whole_catalog(self):
+        # As the acceptance tests' basic read: the discovered catalog, full refresh; every
+        # record validates against its stream's json_schema; each stream has STARTED, RUNNING,
+        # COMPLETE and at least one STATE with sourceStats.
+        _, msgs = self.airbyte("discover", "--config", self.config)
+        streams = [s for s in msgs[0]["catalog"]["streams"] if s["namespace"] == "public" and s["name"] in
+                   ("all_types", "category", "date", "event", "venue")]
+        cat = self.catalog([{"stream": s, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite"} for s in streams])
+        p, msgs = self.airbyte("read", "--config", self.config, "--catalog", cat)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        schemas = {s["name"]: jsonschema.Draft7Validator(s["json_schema"]) for s in streams}
+        counts = {}
+        for m in msgs:
+            if m["type"] == "RECORD":
+                r = m["record"]
+                self.assertEqual(list(schemas[r["stream"]].iter_errors(r["data"])), [], r)
+                counts[r["stream"]] = counts.get(r["stream"], 0) + 1
+        self.assertEqual(counts, {"all_types": 4, "category": 11, "date": 365, "event": 1000, "venue": 202})
+        for s in streams:
+            statuses = [m["trace"]["stream_status"]["status"] for m in msgs if m["type"] == "TRACE"
+                        and m["trace"]["stream_status"]["stream_descriptor"]["name"] == s["name"]]
+            self.assertEqual(statuses, ["STARTED", "RUNNING", "COMPLETE"], s["name"])
+            states = [m for m in msgs if m["type"] == "STATE" and m["state"]["stream"]["stream_descriptor"]["name"] == s["name"]]
+            self.assertTrue(states and all("sourceStats" in m["state"] for m in states))
+        # Integers are JSON integers (never 1.0), as the acceptance tests require.
+        for line in p.stdout.splitlines():
+            if '"stream":"venue"' in line:
+                self.assertRegex(line, r'"venueid":\d+[,}]')
 
     def test_config_errors_are_trace_errors(self):
         stream = {"name": "nope", "namespace": "public", "supported_sync_modes": ["full_refresh"],

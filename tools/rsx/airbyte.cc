@@ -91,7 +91,6 @@ ordered_json Spec() {
                       {"title", "Redshift Serverless (rsx)"},
                       {"type", "object"},
                       {"required", {"region", "workgroup", "database", "role_arn"}},
-                      {"additionalProperties", false},
                       {"properties", props}}}}}};
 }
 

@@ -5,15 +5,8 @@
 # Usage: bench/result_format_bench.sh [ROWS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build >/dev/null
 rows=${1:-1000000}; runs=${2:-5}
-dir=$(mktemp -d)
-./build/rsx-emulator --ready-file "$dir/ready" --print-env >"$dir/env" 2>"$dir/log" &
-emu=$!
-trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 1 300); do [ -f "$dir/ready" ] && break; sleep 0.1; done
-set -a; . "$dir/env"; set +a
-export AWS_EC2_METADATA_DISABLED=true
+. bench/start_emulator.sh
 sql="select g as id, (g * 7) % 1000 as small, g::numeric(18,4) / 3 as amount, 'name ' || g || ' ü' as name, timestamp '2020-01-01' + g * interval '1 second' as ts, g % 2 = 0 as flag, (g * 1.5)::float8 as ratio, case when g % 10 = 0 then null else date '2020-01-01' + (g % 1000) end as day from generate_series(1, $rows) g"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, $(date -u +%F); rows=$rows runs=$runs"
 for i in $(seq 1 "$runs"); do

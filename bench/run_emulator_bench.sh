@@ -3,14 +3,7 @@
 # role, runs bench/emulator_serve_bench against it. Usage: bench/run_emulator_bench.sh [ROWS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build >/dev/null
-dir=$(mktemp -d)
-./build/rsx-emulator --ready-file "$dir/ready" --print-env >"$dir/env" 2>"$dir/log" &
-emu=$!
-trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 1 300); do [ -f "$dir/ready" ] && break; sleep 0.1; done
-set -a; . "$dir/env"; set +a
-export AWS_EC2_METADATA_DISABLED=true
+. bench/start_emulator.sh
 eval "$(python3 - <<'PY'
 import os, boto3
 c = boto3.client("sts", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=os.environ["AWS_REGION"]).assume_role(

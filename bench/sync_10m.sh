@@ -3,15 +3,8 @@
 # rsx-emulator to JSONL: statements used, peak RSS of rsx, rows/s. Usage: bench/sync_10m.sh [ROWS] [CHUNK]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build >/dev/null
 rows=${1:-10000000}; chunk=${2:-500000}
-dir=$(mktemp -d)
-./build/rsx-emulator --ready-file "$dir/ready" --print-env >"$dir/env" 2>"$dir/log" &
-emu=$!
-trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 1 300); do [ -f "$dir/ready" ] && break; sleep 0.1; done
-set -a; . "$dir/env"; set +a
-export AWS_EC2_METADATA_DISABLED=true
+. bench/start_emulator.sh
 psql "$RSX_EMULATOR_PG_DSN" -X -q -c "create table big (id bigint primary key, amount numeric(18,4), name varchar(64), ts timestamp);
   insert into big select g, g / 7.0, 'row ' || g, timestamp '2020-01-01' + g * interval '1 second' from generate_series(1, $rows) g; analyze big;"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, $(date -u +%F); rows=$rows chunk=$chunk"

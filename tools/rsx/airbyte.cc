@@ -44,32 +44,9 @@ int FromStatus(const Status& st) {
   return TraceError(st.message(), config ? "config_error" : "system_error", st.ToString());
 }
 
-Result<std::string> ReadText(const std::string& path, const char* what) {
-  std::ifstream in(path);
-  if (!in) return Status::InvalidArgument(std::string("cannot read the ") + what + " file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Result<ConnectionFlags> FlagsFromConfig(const std::string& path) {
-  RSX_ASSIGN_OR_RETURN(std::string text, ReadText(path, "config"));
-  RSX_ASSIGN_OR_RETURN(ConnectionConfig c, ConnectionConfig::FromJson(text, "airbyte"));
-  RSX_RETURN_IF_ERROR(ValidateConnection(c));
-  ConnectionFlags f;
-  f.region = c.region;
-  f.workgroup = c.workgroup;
-  f.database = c.database;
-  f.role_arn = c.role_arn;
-  f.external_id = c.external_id;
-  f.endpoint_url = c.endpoint_url;
-  f.sts_endpoint_url = c.sts_endpoint_url;
-  f.max_concurrent_statements = c.max_concurrent_statements;
-  if (f.external_id.empty()) {
-    RSX_ASSIGN_OR_RETURN(Workspace ws, Workspace::Open());
-    RSX_ASSIGN_OR_RETURN(f.external_id, ws.ExternalId());
-  }
-  return f;
+Result<ConnectionFlags> FlagsFromConfig(const std::string& path, ConnectionConfig* c = nullptr) {
+  ConnectionConfig ignored;
+  return FlagsFromConfigFile(path, c ? c : &ignored);
 }
 
 ordered_json Spec() {
@@ -110,13 +87,13 @@ int RunCheck(const AirbyteOptions& o) {
 }
 
 int RunDiscoverCmd(const AirbyteOptions& o) {
-  auto f = FlagsFromConfig(o.config);
+  ConnectionConfig cfg;
+  auto f = FlagsFromConfig(o.config, &cfg);
   if (!f.ok()) return FromStatus(f.status());
   auto client = OpenClient(*f);
   if (!client.ok()) return FromStatus(client.status());
-  auto cfg = ConnectionConfig::FromJson(*ReadText(o.config, "config"), "airbyte");
   DiscoverOptions d;
-  d.schemas = cfg->schemas;
+  d.schemas = cfg.schemas;
   d.concurrency = f->max_concurrent_statements;
   auto streams = Discover(**client, d);
   if (!streams.ok()) return FromStatus(streams.status());
@@ -129,7 +106,7 @@ int RunDiscoverCmd(const AirbyteOptions& o) {
 Result<json> ParseInputState(const std::string& path) {
   json internal = {{"streams", json::object()}};
   if (path.empty()) return internal;
-  RSX_ASSIGN_OR_RETURN(std::string text, ReadText(path, "state"));
+  RSX_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "state"));
   if (text.find_first_not_of(" \n\r\t") == std::string::npos) return internal;
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("the state file " + path + " is not valid JSON");
@@ -154,7 +131,7 @@ int RunRead(const AirbyteOptions& o) {
   auto interrupted = InstallInterruptHandler();
   auto f = FlagsFromConfig(o.config);
   if (!f.ok()) return FromStatus(f.status());
-  auto catalog_text = ReadText(o.catalog, "catalog");
+  auto catalog_text = ReadTextFile(o.catalog, "catalog");
   if (!catalog_text.ok()) return FromStatus(catalog_text.status());
   json configured = json::parse(*catalog_text, nullptr, false);
   if (configured.is_discarded() || !configured.contains("streams") || !configured["streams"].is_array())

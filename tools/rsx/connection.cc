@@ -1,6 +1,10 @@
 #include "connection.h"
 
 #include <signal.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <unistd.h>
 
 #include "rsx/endpoints.h"
@@ -86,6 +90,39 @@ Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags f) {
   RSX_ASSIGN_OR_RETURN(auto client, DataApiClient::Create(http, creds, {f.region, f.workgroup, f.database, f.endpoint_url}));
   client->set_max_concurrent_statements(f.max_concurrent_statements);
   return client;
+}
+
+Result<std::string> ReadTextFile(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument(std::string("cannot read the ") + what + " file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Result<ConnectionFlags> FlagsFromConfigFile(const std::string& path, ConnectionConfig* config,
+                                            const std::vector<std::string>& ignored_keys) {
+  RSX_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "config"));
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("the config file " + path + " is not a JSON object");
+  for (const auto& k : ignored_keys) j.erase(k);
+  RSX_ASSIGN_OR_RETURN(*config, ConnectionConfig::FromJson(j.dump(), "config"));
+  RSX_RETURN_IF_ERROR(ValidateConnection(*config));
+  const ConnectionConfig& c = *config;
+  ConnectionFlags f;
+  f.region = c.region;
+  f.workgroup = c.workgroup;
+  f.database = c.database;
+  f.role_arn = c.role_arn;
+  f.external_id = c.external_id;
+  f.endpoint_url = c.endpoint_url;
+  f.sts_endpoint_url = c.sts_endpoint_url;
+  f.max_concurrent_statements = c.max_concurrent_statements;
+  if (f.external_id.empty()) {
+    RSX_ASSIGN_OR_RETURN(Workspace ws, Workspace::Open());
+    RSX_ASSIGN_OR_RETURN(f.external_id, ws.ExternalId());
+  }
+  return f;
 }
 
 namespace {

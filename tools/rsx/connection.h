@@ -9,6 +9,7 @@
 #include <string>
 
 #include "rsx/data_api.h"
+#include "rsx/workspace.h"
 
 namespace rsx::cli {
 
@@ -30,6 +31,15 @@ Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags flags);
 // Fills unset flags from the saved connection `flags.name` (when set) and the workspace's
 // external ID.
 Status ResolveSavedConnection(ConnectionFlags* flags);
+
+// A whole text file; the error names `what` and the path.
+Result<std::string> ReadTextFile(const std::string& path, const char* what);
+
+// Connection flags from a config file (a connection object: the Airbyte and Singer config).
+// Keys in `ignored_keys` are dropped first (Singer's start_date, user_agent). The external ID
+// defaults to the workspace's. `config` receives the parsed object.
+Result<ConnectionFlags> FlagsFromConfigFile(const std::string& path, ConnectionConfig* config,
+                                            const std::vector<std::string>& ignored_keys = {});
 
 // SIGINT/SIGTERM set this flag (a second signal exits at once with 130).
 const std::atomic<bool>* InstallInterruptHandler();

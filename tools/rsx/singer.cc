@@ -32,14 +32,6 @@ void Emit(const ordered_json& m) {
   std::fflush(stdout);
 }
 
-Result<std::string> ReadText(const std::string& path, const char* what) {
-  std::ifstream in(path);
-  if (!in) return Status::InvalidArgument(std::string("cannot read the ") + what + " file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string StreamId(const Stream& s) { return s.schema + "-" + s.table; }
 
 bool Truthy(const json& v) { return v.is_boolean() ? v.get<bool>() : (v.is_string() && v.get<std::string>() == "true"); }
@@ -49,28 +41,10 @@ int Fail(const Status& st) {
   return 1;
 }
 
+// Singer configs conventionally carry start_date and user_agent: accepted and ignored.
 Result<std::pair<ConnectionFlags, ConnectionConfig>> Config(const std::string& path) {
-  RSX_ASSIGN_OR_RETURN(std::string text, ReadText(path, "config"));
-  // Singer configs conventionally carry start_date / user_agent: accepted and ignored.
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("the config file " + path + " is not a JSON object");
-  j.erase("start_date");
-  j.erase("user_agent");
-  RSX_ASSIGN_OR_RETURN(ConnectionConfig c, ConnectionConfig::FromJson(j.dump(), "singer"));
-  RSX_RETURN_IF_ERROR(ValidateConnection(c));
-  ConnectionFlags f;
-  f.region = c.region;
-  f.workgroup = c.workgroup;
-  f.database = c.database;
-  f.role_arn = c.role_arn;
-  f.external_id = c.external_id;
-  f.endpoint_url = c.endpoint_url;
-  f.sts_endpoint_url = c.sts_endpoint_url;
-  f.max_concurrent_statements = c.max_concurrent_statements;
-  if (f.external_id.empty()) {
-    RSX_ASSIGN_OR_RETURN(Workspace ws, Workspace::Open());
-    RSX_ASSIGN_OR_RETURN(f.external_id, ws.ExternalId());
-  }
+  ConnectionConfig c;
+  RSX_ASSIGN_OR_RETURN(ConnectionFlags f, FlagsFromConfigFile(path, &c, {"start_date", "user_agent"}));
   return std::make_pair(f, c);
 }
 
@@ -118,13 +92,13 @@ int RunSyncMode(const SingerOptions& o) {
   if (!cfg.ok()) return Fail(cfg.status());
   std::string catalog_path = o.catalog.empty() ? o.properties : o.catalog;
   if (catalog_path.empty()) return Fail(Status::InvalidArgument("sync mode needs --catalog (run --discover first and select streams)"));
-  auto text = ReadText(catalog_path, "catalog");
+  auto text = ReadTextFile(catalog_path, "catalog");
   if (!text.ok()) return Fail(text.status());
   json catalog = json::parse(*text, nullptr, false);
   if (catalog.is_discarded() || !catalog.contains("streams")) return Fail(Status::InvalidArgument("the catalog is not {\"streams\": [...]}"));
   json value = {{"currently_syncing", nullptr}, {"bookmarks", json::object()}};
   if (!o.state.empty()) {
-    auto st = ReadText(o.state, "state");
+    auto st = ReadTextFile(o.state, "state");
     if (!st.ok()) return Fail(st.status());
     if (st->find_first_not_of(" \n\r\t") != std::string::npos) {
       value = json::parse(*st, nullptr, false);

@@ -35,6 +35,11 @@ struct SyncOptions {
   std::string out_dir;
   std::string format = "jsonl";       // jsonl, csv, or "protocol": messages to `messages`
   long long chunk_rows = 100000;      // rows per statement
+  // Full refresh of a table with a single integer key and no checkpoint: read key ranges with
+  // up to this many statements at once (each range into its own part file, concatenated in key
+  // order at the end). 1: one chunk after another. A crash during a parallel read restarts
+  // the stream (its file is rewritten, so nothing is lost or repeated).
+  int parallel = 1;
   std::string state_path;             // default: <out_dir>/.rsx-state.json
   const std::atomic<bool>* interrupted = nullptr;
   std::function<void(const std::string& stream, long long rows, long long bytes)> progress;

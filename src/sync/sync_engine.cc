@@ -7,7 +7,9 @@
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "decode/page_decoder.h"
 #include "rsx/statement_runner.h"
@@ -184,6 +186,112 @@ std::string KeyAfter(const std::vector<const ColumnInfo*>& key, size_t i) {
   return "(" + col + " > " + param + " or (" + col + " = " + param + " and " + KeyAfter(key, i + 1) + "))";
 }
 
+// Collects a small result as text.
+class Rows : public ResultConsumer {
+ public:
+  Status OnColumns(const std::vector<ColumnInfo>&) override { return Status::OK(); }
+  Status OnPage(const DecodedPage& p) override {
+    for (size_t r = 0; r < p.num_rows; ++r) {
+      std::vector<std::string> row;
+      for (size_t c = 0; c < p.num_cols; ++c) row.push_back(ParamText(p.at(r, c)));
+      rows.push_back(std::move(row));
+    }
+    return Status::OK();
+  }
+  std::vector<std::vector<std::string>> rows;
+};
+
+// Reads [lo, hi] of an integer key in ranges, `parallel` statements at once, each range by
+// keyset chunks into its own part file; then concatenates the parts in key order into `out`.
+Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& o, const std::string& columns,
+                                      const std::string& from, const ColumnInfo& key, size_t key_index,
+                                      long long lo, long long hi, long long count, FILE* out, bool csv,
+                                      int* statements) {
+  long long ranges = std::max(1LL, std::min(10000LL, (count + o.chunk_rows - 1) / o.chunk_rows));
+  long long width = (hi - lo) / ranges + 1;
+  std::string k = QuoteIdentifier(key.name), type = SqlType(key);
+  struct Part {
+    long long from, to;  // inclusive key bounds
+    std::string path;
+    long long rows = 0;
+    int statements = 0;
+    Status status;
+  };
+  std::vector<Part> parts;
+  for (long long a = lo; a <= hi; a += width) {
+    long long b = (hi - a < width) ? hi : a + width - 1;
+    parts.push_back({a, b, o.out_dir + "/.rsx-part-" + std::to_string(parts.size()), 0, 0, {}});
+    if (b == hi) break;
+  }
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto work = [&] {
+    while (!failed) {
+      size_t i = next++;
+      if (i >= parts.size()) return;
+      Part& part = parts[i];
+      FILE* f = std::fopen(part.path.c_str(), "wb");
+      if (!f) {
+        part.status = Status::IoError("cannot write " + part.path + ": " + std::strerror(errno));
+        failed = true;
+        return;
+      }
+      std::string last;
+      while (true) {
+        RunOptions ro;
+        ro.interrupted = o.interrupted;
+        ro.params = {{"lo", std::to_string(part.from)}, {"hi", std::to_string(part.to)}};
+        std::string where = k + " >= CAST(:lo AS " + type + ") and " + k + " <= CAST(:hi AS " + type + ")";
+        if (!last.empty()) {
+          where += " and " + k + " > CAST(:k0 AS " + type + ")";
+          ro.params.emplace_back("k0", last);
+        }
+        ChunkWriter writer(f, csv, "", "\n", {key_index}, false, "", {}, "", {});
+        auto run = RunStatement(client, "select " + columns + " from " + from + " where " + where +
+                                            " order by " + k + " limit " + std::to_string(o.chunk_rows),
+                                ro, &writer);
+        ++part.statements;
+        if (!run.ok()) {
+          part.status = run.status();
+          failed = true;
+          break;
+        }
+        part.rows += writer.read();
+        if (writer.read() < o.chunk_rows) break;
+        last = writer.last_key()[0];
+      }
+      std::fclose(f);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < std::max(1, o.parallel); ++t) threads.emplace_back(work);
+  for (auto& t : threads) t.join();
+  long long rows = 0;
+  Status first;
+  for (const auto& part : parts) {
+    *statements += part.statements;
+    if (first.ok() && !part.status.ok()) first = part.status;
+  }
+  if (first.ok()) {
+    std::vector<char> buf(1 << 20);
+    for (const auto& part : parts) {
+      FILE* f = std::fopen(part.path.c_str(), "rb");
+      if (!f) {
+        first = Status::IoError("cannot read " + part.path);
+        break;
+      }
+      size_t n;
+      while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0)
+        if (std::fwrite(buf.data(), 1, n, out) != n) first = Status::IoError("cannot write the output");
+      std::fclose(f);
+      rows += part.rows;
+    }
+  }
+  for (const auto& part : parts) std::remove(part.path.c_str());
+  if (!first.ok()) return first;
+  return rows;
+}
+
 }  // namespace
 
 Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vector<StreamSyncConfig>& streams,
@@ -288,6 +396,45 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vect
           {"rows", resume ? st.value("rows", 0LL) : 0LL}};
     if (!last.empty()) st["key"] = last;
     bool first_chunk = true;
+
+    // Parallel full refresh: a single integer key, nothing to resume, files (not protocols).
+    bool integer_key = key.size() == 1 && (TypeFromName(key[0]->type_name) == RedshiftType::kSmallInt ||
+                                           TypeFromName(key[0]->type_name) == RedshiftType::kInteger ||
+                                           TypeFromName(key[0]->type_name) == RedshiftType::kBigInt);
+    if (o.parallel > 1 && !incremental && !protocol && integer_key && last.empty()) {
+      Rows bounds;
+      auto probe = RunStatement(client, "select min(" + order + "), max(" + order + "), count(*) from " + from,
+                                RunOptions{}, &bounds);
+      if (!probe.ok()) {
+        close_out();
+        return Status(probe.status()).Prepend("stream " + name + " (probing key bounds)");
+      }
+      ++res.statements;
+      const auto& b = bounds.rows.at(0);
+      long long count = std::atoll(b[2].c_str());
+      if (count > o.chunk_rows && !b[0].empty()) {
+        RSX_RETURN_IF_ERROR(SaveState(state_path, state));  // "complete": false until the end
+        auto rows = ParallelFullRefresh(client, o, columns, from, *key[0], key_idx[0], std::atoll(b[0].c_str()),
+                                        std::atoll(b[1].c_str()), count, out, csv, &res.statements);
+        if (!rows.ok()) {
+          close_out();
+          return Status(rows.status()).Prepend("stream " + name);
+        }
+        if (Status d = Durable(out); !d.ok()) {
+          close_out();
+          return d;
+        }
+        res.rows = *rows;
+        st["rows"] = *rows;
+        st["complete"] = true;
+        st["key"] = std::vector<std::string>{b[1]};
+        RSX_RETURN_IF_ERROR(SaveState(state_path, state));
+        if (o.progress) o.progress(name, res.rows, 0);
+        close_out();
+        results.push_back(res);
+        continue;
+      }
+    }
 
     while (true) {
       RunOptions ro;

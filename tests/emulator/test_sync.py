@@ -60,7 +60,7 @@ class FullRefresh(unittest.TestCase):
         for fmt in ("csv", "jsonl"):
             with tempfile.TemporaryDirectory() as out:
                 streams = [a for t in TICKIT for a in ("--stream", "public." + t)]
-                p = sync(*streams, "--to", out, "--format", fmt, "--chunk-rows", "3000")
+                p = sync(*streams, "--to", out, "--format", fmt, "--chunk-rows", "3000", "--parallel", "1")
                 manifest = json.load(open(os.path.join(out, "manifest.json")))
                 self.assertEqual(sorted(s["stream"] for s in manifest["streams"]), ["public." + t for t in TICKIT])
                 for table in TICKIT:
@@ -77,6 +77,18 @@ class FullRefresh(unittest.TestCase):
                             self.assertEqual([r["salesid"] for r in ids], list(range(1, 17001)))
                 sales = [s for s in manifest["streams"] if s["stream"] == "public.sales"][0]
                 self.assertEqual(sales["statements"], 6)  # 17,000 rows in chunks of 3,000
+
+    def test_parallel_key_ranges_in_key_order(self):
+        with tempfile.TemporaryDirectory() as out:
+            p = sync("--stream", "public.listing", "--to", out, "--format", "csv", "--chunk-rows", "1500", "--parallel", "4")
+            rows = csv_rows(os.path.join(out, "public.listing.csv"))
+            self.assertEqual(digest(rows), digest(psql_rows("select * from listing")))
+            self.assertEqual([int(r[0]) for r in rows], list(range(1, 20001)))  # written in key order
+            manifest = json.load(open(os.path.join(out, "manifest.json")))
+            self.assertGreaterEqual(manifest["streams"][0]["statements"], 14)  # probe + 14 ranges
+            self.assertEqual([f for f in os.listdir(out) if f.startswith(".rsx-part")], [])
+            state = json.load(open(os.path.join(out, ".rsx-state.json")))["streams"]["public.listing"]
+            self.assertTrue(state["complete"])
 
     def test_identifiers_with_quotes_spaces_unicode_and_reserved_words(self):
         EMU.psql('create schema if not exists "Odd Schema"; '
@@ -133,7 +145,8 @@ class Incremental(unittest.TestCase):
 class Crash(unittest.TestCase):
     def test_kill_9_then_rerun_loses_nothing(self):
         with tempfile.TemporaryDirectory() as out:
-            args = [RSX, "sync", "--stream", "public.listing", "--to", out, "--format", "csv", "--chunk-rows", "500"]
+            args = [RSX, "sync", "--stream", "public.listing", "--to", out, "--format", "csv", "--chunk-rows", "500",
+                    "--parallel", "1"]
             proc = subprocess.Popen(args, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             path = os.path.join(out, "public.listing.csv")
             deadline = time.time() + 60
@@ -146,7 +159,7 @@ class Crash(unittest.TestCase):
             partial = len(csv_rows(path))
             self.assertGreater(partial, 0)
             self.assertLess(partial, 20000, "the sync finished before it was killed")
-            sync("--stream", "public.listing", "--to", out, "--format", "csv", "--chunk-rows", "500")
+            sync("--stream", "public.listing", "--to", out, "--format", "csv", "--chunk-rows", "500", "--parallel", "1")
             rows = csv_rows(path)
             unique = {tuple(r) for r in rows}
             self.assertEqual(digest([list(r) for r in unique]), digest(psql_rows("select * from listing")))
@@ -162,7 +175,7 @@ class Crash(unittest.TestCase):
                 {"operation": "ExecuteStatement", "nth": 6, "action": "fail_statement",
                  "message": "ERROR: injected failure"}).encode())
             urllib.request.urlopen(req).read()
-            args = ["--stream", "public.sales", "--to", out, "--format", "csv", "--chunk-rows", "1000"]
+            args = ["--stream", "public.sales", "--to", out, "--format", "csv", "--chunk-rows", "1000", "--parallel", "1"]
             p = sync(*args, check=False)
             self.assertNotEqual(p.returncode, 0)
             self.assertIn("injected failure", p.stderr)

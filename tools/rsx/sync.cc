@@ -23,6 +23,7 @@ struct SyncCliOptions {
   bool all = false, incremental = false;
   std::string cursor, primary_key, to, format = "jsonl", state;
   long long chunk_rows = 100000;
+  int parallel = 0;  // 0: the connection's max_concurrent_statements
 };
 
 int RunSyncCommand(SyncCliOptions o) {
@@ -87,6 +88,7 @@ int RunSyncCommand(SyncCliOptions o) {
   so.out_dir = o.to;
   so.format = o.format;
   so.chunk_rows = o.chunk_rows;
+  so.parallel = o.parallel > 0 ? o.parallel : o.conn.max_concurrent_statements;
   so.state_path = o.state;
   so.interrupted = interrupted;
   bool tty = isatty(fileno(stderr));
@@ -163,6 +165,9 @@ void AddSyncCommand(CLI::App& app, Runner* run) {
   cmd->add_option("--to", o->to, "output folder")->required();
   cmd->add_option("--format", o->format, "jsonl (default) or csv");
   cmd->add_option("--chunk-rows", o->chunk_rows, "rows per statement (default 100000)");
+  cmd->add_option("--parallel", o->parallel,
+                  "full refresh: statements at once over key ranges (default: the connection's "
+                  "max_concurrent_statements, 4)");
   cmd->add_option("--state", o->state, "state file (default DIR/.rsx-state.json)");
   cmd->callback([run, o] { *run = [o] { return RunSyncCommand(*o); }; });
 }

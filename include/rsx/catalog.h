@@ -12,6 +12,9 @@ namespace rsx {
 
 struct Stream {
   std::string schema, table, type;  // type: TABLE or VIEW
+  // The stream's name in catalogs: the table name, or "schema.table" when that table name
+  // exists in more than one discovered schema (stream names must be unique).
+  std::string name;
   std::vector<ColumnInfo> columns;
   std::vector<std::string> primary_key;
   std::vector<std::string> cursor_candidates;  // timestamps and dates, then integer keys

@@ -60,9 +60,17 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
     for (const auto& t : tables) {
       if (t.schema != s) continue;  // LIKE: '_' in a schema name matches any character
       if (t.type != "TABLE" && t.type != "VIEW") continue;
-      streams.push_back({t.schema, t.name, t.type, {}, {}, {}, -1});
+      Stream st;
+      st.schema = t.schema;
+      st.table = t.name;
+      st.type = t.type;
+      streams.push_back(std::move(st));
     }
   }
+
+  std::map<std::string, int> table_count;
+  for (const auto& s : streams) ++table_count[s.table];
+  for (auto& s : streams) s.name = table_count[s.table] > 1 ? s.schema + "." + s.table : s.table;
 
   // Columns, concurrently.
   std::atomic<size_t> next{0};
@@ -135,7 +143,7 @@ std::string AirbyteCatalogJson(const std::vector<Stream>& streams) {
     nlohmann::ordered_json props = nlohmann::ordered_json::object();
     for (const auto& c : s.columns) props[c.name] = nlohmann::ordered_json::parse(JsonSchemaFor(c));
     nlohmann::ordered_json st = {
-        {"name", s.table},
+        {"name", s.name.empty() ? s.table : s.name},
         {"namespace", s.schema},
         {"json_schema", {{"$schema", "http://json-schema.org/draft-07/schema#"},
                          {"type", "object"},

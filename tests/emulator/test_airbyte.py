@@ -151,6 +151,31 @@ class Airbyte(unittest.TestCase):
             if '"stream":"venue"' in line:
                 self.assertRegex(line, r'"venueid":\d+[,}]')
 
+    def test_stream_names_stay_unique_across_schemas(self):
+        EMU.psql("create schema if not exists other; create table if not exists other.category (catid int primary key, x text); "
+                 "insert into other.category values (1, 'a'), (2, 'b') on conflict do nothing")
+        p, msgs = self.airbyte("discover", "--config", self.config)
+        names = [s["name"] for s in msgs[0]["catalog"]["streams"]]
+        self.assertEqual(len(names), len(set(names)))
+        self.assertIn("other.category", names)
+        self.assertIn("public.category", names)
+        self.assertIn("sales", names)  # unique table names stay plain
+        stream = [s for s in msgs[0]["catalog"]["streams"] if s["name"] == "other.category"][0]
+        cat = self.catalog([{"stream": stream, "sync_mode": "incremental", "cursor_field": ["catid"], "destination_sync_mode": "append"}])
+        p, msgs = self.airbyte("read", "--config", self.config, "--catalog", cat)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        records = [m["record"] for m in msgs if m["type"] == "RECORD"]
+        self.assertEqual([(r["stream"], r["namespace"], r["data"]["x"]) for r in records],
+                         [("other.category", "other", "a"), ("other.category", "other", "b")])
+        state = [m["state"] for m in msgs if m["type"] == "STATE"][-1]
+        self.assertEqual(state["stream"]["stream_descriptor"]["name"], "other.category")
+        EMU.psql("insert into other.category values (3, 'c')")
+        state_path = os.path.join(self.dir.name, "state.json")
+        json.dump([state], open(state_path, "w"))
+        p, msgs = self.airbyte("read", "--config", self.config, "--catalog", cat, "--state", state_path)
+        self.assertEqual([m["record"]["data"]["x"] for m in msgs if m["type"] == "RECORD"], ["c"])
+        EMU.psql("drop schema other cascade")
+
     def test_config_errors_are_trace_errors(self):
         stream = {"name": "nope", "namespace": "public", "supported_sync_modes": ["full_refresh"],
                   "json_schema": {"type": "object", "properties": {}}}

@@ -122,7 +122,8 @@ Result<json> ParseInputState(const std::string& path) {
     std::string ns = d.value("namespace", ss.is_object() ? ss.value("stream_namespace", "") : "");
     std::string name = d.value("name", "");
     if (name.empty() || ns.empty()) return Status::InvalidArgument("the state file names a stream without name or namespace");
-    internal["streams"][ns + "." + name] = ss;
+    // A stream named "schema.table" (a table name shared by several schemas) already holds its schema.
+    internal["streams"][name.rfind(ns + ".", 0) == 0 ? name : ns + "." + name] = ss;
   }
   return internal;
 }
@@ -157,11 +158,13 @@ int RunRead(const AirbyteOptions& o) {
     const json& as = cs.value("stream", json::object());
     std::string name = as.value("name", ""), ns = as.value("namespace", "");
     const Stream* found = nullptr;
+    // The configured name is the table, or "schema.table" when discover had to qualify it.
     for (const auto& s : *discovered)
-      if (s.table == name && s.schema == ns) found = &s;
+      if ((s.table == name || s.schema + "." + s.table == name) && s.schema == ns) found = &s;
     if (!found) return TraceError("the catalog names stream " + ns + "." + name + ", which does not exist", "config_error");
     StreamSyncConfig c;
     c.stream = *found;
+    c.stream.name = name;  // records and states carry the catalog's name
     // Only the columns the configured json_schema lists.
     if (as.contains("json_schema") && as["json_schema"].contains("properties")) {
       std::vector<ColumnInfo> cols;
@@ -193,7 +196,7 @@ int RunRead(const AirbyteOptions& o) {
   so.format = "protocol";
   so.messages = stdout;
   so.record_prefix = [](const Stream& s) {
-    ordered_json head = {{"stream", s.table}, {"namespace", s.schema}, {"emitted_at", NowMs()}};
+    ordered_json head = {{"stream", s.name}, {"namespace", s.schema}, {"emitted_at", NowMs()}};
     std::string text = head.dump();
     text.pop_back();  // reopen the object to append "data"
     return "{\"type\":\"RECORD\",\"record\":" + text + ",\"data\":";
@@ -202,14 +205,14 @@ int RunRead(const AirbyteOptions& o) {
   so.interrupted = interrupted;
   so.initial_state = state->dump();
   so.stream_status = [](const Stream& s, const std::string& status) {
-    ordered_json descriptor = {{"name", s.table}, {"namespace", s.schema}};
+    ordered_json descriptor = {{"name", s.name}, {"namespace", s.schema}};
     ordered_json stream_status = {{"stream_descriptor", descriptor}, {"status", status}};
     ordered_json trace = {{"type", "STREAM_STATUS"}, {"emitted_at", static_cast<double>(NowMs())},
                           {"stream_status", stream_status}};
     Emit({{"type", "TRACE"}, {"trace", trace}});
   };
   so.checkpoint = [](const Stream& s, const std::string& stream_state, long long records) -> Status {
-    ordered_json descriptor = {{"name", s.table}, {"namespace", s.schema}};
+    ordered_json descriptor = {{"name", s.name}, {"namespace", s.schema}};
     ordered_json stream = {{"stream_descriptor", descriptor}, {"stream_state", ordered_json::parse(stream_state)}};
     // recordCount is a number the protocol prints with a decimal point.
     ordered_json stats = {{"recordCount", static_cast<double>(records)}};

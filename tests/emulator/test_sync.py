@@ -186,6 +186,30 @@ class Crash(unittest.TestCase):
             self.assertEqual(digest(rows), digest(psql_rows("select * from sales")))  # no duplicates at all
 
 
+    def test_ctrl_c_cancels_and_keeps_state_consistent(self):
+        EMU.psql("create or replace view slow_v as select listid, pg_sleep(0.002)::text as s from listing")
+        with tempfile.TemporaryDirectory() as out:
+            proc = subprocess.Popen([RSX, "sync", "--stream", "public.slow_v", "--to", out], env=env(),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            data = EMU.data()
+            sid, deadline = None, time.time() + 20
+            while sid is None and time.time() < deadline:
+                running = [s for s in data.list_statements(Status="STARTED")["Statements"] if "slow_v" in s["QueryString"]]
+                sid = running[0]["Id"] if running else None
+                time.sleep(0.05)
+            self.assertIsNotNone(sid)
+            t0 = time.time()
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=10)
+            self.assertLess(time.time() - t0, 2.0)
+            self.assertEqual(proc.returncode, 130, err)
+            self.assertEqual(data.describe_statement(Id=sid)["Status"], "ABORTED")
+            state_path = os.path.join(out, ".rsx-state.json")
+            if os.path.exists(state_path):  # never claims a stream it did not finish
+                st = json.load(open(state_path))["streams"].get("public.slow_v", {})
+                self.assertFalse(st.get("complete", False))
+
+
 class BadInput(unittest.TestCase):
     def test_clear_errors_and_nothing_half_written(self):
         with tempfile.TemporaryDirectory() as out:

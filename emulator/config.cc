@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rsx/policy.h"
 #include "util/strings.h"
 
 namespace rsx::emu {
@@ -9,12 +10,11 @@ namespace rsx::emu {
 using nlohmann::json;
 
 const std::vector<std::string>& AllRsxActions() {
-  static const std::vector<std::string> kActions = {
-      "redshift-data:CancelStatement",   "redshift-data:DescribeStatement",
-      "redshift-data:DescribeTable",     "redshift-data:ExecuteStatement",
-      "redshift-data:GetStatementResult", "redshift-data:ListDatabases",
-      "redshift-data:ListSchemas",       "redshift-data:ListTables",
-      "redshift-serverless:GetCredentials"};
+  static const std::vector<std::string> kActions = [] {
+    int n = 0;
+    const char* const* actions = RsxActions(&n);  // the policy's list: one source of truth
+    return std::vector<std::string>(actions, actions + n);
+  }();
   return kActions;
 }
 

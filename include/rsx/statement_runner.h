@@ -33,6 +33,14 @@ class ResultConsumer {
   virtual Status OnPage(const DecodedPage& page) = 0;
 };
 
+// Collects a (small) result as rows of text, in the database's text forms.
+class TextRows : public ResultConsumer {
+ public:
+  Status OnColumns(const std::vector<ColumnInfo>&) override { return Status::OK(); }
+  Status OnPage(const DecodedPage& page) override;
+  std::vector<std::vector<std::string>> rows;
+};
+
 struct RunOptions {
   std::vector<std::pair<std::string, std::string>> params;
   std::string result_format = "JSON";  // or "CSV"

@@ -21,24 +21,6 @@ bool IsSystemSchema(const std::string& s) {
          s.rfind("pg_temp", 0) == 0;
 }
 
-// Collects a small result as rows of text.
-class Rows : public ResultConsumer {
- public:
-  Status OnColumns(const std::vector<ColumnInfo>&) override { return Status::OK(); }
-  Status OnPage(const DecodedPage& p) override {
-    for (size_t r = 0; r < p.num_rows; ++r) {
-      std::vector<std::string> row;
-      for (size_t c = 0; c < p.num_cols; ++c) {
-        const Cell& cell = p.at(r, c);
-        row.push_back(cell.kind == CellKind::kLong ? std::to_string(cell.l) : std::string(cell.text));
-      }
-      rows.push_back(std::move(row));
-    }
-    return Status::OK();
-  }
-  std::vector<std::vector<std::string>> rows;
-};
-
 }  // namespace
 
 Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOptions& o) {
@@ -98,7 +80,7 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
   // Primary keys and row estimates in one statement each.
   std::map<std::pair<std::string, std::string>, Stream*> by_name;
   for (auto& s : streams) by_name[{s.schema, s.table}] = &s;
-  Rows keys;
+  TextRows keys;
   auto k = RunStatement(client,
                         "select tc.table_schema, tc.table_name, kcu.column_name from "
                         "information_schema.table_constraints tc join information_schema.key_column_usage kcu "
@@ -112,7 +94,7 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
   } else {
     std::fprintf(stderr, "rsx: warning: primary keys unknown (%s)\n", k.status().message().c_str());
   }
-  Rows sizes;
+  TextRows sizes;
   auto e = RunStatement(client,
                         "select n.nspname, c.relname, c.reltuples::bigint from pg_class c join pg_namespace n "
                         "on n.oid = c.relnamespace where c.relkind in ('r', 'p', 'm')",

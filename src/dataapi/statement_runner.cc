@@ -106,6 +106,20 @@ class Prefetcher {
 
 }  // namespace
 
+Status TextRows::OnPage(const DecodedPage& p) {
+  for (size_t r = 0; r < p.num_rows; ++r) {
+    std::vector<std::string> row;
+    for (size_t c = 0; c < p.num_cols; ++c) {
+      const Cell& cell = p.at(r, c);
+      row.push_back(cell.kind == CellKind::kLong ? std::to_string(cell.l)
+                    : cell.kind == CellKind::kBool ? (cell.b ? "true" : "false")
+                                                   : std::string(cell.text));
+    }
+    rows.push_back(std::move(row));
+  }
+  return Status::OK();
+}
+
 Status CancelAndConfirm(DataApiClient& client, const std::string& id, std::chrono::milliseconds wait) {
   auto cancelled = client.CancelStatement(id);
   if (!cancelled.ok() && cancelled.status().detail("aws_error") != "ValidationException")

@@ -186,21 +186,6 @@ std::string KeyAfter(const std::vector<const ColumnInfo*>& key, size_t i) {
   return "(" + col + " > " + param + " or (" + col + " = " + param + " and " + KeyAfter(key, i + 1) + "))";
 }
 
-// Collects a small result as text.
-class Rows : public ResultConsumer {
- public:
-  Status OnColumns(const std::vector<ColumnInfo>&) override { return Status::OK(); }
-  Status OnPage(const DecodedPage& p) override {
-    for (size_t r = 0; r < p.num_rows; ++r) {
-      std::vector<std::string> row;
-      for (size_t c = 0; c < p.num_cols; ++c) row.push_back(ParamText(p.at(r, c)));
-      rows.push_back(std::move(row));
-    }
-    return Status::OK();
-  }
-  std::vector<std::vector<std::string>> rows;
-};
-
 // Reads [lo, hi] of an integer key in ranges, `parallel` statements at once, each range by
 // keyset chunks into its own part file; then concatenates the parts in key order into `out`.
 Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& o, const std::string& columns,
@@ -402,7 +387,7 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vect
                                            TypeFromName(key[0]->type_name) == RedshiftType::kInteger ||
                                            TypeFromName(key[0]->type_name) == RedshiftType::kBigInt);
     if (o.parallel > 1 && !incremental && !protocol && integer_key && last.empty()) {
-      Rows bounds;
+      TextRows bounds;
       auto probe = RunStatement(client, "select min(" + order + "), max(" + order + "), count(*) from " + from,
                                 RunOptions{}, &bounds);
       if (!probe.ok()) {

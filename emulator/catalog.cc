@@ -44,9 +44,14 @@ Result<std::vector<std::vector<std::string>>> Query(PGconn* conn, const std::str
   return rows;
 }
 
-void AddToken(json* out, const Page& p, size_t total) {
-  if (static_cast<size_t>(p.offset + p.max) < total)
-    (*out)["NextToken"] = util::Base64Encode("c:" + std::to_string(p.offset + p.max));
+// {member: [item(i) for the page's slice of `total` items], NextToken when more remain}.
+template <class Item>
+json Slice(const Page& p, size_t total, const char* member, Item item) {
+  json out = {{member, json::array()}};
+  size_t end = std::min(total, static_cast<size_t>(p.offset + p.max));
+  for (size_t i = static_cast<size_t>(p.offset); i < end; ++i) out[member].push_back(item(i));
+  if (end < total) out["NextToken"] = util::Base64Encode("c:" + std::to_string(end));
+  return out;
 }
 
 }  // namespace
@@ -58,11 +63,7 @@ ApiResult<json> Engine::ListDatabases(const Principal& who, const json& req) {
   if (auto* e = std::get_if<ApiError>(&page)) return *e;
   const auto& dbs = std::get<Target>(target).workgroup->databases;
   Page p = std::get<Page>(page);
-  json out = {{"Databases", json::array()}};
-  for (size_t i = static_cast<size_t>(p.offset); i < dbs.size() && i < static_cast<size_t>(p.offset + p.max); ++i)
-    out["Databases"].push_back(dbs[i]);
-  AddToken(&out, p, dbs.size());
-  return out;
+  return Slice(p, dbs.size(), "Databases", [&](size_t i) { return json(dbs[i]); });
 }
 
 // Runs a catalog query in the request's database and pages its rows.
@@ -87,11 +88,7 @@ ApiResult<json> Engine::ListSchemas(const Principal& who, const json& req) {
                     {req.value("SchemaPattern", "%")});
   Release(db, std::move(*conn));
   if (!rows.ok()) return Validation(rows.status().message());
-  json out = {{"Schemas", json::array()}};
-  for (size_t i = static_cast<size_t>(p.offset); i < rows->size() && i < static_cast<size_t>(p.offset + p.max); ++i)
-    out["Schemas"].push_back((*rows)[i][0]);
-  AddToken(&out, p, rows->size());
-  return out;
+  return Slice(p, rows->size(), "Schemas", [&](size_t i) { return json((*rows)[i][0]); });
 }
 
 ApiResult<json> Engine::ListTables(const Principal& who, const json& req) {
@@ -106,11 +103,9 @@ ApiResult<json> Engine::ListTables(const Principal& who, const json& req) {
                     {req.value("SchemaPattern", "%"), req.value("TablePattern", "%")});
   Release(db, std::move(*conn));
   if (!rows.ok()) return Validation(rows.status().message());
-  json out = {{"Tables", json::array()}};
-  for (size_t i = static_cast<size_t>(p.offset); i < rows->size() && i < static_cast<size_t>(p.offset + p.max); ++i)
-    out["Tables"].push_back({{"schema", (*rows)[i][0]}, {"name", (*rows)[i][1]}, {"type", (*rows)[i][2]}});
-  AddToken(&out, p, rows->size());
-  return out;
+  return Slice(p, rows->size(), "Tables", [&](size_t i) {
+    return json{{"schema", (*rows)[i][0]}, {"name", (*rows)[i][1]}, {"type", (*rows)[i][2]}};
+  });
 }
 
 ApiResult<json> Engine::DescribeTable(const Principal& who, const json& req) {
@@ -127,9 +122,7 @@ ApiResult<json> Engine::DescribeTable(const Principal& who, const json& req) {
                     {req.value("Schema", ""), req.value("Table", "")});
   Release(db, std::move(*conn));
   if (!rows.ok()) return Validation(rows.status().message());
-  json out = {{"ColumnList", json::array()}};
-  if (!rows->empty()) out["TableName"] = (*rows)[0][1];
-  for (size_t i = static_cast<size_t>(p.offset); i < rows->size() && i < static_cast<size_t>(p.offset + p.max); ++i) {
+  json out = Slice(p, rows->size(), "ColumnList", [&](size_t i) {
     const auto& r = (*rows)[i];
     ColumnMeta m;
     m.schema = r[0];
@@ -141,9 +134,9 @@ ApiResult<json> Engine::DescribeTable(const Principal& who, const json& req) {
     if (m.case_sensitive) m.length = m.precision;
     json j = ColumnMetaJson(m);
     if (!m.column_default.empty()) j["columnDefault"] = m.column_default;
-    out["ColumnList"].push_back(j);
-  }
-  AddToken(&out, p, rows->size());
+    return j;
+  });
+  if (!rows->empty()) out["TableName"] = (*rows)[0][1];
   return out;
 }
 

@@ -70,6 +70,9 @@ Server::Server(EmulatorConfig& config, Engine& engine, Auth& auth)
     : config_(config), engine_(engine), auth_(auth) {
   http_.new_task_queue = [] { return new httplib::ThreadPool(32); };
   http_.set_keep_alive_max_count(100000);
+  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle holds the body
+  // until the client's delayed ACK (~40 ms per request on Linux loopback).
+  http_.set_tcp_nodelay(true);
   http_.set_payload_max_length(16 * 1024 * 1024);
   http_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
   http_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });

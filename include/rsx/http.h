@@ -4,6 +4,7 @@
 // connect and whole-request timeouts. Retries are NOT done here (see AwsCaller).
 // Implementations are safe for concurrent use.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -43,6 +44,16 @@ class HttpClient {
   // reached the server (connection refused, name not resolved), "maybe" otherwise.
   virtual Result<HttpResponse> Send(const HttpRequest& req) = 0;
 };
+
+// Requests sent through a timed client and the wall time spent inside them.
+struct HttpCallStats {
+  std::atomic<long long> calls{0};
+  std::atomic<long long> nanos{0};
+};
+
+// Wraps `inner`, adding each request's count and wall time to *stats (for `--timings`).
+std::shared_ptr<HttpClient> NewTimedHttpClient(std::shared_ptr<HttpClient> inner,
+                                               std::shared_ptr<HttpCallStats> stats);
 
 std::shared_ptr<HttpClient> NewCurlHttpClient(HttpOptions options = {},
                                               const Environment& env = Environment::Process());

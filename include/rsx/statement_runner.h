@@ -61,10 +61,16 @@ struct RunSummary {
   int polls = 0;
   bool stopped_early = false;
   std::chrono::nanoseconds submit_to_finished{0};
+  std::chrono::nanoseconds poll_sleep{0};  // time spent sleeping between status checks
 };
 
 Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql,
                                 const RunOptions& options, ResultConsumer* consumer);
+
+// Reads the result of a statement that already FINISHED (results are kept 24 hours), in the
+// result format it was run with. Uses max_pages_ahead and interrupted from `options`.
+Result<RunSummary> FetchResult(DataApiClient& client, const std::string& statement_id,
+                               const RunOptions& options, ResultConsumer* consumer);
 
 // Cancels a statement and waits (up to `wait`) until it is no longer running.
 Status CancelAndConfirm(DataApiClient& client, const std::string& id,

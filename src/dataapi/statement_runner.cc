@@ -104,6 +104,54 @@ class Prefetcher {
   std::thread thread_;
 };
 
+// Streams a finished statement's result pages to the consumer and reconciles the count.
+Status StreamResult(DataApiClient& client, const std::string& id, const StatementDescription& desc,
+                    bool v2, const RunOptions& o, ResultConsumer* consumer, RunSummary* out) {
+  RunSummary& summary = *out;
+  Prefetcher prefetch(client, id, v2, o.max_pages_ahead);
+  PageDecoder decoder;
+  DecodedPage page;
+  std::vector<ColumnInfo> columns;
+  long long total_rows = -1;
+  while (true) {
+    if (Interrupted(o)) return Status::Cancelled("interrupted while reading results").WithDetail("statement_id", id);
+    std::string followed;
+    RSX_ASSIGN_OR_RETURN(std::optional<std::string> body, prefetch.Next(&followed));
+    if (!body) break;
+    summary.bytes_fetched += static_cast<long long>(body->size());
+    Status st = v2 ? decoder.DecodeCsv(*body, columns, &page) : decoder.DecodeJson(*body, &page);
+    if (!st.ok()) return st.WithDetail("statement_id", id);
+    if (page.next_token != followed)
+      return Status(StatusCode::kDataLoss, "page " + std::to_string(summary.pages + 1) +
+                                               " names a NextToken the reader did not follow")
+          .WithDetail("statement_id", id);
+    if (summary.pages == 0) {
+      columns = page.columns;
+      total_rows = page.total_rows;
+      RSX_RETURN_IF_ERROR(consumer->OnColumns(columns));
+    }
+    ++summary.pages;
+    summary.rows_delivered += static_cast<long long>(page.num_rows);
+    Status taken = consumer->OnPage(page);
+    if (taken.code() == StatusCode::kCancelled) {
+      summary.stopped_early = true;
+      return Status::OK();
+    }
+    RSX_RETURN_IF_ERROR(taken);
+  }
+  if (total_rows >= 0 && summary.rows_delivered != total_rows)
+    return Status(StatusCode::kDataLoss, "read " + std::to_string(summary.rows_delivered) +
+                                             " rows but the result has TotalNumRows " +
+                                             std::to_string(total_rows))
+        .WithDetail("statement_id", id);
+  if (desc.result_rows >= 0 && summary.rows_delivered != desc.result_rows)
+    return Status(StatusCode::kDataLoss, "read " + std::to_string(summary.rows_delivered) +
+                                             " rows but DescribeStatement reports ResultRows " +
+                                             std::to_string(desc.result_rows))
+        .WithDetail("statement_id", id);
+  return Status::OK();
+}
+
 }  // namespace
 
 Status TextRows::OnPage(const DecodedPage& p) {
@@ -171,7 +219,9 @@ Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql,
   double delay_ms = static_cast<double>(o.first_poll.count());
   StatementDescription desc;
   while (true) {
+    auto nap_start = Steady::now();
     std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long long>(delay_ms * 1000)));
+    summary.poll_sleep += Steady::now() - nap_start;
     bool timed_out = o.timeout.count() > 0 && Steady::now() - t0 > o.timeout;
     if (Interrupted(o) || timed_out) {
       Status cancel = CancelAndConfirm(client, exec.id);
@@ -207,49 +257,37 @@ Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql,
         .WithDetail("statement_id", exec.id);
   if (!desc.has_result_set || consumer == nullptr) return summary;
 
-  // Stream the result.
-  bool v2 = o.result_format == "CSV";
-  Prefetcher prefetch(client, exec.id, v2, o.max_pages_ahead);
-  PageDecoder decoder;
-  DecodedPage page;
-  std::vector<ColumnInfo> columns;
-  long long total_rows = -1;
-  while (true) {
-    if (Interrupted(o)) return Status::Cancelled("interrupted while reading results").WithDetail("statement_id", exec.id);
-    std::string followed;
-    RSX_ASSIGN_OR_RETURN(std::optional<std::string> body, prefetch.Next(&followed));
-    if (!body) break;
-    summary.bytes_fetched += static_cast<long long>(body->size());
-    Status st = v2 ? decoder.DecodeCsv(*body, columns, &page) : decoder.DecodeJson(*body, &page);
-    if (!st.ok()) return st.WithDetail("statement_id", exec.id);
-    if (page.next_token != followed)
-      return Status(StatusCode::kDataLoss, "page " + std::to_string(summary.pages + 1) +
-                                               " names a NextToken the reader did not follow")
-          .WithDetail("statement_id", exec.id);
-    if (summary.pages == 0) {
-      columns = page.columns;
-      total_rows = page.total_rows;
-      RSX_RETURN_IF_ERROR(consumer->OnColumns(columns));
-    }
-    ++summary.pages;
-    summary.rows_delivered += static_cast<long long>(page.num_rows);
-    Status taken = consumer->OnPage(page);
-    if (taken.code() == StatusCode::kCancelled) {
-      summary.stopped_early = true;
-      return summary;
-    }
-    RSX_RETURN_IF_ERROR(taken);
+  RSX_RETURN_IF_ERROR(StreamResult(client, exec.id, desc, o.result_format == "CSV", o, consumer, &summary));
+  return summary;
+}
+
+Result<RunSummary> FetchResult(DataApiClient& client, const std::string& statement_id,
+                               const RunOptions& o, ResultConsumer* consumer) {
+  RunSummary summary;
+  summary.statement_id = statement_id;
+  auto slot = client.AcquireStatementSlot();
+  auto described = client.DescribeStatement(statement_id);
+  if (!described.ok()) {
+    Status st = described.status();
+    if (st.detail("aws_error") == "ResourceNotFoundException")
+      st = Status::NotFound("statement " + statement_id + " was not found: the Data API keeps a result for 24 " +
+                            "hours, and shows it only to the IAM role that ran the statement (" + st.message() + ")");
+    return st.WithDetail("statement_id", statement_id);
   }
-  if (total_rows >= 0 && summary.rows_delivered != total_rows)
-    return Status(StatusCode::kDataLoss, "read " + std::to_string(summary.rows_delivered) +
-                                             " rows but the result has TotalNumRows " +
-                                             std::to_string(total_rows))
-        .WithDetail("statement_id", exec.id);
-  if (desc.result_rows >= 0 && summary.rows_delivered != desc.result_rows)
-    return Status(StatusCode::kDataLoss, "read " + std::to_string(summary.rows_delivered) +
-                                             " rows but DescribeStatement reports ResultRows " +
-                                             std::to_string(desc.result_rows))
-        .WithDetail("statement_id", exec.id);
+  StatementDescription desc = *std::move(described);
+  summary.description = desc;
+  if (desc.status == "FAILED") {
+    Status st(StatusCode::kStatementFailed, desc.error.empty() ? "the statement failed" : desc.error);
+    return st.WithDetail("statement_id", statement_id);
+  }
+  if (desc.status != "FINISHED")
+    return Status::InvalidArgument("statement " + statement_id + " is " + desc.status +
+                                   "; only a FINISHED statement has a result to read");
+  if (!desc.has_result_set)
+    return Status::InvalidArgument("statement " + statement_id +
+                                   " finished without a result set (it was not a query)");
+  if (consumer == nullptr) return summary;
+  RSX_RETURN_IF_ERROR(StreamResult(client, statement_id, desc, desc.result_format == "CSV", o, consumer, &summary));
   return summary;
 }
 

@@ -116,6 +116,50 @@ class Types(unittest.TestCase):
         self.assertEqual([r["venueid"] for r in out], [1, 2, 3])
 
 
+def statement_id(stderr):
+    return stderr.split("(statement ")[1].split(")")[0]
+
+
+class Result(unittest.TestCase):
+    """rsx result ID reads a finished statement again, in the format it was run with."""
+
+    def test_rereads_a_finished_result_in_its_format(self):
+        sql = "select listid, sellerid, priceperticket, listtime from listing order by listid"
+        for result_format in ("json", "csv"):
+            first = rsx("query", sql, "--format", "csv", "--result-format", result_format)
+            again = rsx("result", statement_id(first.stderr), "--format", "csv")
+            self.assertEqual(again.stdout, first.stdout, result_format)
+            self.assertIn("20000 rows", again.stderr)
+        # Typed values survive the re-read too (NULLs stay NULL in a CSV-format result).
+        first = rsx("query", Types.SQL, "--format", "jsonl", "--result-format", "csv")
+        again = rsx("result", statement_id(first.stderr), "--format", "jsonl")
+        self.assertEqual(again.stdout, first.stdout)
+
+    def test_statement_without_a_result_or_unknown(self):
+        p = rsx("query", "create temp table rsx_result_t(a int)")
+        q = rsx("result", statement_id(p.stderr), check=False)
+        self.assertEqual(q.returncode, 2)
+        self.assertIn("without a result set", q.stderr)
+        q = rsx("result", "00000000-0000-4000-8000-000000000000", check=False)
+        self.assertNotEqual(q.returncode, 0)
+        self.assertIn("00000000-0000-4000-8000-000000000000", q.stderr)
+        p = rsx("query", "select 1/0", check=False)
+        q = rsx("result", statement_id(p.stderr) if "(statement " in p.stderr else
+                p.stderr.split("statement_id: ")[1].split()[0], check=False)
+        self.assertEqual(q.returncode, 1)
+        self.assertIn("division by zero", q.stderr)
+
+    def test_timings_add_up(self):
+        p = rsx("query", "select 1", "--format", "csv", "--timings")
+        line = [l for l in p.stderr.splitlines() if l.startswith("timings:")][0]
+        nums = [float(w) for w in line.replace(";", " ").split() if w.replace(".", "").isdigit() and "." in w]
+        total, in_http, asleep, other = nums
+        self.assertAlmostEqual(total, in_http + asleep + other, delta=0.05)
+        self.assertGreater(in_http, 0)
+        # STS AssumeRole, ExecuteStatement, >= 1 DescribeStatement, GetStatementResult.
+        self.assertGreaterEqual(int(line.split(" inside ")[1].split()[0]), 4)
+
+
 class Paging(unittest.TestCase):
     def test_many_pages_every_row_once(self):
         sql = "select listid, sellerid, priceperticket, listtime from listing order by listid"

@@ -50,6 +50,15 @@ Status ResolveSavedConnection(ConnectionFlags* f) {
   return Status::OK();
 }
 
+namespace {
+std::shared_ptr<HttpCallStats> ProcessStats() {
+  static auto stats = std::make_shared<HttpCallStats>();
+  return stats;
+}
+}  // namespace
+
+const HttpCallStats& ProcessHttpStats() { return *ProcessStats(); }
+
 Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags f) {
   RSX_RETURN_IF_ERROR(ResolveSavedConnection(&f));
   const Environment& env = Environment::Process();
@@ -71,7 +80,7 @@ Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags f) {
   AssumeRoleParams params{f.role_arn, f.external_id, "", f.duration};
   if (!f.role_arn.empty()) RSX_RETURN_IF_ERROR(ValidateAssumeRoleParams(params));
 
-  auto http = NewCurlHttpClient();
+  auto http = NewTimedHttpClient(NewCurlHttpClient(), ProcessStats());
   ChainOptions co;
   co.profile = f.profile;
   co.region = f.region;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "rsx/data_api.h"
+#include "rsx/http.h"
 #include "rsx/workspace.h"
 
 namespace rsx::cli {
@@ -27,6 +28,9 @@ struct ConnectionFlags {
 void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* flags);
 
 Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags flags);
+
+// Every HTTP request of this process's clients and the wall time spent inside them.
+const HttpCallStats& ProcessHttpStats();
 
 // Fills unset flags from the saved connection `flags.name` (when set) and the workspace's
 // external ID.

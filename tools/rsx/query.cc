@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include "commands.h"
 #include "connection.h"
@@ -20,6 +21,7 @@ struct QueryOptions {
   std::string sql, format = "table", output, timeout, result_format = "auto";
   std::vector<std::string> params;
   long long max_rows = 1000;
+  bool timings = false;
 };
 
 // "30s", "5m", "1h", "250ms", or plain seconds.
@@ -38,39 +40,34 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& s) {
   return std::chrono::milliseconds(static_cast<long long>(ms));
 }
 
-int RunQuery(QueryOptions o) {
-  if (o.positional.size() == 2) {
-    o.conn.name = o.positional[0];
-    o.sql = o.positional[1];
-  } else {
-    o.sql = o.positional.at(0);
-  }
-  auto interrupted = InstallInterruptHandler();
-  auto format = ParseOutputFormat(o.format);
-  if (!format.ok()) return ReportError(format.status());
-  auto timeout = ParseDuration(o.timeout);
-  if (!timeout.ok()) return ReportError(timeout.status());
-  RunOptions run;
-  run.timeout = *timeout;
-  run.interrupted = interrupted;
+// Parses --format, --result-format and --param into `run`.
+Status ParseRunFlags(const QueryOptions& o, RunOptions* run) {
   if (o.result_format != "auto" && o.result_format != "json" && o.result_format != "csv")
-    return ReportError(Status::InvalidArgument("--result-format '" + o.result_format +
-                                               "' is not one of auto, json, csv"));
-  run.result_format = o.result_format == "csv" ? "CSV" : "JSON";  // auto: JSON (see docs/benchmarks.md)
+    return Status::InvalidArgument("--result-format '" + o.result_format + "' is not one of auto, json, csv");
+  run->result_format = o.result_format == "csv" ? "CSV" : "JSON";  // auto: JSON (see docs/benchmarks.md)
   for (const auto& p : o.params) {
     size_t eq = p.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return ReportError(Status::InvalidArgument("--param '" + p + "' must be NAME=VALUE"));
+    if (eq == std::string::npos || eq == 0) return Status::InvalidArgument("--param '" + p + "' must be NAME=VALUE");
     std::string name = p.substr(0, eq);
     for (char c : name)
       if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
-        return ReportError(Status::InvalidArgument("--param name '" + name +
-                                                   "' may hold only letters, digits and _"));
+        return Status::InvalidArgument("--param name '" + name + "' may hold only letters, digits and _");
     if (eq + 1 == p.size())
-      return ReportError(Status::InvalidArgument("--param '" + name +
-                                                 "' has an empty value; the Data API refuses empty values"));
-    run.params.emplace_back(name, p.substr(eq + 1));
+      return Status::InvalidArgument("--param '" + name + "' has an empty value; the Data API refuses empty values");
+    run->params.emplace_back(name, p.substr(eq + 1));
   }
+  return Status::OK();
+}
+
+double Ms(std::chrono::nanoseconds ns) { return static_cast<double>(ns.count()) / 1e6; }
+
+// Opens the client, then writes what `read` delivers to stdout or --output (renamed into place
+// only when complete) and reports the row count (and with --timings, where the time went).
+int Emit(const QueryOptions& o, const std::atomic<bool>* interrupted,
+         const std::function<Result<RunSummary>(DataApiClient&, ResultConsumer*)>& read) {
+  auto t_main = std::chrono::steady_clock::now();
+  auto format = ParseOutputFormat(o.format);
+  if (!format.ok()) return ReportError(format.status());
   auto client = OpenClient(o.conn);
   if (!client.ok()) return ReportError(client.status());
 
@@ -83,7 +80,7 @@ int RunQuery(QueryOptions o) {
   }
   auto writer = NewResultWriter(*format, out, o.max_rows);
   auto t0 = std::chrono::steady_clock::now();
-  auto summary = RunStatement(**client, o.sql, run, writer.get());
+  auto summary = read(**client, writer.get());
   Status finished = summary.ok() ? writer->Finish() : summary.status();
   if (!o.output.empty()) {
     std::fclose(out);
@@ -92,8 +89,11 @@ int RunQuery(QueryOptions o) {
     } else {
       std::filesystem::remove(tmp);
     }
+  } else {
+    std::fflush(stdout);
   }
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto t_end = std::chrono::steady_clock::now();
+  double secs = std::chrono::duration<double>(t_end - t0).count();
   if (!finished.ok()) {
     int rc = ReportError(finished);
     return finished.code() == StatusCode::kCancelled && interrupted->load() ? 130 : rc;
@@ -105,7 +105,55 @@ int RunQuery(QueryOptions o) {
     std::fprintf(stderr, "done: %lld row%s affected in %.2f s (statement %s)\n",
                  std::max(0LL, summary->description.result_rows),
                  summary->description.result_rows == 1 ? "" : "s", secs, summary->statement_id.c_str());
+  if (o.timings) {
+    const HttpCallStats& http = ProcessHttpStats();
+    auto total = t_end - t_main;
+    auto in_http = std::chrono::nanoseconds(http.nanos.load());
+    auto rest = total - in_http - summary->poll_sleep;
+    std::fprintf(stderr,
+                 "timings: %.2f ms from the command's start; %.2f ms inside %lld HTTP requests; "
+                 "%.2f ms asleep between %d status checks; %.2f ms other work\n",
+                 Ms(total), Ms(in_http), http.calls.load(), Ms(summary->poll_sleep), summary->polls, Ms(rest));
+  }
   return 0;
+}
+
+int RunQuery(QueryOptions o) {
+  if (o.positional.size() == 2) {
+    o.conn.name = o.positional[0];
+    o.sql = o.positional[1];
+  } else {
+    o.sql = o.positional.at(0);
+  }
+  auto interrupted = InstallInterruptHandler();
+  auto timeout = ParseDuration(o.timeout);
+  if (!timeout.ok()) return ReportError(timeout.status());
+  RunOptions run;
+  run.timeout = *timeout;
+  run.interrupted = interrupted;
+  Status flags = ParseRunFlags(o, &run);
+  if (!flags.ok()) return ReportError(flags);
+  return Emit(o, interrupted, [&](DataApiClient& c, ResultConsumer* w) { return RunStatement(c, o.sql, run, w); });
+}
+
+int RunResult(QueryOptions o) {
+  std::string id = o.positional.back();
+  if (o.positional.size() == 2) o.conn.name = o.positional[0];
+  if (id.empty()) return ReportError(Status::InvalidArgument("the statement ID is empty"));
+  auto interrupted = InstallInterruptHandler();
+  RunOptions run;
+  run.interrupted = interrupted;
+  return Emit(o, interrupted, [&](DataApiClient& c, ResultConsumer* w) { return FetchResult(c, id, run, w); });
+}
+
+// --format, --output, --max-rows and --timings, shared by query and result.
+void AddOutputFlags(CLI::App* cmd, QueryOptions* o) {
+  cmd->add_option("--format", o->format, "table (default), csv, jsonl or json");
+  cmd->add_option("--output", o->output, "write to this file instead of stdout (only when complete)");
+  cmd->add_option("--max-rows", o->max_rows, "rows the table format shows (default 1000)");
+  cmd->add_flag("--timings", o->timings,
+                "after the row count, print where the time went: inside HTTP requests, asleep "
+                "between status checks, and rsx's other work");
 }
 
 }  // namespace
@@ -123,13 +171,26 @@ void AddQueryCommand(CLI::App& app, Runner* run) {
       ->expected(1, 2);
   AddConnectionFlags(cmd, &o->conn);
   cmd->add_option("--param", o->params, "a parameter NAME=VALUE for :NAME in the SQL (repeatable)");
-  cmd->add_option("--format", o->format, "table (default), csv, jsonl or json");
-  cmd->add_option("--output", o->output, "write to this file instead of stdout (only when complete)");
+  AddOutputFlags(cmd, o.get());
   cmd->add_option("--timeout", o->timeout, "cancel the statement after this long, e.g. 30s, 5m");
-  cmd->add_option("--max-rows", o->max_rows, "rows the table format shows (default 1000)");
   cmd->add_option("--result-format", o->result_format,
                   "Data API result format: auto (default), json or csv");
   cmd->callback([run, o] { *run = [o] { return RunQuery(*o); }; });
+
+  auto r = std::make_shared<QueryOptions>();
+  CLI::App* res = app.add_subcommand(
+      "result",
+      "Print the result of a statement that already finished, by its ID (the Data API keeps\n"
+      "results for 24 hours; the statement must have been run by the same IAM role). It is\n"
+      "read in the result format the statement was run with.");
+  res->add_option("connection_and_id", r->positional,
+                  "[NAME] ID: a saved connection (optional; else flags or RSX_* variables) and the "
+                  "statement ID")
+      ->required()
+      ->expected(1, 2);
+  AddConnectionFlags(res, &r->conn);
+  AddOutputFlags(res, r.get());
+  res->callback([run, r] { *run = [r] { return RunResult(*r); }; });
 }
 
 }  // namespace rsx::cli

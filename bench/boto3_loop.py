@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """What users write with boto3: the get_statement_result paginator, each row turned into a dict
-(Field union -> value), written as JSON lines. Usage: boto3_loop.py STATEMENT_ID OUT_FILE"""
+(Field union -> value), written as JSON lines to OUT_FILE or stdout. Usage: boto3_loop.py STATEMENT_ID [OUT_FILE]"""
 import json
 import sys
 
@@ -18,10 +18,10 @@ def value(field):
 
 
 def main():
-    sid, out = sys.argv[1], sys.argv[2]
+    sid = sys.argv[1]
     client = boto3.client("redshift-data")
     rows = 0
-    with open(out, "w") as f:
+    with (open(sys.argv[2], "w") if len(sys.argv) > 2 else sys.stdout) as f:
         names = None
         for page in client.get_paginator("get_statement_result").paginate(Id=sid):
             if names is None:
@@ -29,7 +29,7 @@ def main():
             for record in page["Records"]:
                 f.write(json.dumps(dict(zip(names, (value(x) for x in record)))) + "\n")
                 rows += 1
-    print(rows)
+    print(rows, file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from boto3_loop import value as field_value  # noqa: E402  the same Field -> val
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 RSX = os.path.join(ROOT, "build/rsx")
-WORK = sys.argv[1]  # a scratch folder
+WORK = sys.argv[1] if len(sys.argv) > 1 else None  # a scratch folder
 E = os.environ
 MIXED_ROWS = int(E.get("MIXED_ROWS", 1_000_000))
 NARROW_ROWS = int(E.get("NARROW_ROWS", 10_000_000))
@@ -45,6 +45,8 @@ WIDE_ROWS = int(E.get("WIDE_ROWS", 10_000))
 RUNS = int(E.get("RUNS", 5))
 LATENCY_RUNS = int(E.get("LATENCY_RUNS", 50))
 PEERS_ON_NARROW = E.get("PEERS_ON_NARROW") == "1"
+PEERS = E.get("PEERS", "1") == "1"  # 0: rsx and the floor only (for quick iterations)
+ONLY = E.get("ONLY", "mixed,wide,narrow,latency,micro,sync").split(",")
 
 
 def log(*a):
@@ -64,10 +66,8 @@ def session_env():
     return env
 
 
-ENV = session_env()
-DATA = boto3.client("redshift-data", aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"],
-                    aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"],
-                    aws_session_token=ENV["AWS_SESSION_TOKEN"])
+ENV = {}    # the clients' environment, set by main()
+DATA = None  # a boto3 redshift-data client of the same session
 
 
 def run_sql(sql, result_format="JSON"):
@@ -94,9 +94,20 @@ def load_data():
         case when g % 10 = 0 then null else date '2020-01-01' + (g % 1000) end as day,
         (g * 1.25)::float8 as ratio
         from generate_series(1, {MIXED_ROWS}) g""")
+    if "narrow" in ONLY or "sync" in ONLY:
+        load_narrow()
+    if "wide" in ONLY:
+        load_wide()
+    log("loaded data sets in %.0f s" % (time.time() - t))
+
+
+def load_narrow():
     run_sql(f"create table bench_narrow as select g::int8 as id, (g % 1000)::int4 as v "
             f"from generate_series(1, {NARROW_ROWS}) g")
     run_sql("alter table bench_narrow add primary key (id)")
+
+
+def load_wide():
     cols = []
     for i in range(200):  # a rotation of integer, numeric, text, timestamp and boolean columns
         kind = i % 5
@@ -105,7 +116,6 @@ def load_data():
                      f"(g + {i}) % 3 = 0"][kind] + f" as c{i:03d}")
     run_sql("create table bench_wide as select g::int8 as id, " + ", ".join(cols) +
             f" from generate_series(1, {WIDE_ROWS}) g")
-    log("loaded data sets in %.0f s" % (time.time() - t))
 
 
 # ---------------------------------------------------------------------------- measuring
@@ -169,12 +179,16 @@ def check_same_rows(folder, columns, rows, peers):
     types = [c["typeName"] for c in columns]
 
     def jsonl(path):
-        for line in open(path, encoding="utf-8"):
-            r = json.loads(line, parse_float=Decimal)
-            yield [canon(r[n], t) for n, t in zip(names, types)]
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line, parse_float=Decimal)
+                yield [canon(r[n], t) for n, t in zip(names, types)]
 
     def csv_rows(path):
-        reader = csv.reader(open(path, encoding="utf-8", newline=""))
+        with open(path, encoding="utf-8", newline="") as f:
+            yield from typed_csv(path, csv.reader(f))
+
+    def typed_csv(path, reader):
         if next(reader) != names:
             raise SystemExit("%s: the CSV header is not the column names" % path)
         for r in reader:
@@ -196,7 +210,8 @@ def check_same_rows(folder, columns, rows, peers):
                "rsx_csv.csv": csv_rows(folder + "/rsx_csv.csv")}
     if peers:
         sources["boto3.jsonl"] = jsonl(folder + "/boto3.jsonl")
-        cli = json.load(open(folder + "/cli.json"))
+        with open(folder + "/cli.json") as f:
+            cli = json.load(f)
         if [c["name"] for c in cli["ColumnMetadata"]] != names:
             raise SystemExit("the CLI's columns differ")
         sources["cli.json"] = ([canon(field_value(f), t) for f, t in zip(rec, types)] for rec in cli["Records"])
@@ -214,7 +229,8 @@ def check_same_rows(folder, columns, rows, peers):
                 raise SystemExit("row %d differs: %s has %r, %s has %r" % (n + 1, iters[0][0], got[0], k, g))
         n += 1
     for kind in ("json", "csv"):
-        floor_rows = int(open(f"{folder}/floor_{kind}.txt").read().split()[0])
+        with open(f"{folder}/floor_{kind}.txt") as f:
+            floor_rows = int(f.read().split()[0])
         if floor_rows != rows:
             raise SystemExit("the floor read %d rows of the %s result, not %d" % (floor_rows, kind, rows))
     if n != rows:
@@ -352,16 +368,23 @@ def machine():
 
 
 def main():
+    global DATA
     started = time.time()
+    ENV.update(session_env())
+    DATA = boto3.client("redshift-data", aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"],
+                        aws_session_token=ENV["AWS_SESSION_TOKEN"])
     load_data()
-    results = [bench_dataset("bench_mixed", MIXED_ROWS, True),
-               bench_dataset("bench_wide", WIDE_ROWS, True),
-               bench_dataset("bench_narrow", NARROW_ROWS, PEERS_ON_NARROW)]
-    lat = latency()
-    log("latency done")
-    mic = micro()
-    log("micro-benchmarks done")
-    syn = sync()
+    results = []
+    if "mixed" in ONLY:
+        results.append(bench_dataset("bench_mixed", MIXED_ROWS, PEERS))
+    if "wide" in ONLY:
+        results.append(bench_dataset("bench_wide", WIDE_ROWS, PEERS))
+    if "narrow" in ONLY:
+        results.append(bench_dataset("bench_narrow", NARROW_ROWS, PEERS and PEERS_ON_NARROW))
+    lat = latency() if "latency" in ONLY else None
+    mic = micro() if "micro" in ONLY else None
+    syn = sync() if "sync" in ONLY else {}
     took = (time.time() - started) / 60
     md = ["<!-- bench/run.sh begin: generated, do not edit by hand -->",
           "%s UTC on %s; RUNS=%d (medians; peak RSS is the maximum), the run took %.0f min." % (
@@ -371,15 +394,18 @@ def main():
             r["table"], f"{r['rows']:,}", r["columns"], r["result_bytes"] / 1e6), "",
             "Rows checked equal across %d outputs before timing was kept." % r["checked"], "",
             dataset_table(r), ""]
-    md += ["### Small-query latency: `rsx query \"select 1\"`, median of %d" % LATENCY_RUNS, "",
+    if lat:
+        md += ["### Small-query latency: `rsx query \"select 1\"`, median of %d" % LATENCY_RUNS, "",
            "| end to end | inside HTTP requests (%s: STS, Execute, Describe, GetResult) | rsx's own | "
            "of which asleep polling | of which other work in main | of which process start and exit |" % lat["requests"],
            "| --- | --- | --- | --- | --- | --- |",
            "| %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms (`rsx --version`: %.1f ms) |" % (
-               lat["wall"], lat["http"], lat["own"], lat["asleep"], lat["other"], lat["outside_main"], lat["version"]),
-           "", "### Micro-benchmarks (Google Benchmark, median of %d repetitions; pages of 2,000 rows × 8 columns)" % max(RUNS, 5),
-           "", micro_table(mic), "",
-           "### `rsx sync` of `bench_narrow` (%s rows, --chunk-rows 500000) to JSONL" % f"{NARROW_ROWS:,}", "",
+               lat["wall"], lat["http"], lat["own"], lat["asleep"], lat["other"], lat["outside_main"], lat["version"]), ""]
+    if mic:
+        md += ["### Micro-benchmarks (Google Benchmark, median of %d repetitions; pages of 2,000 rows × 8 columns)" % max(RUNS, 5),
+           "", micro_table(mic), ""]
+    if syn:
+        md += ["### `rsx sync` of `bench_narrow` (%s rows, --chunk-rows 500000) to JSONL" % f"{NARROW_ROWS:,}", "",
            "| mode | statements | wall s | rows/s | rsx CPU s | peak RSS MB |", "| --- | --- | --- | --- | --- | --- |"]
     for parallel, (cpu, wall, rss, statements) in syn.items():
         md.append("| --parallel %d | %d | %.1f | %s | %.1f | %.0f |" % (

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <cstring>
+
 #include "dataapi/json_shapes.h"
 #include "util/strings.h"
 
@@ -44,6 +46,13 @@ bool ReadCommon(std::string_view key, od::value value, DecodedPage* out) {
   return false;
 }
 
+// Whether the raw key at `k` (just after its opening quote; the page is padded) is `name`
+// followed by its closing quote.
+template <size_t N>
+bool KeyIs(const char* k, const char (&name)[N]) {
+  return std::memcmp(k, name, N - 1) == 0;
+}
+
 void Reset(DecodedPage* out) {
   out->columns.clear();
   out->has_columns = false;
@@ -70,30 +79,33 @@ Status PageDecoder::DecodeJson(std::string& body, DecodedPage* out) {
           size_t c = 0;
           for (od::object field : row) {
             Cell cell;
-            for (auto kv : field) {  // a union: exactly one member
-              std::string_view k = kv.unescaped_key();
+            for (auto member : field) {  // a union: exactly one member
+              od::field kv = std::move(member);
+              // The raw key (no unescaping): one of six fixed names, matched with its closing quote.
+              const char* k = kv.key().raw();
               od::value v = kv.value();
-              if (k == "stringValue") {
+              if (KeyIs(k, "stringValue\"")) {
                 cell.kind = CellKind::kString;
                 cell.text = v.get_string();
-              } else if (k == "longValue") {
+              } else if (KeyIs(k, "longValue\"")) {
                 cell.kind = CellKind::kLong;
                 cell.l = v.get_int64();
-              } else if (k == "isNull") {
+              } else if (KeyIs(k, "isNull\"")) {
                 cell.kind = v.get_bool() ? CellKind::kNull : CellKind::kNull;
-              } else if (k == "doubleValue") {
+              } else if (KeyIs(k, "doubleValue\"")) {
                 cell.kind = CellKind::kDouble;
                 std::string_view raw = v.raw_json_token();
                 while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
                 cell.text = raw;
-              } else if (k == "booleanValue") {
+              } else if (KeyIs(k, "booleanValue\"")) {
                 cell.kind = CellKind::kBool;
                 cell.b = v.get_bool();
-              } else if (k == "blobValue") {
+              } else if (KeyIs(k, "blobValue\"")) {
                 cell.kind = CellKind::kBlob;
                 cell.text = v.get_string();
               } else {
-                return Status::Internal("result page has a Field member rsx does not know: " + std::string(k));
+                return Status::Internal("result page has a Field member rsx does not know: " +
+                                        std::string(k, std::strcspn(k, "\"")));
               }
             }
             out->cells.push_back(cell);

@@ -39,7 +39,7 @@ class BufferedWriter : public ResultWriter {
   std::string buf_;
   long long rows_ = 0;
   std::vector<RedshiftType> types_;
-  std::vector<std::string> keys_;  // JSON-quoted column names followed by ':'
+  std::vector<std::string> keys_;  // JSONL: '{' or ',', the JSON-quoted column name, ':'
 };
 
 class JsonlWriter : public BufferedWriter {
@@ -48,7 +48,7 @@ class JsonlWriter : public BufferedWriter {
   Status OnColumns(const std::vector<ColumnInfo>& cols) override {
     for (const auto& c : cols) {
       types_.push_back(TypeFromName(c.type_name));
-      std::string k;
+      std::string k = keys_.empty() ? "{" : ",";
       AppendJsonString(&k, c.name);
       keys_.push_back(k + ":");
     }
@@ -58,14 +58,13 @@ class JsonlWriter : public BufferedWriter {
   Status OnPage(const DecodedPage& page) override {
     for (size_t r = 0; r < page.num_rows; ++r) {
       if (array_) buf_.append(rows_ == 0 ? "\n" : ",\n");
-      buf_.push_back('{');
+      if (page.num_cols == 0) buf_.push_back('{');
+      const Cell* cells = page.cells.data() + r * page.num_cols;
       for (size_t c = 0; c < page.num_cols; ++c) {
-        if (c) buf_.push_back(',');
-        buf_.append(keys_[c]);
-        AppendJsonValue(&buf_, types_[c], page.at(r, c));
+        buf_.append(keys_[c]);  // "{" or "," then the quoted name and ':'
+        AppendJsonValue(&buf_, types_[c], cells[c]);
       }
-      buf_.push_back('}');
-      if (!array_) buf_.push_back('\n');
+      buf_.append(array_ ? "}" : "}\n", array_ ? 1 : 2);
       ++rows_;
     }
     return MaybeFlush();

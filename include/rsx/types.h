@@ -50,6 +50,14 @@ std::string DisplayText(RedshiftType t, const Cell& cell);
 
 // Appends a JSON string literal.
 void AppendJsonString(std::string* out, std::string_view s);
+
+// The same encodings written through a pointer, for hot paths that reserve room once per row:
+// each writes at most *ValueRoom(cell) bytes at `p` and returns the end.
+inline size_t JsonValueRoom(const Cell& c) { return c.text.size() * 6 + 32; }
+inline size_t CsvValueRoom(const Cell& c) { return c.text.size() * 2 + 32; }
+char* WriteJsonValue(char* p, RedshiftType t, const Cell& cell);
+char* WriteCsvValue(char* p, RedshiftType t, const Cell& cell);
+char* WriteJsonString(char* p, std::string_view s);  // room: 6 bytes per byte of s, plus 2
 // Appends one CSV field, quoted (RFC 4180) when empty or holding , " CR or LF.
 void AppendCsvText(std::string* out, std::string_view s);
 

@@ -20,6 +20,7 @@ struct DataApiClient::Impl {
   std::shared_ptr<CredentialsProvider> creds;
   AwsEndpoint endpoint;
   RetryPolicy policy;
+  std::unique_ptr<AwsCaller> caller;  // one for the client's life: it is thread-safe
 
   // Shared back-off: when AWS throttles one call, every call of this client waits, instead of
   // each thread discovering the limit on its own.
@@ -61,12 +62,11 @@ struct DataApiClient::Impl {
 
   Result<std::string> CallRaw(const std::string& op, const json& body, bool idempotent) {
     WaitIfPaused();
-    AwsCaller caller(http, creds, policy);
     HttpRequest req;
     req.headers = {{"Content-Type", "application/x-amz-json-1.1"},
                    {"X-Amz-Target", "RedshiftData." + op}};
     req.body = body.dump();
-    auto resp = caller.Call(endpoint, std::move(req), idempotent, ParseJsonError);
+    auto resp = caller->Call(endpoint, std::move(req), idempotent, ParseJsonError);
     NoteOutcome(resp.ok() ? Status::OK() : resp.status());
     if (!resp.ok()) {
       Status st = resp.status();
@@ -130,6 +130,7 @@ Result<std::shared_ptr<DataApiClient>> DataApiClient::Create(std::shared_ptr<Htt
   impl->creds = std::move(creds);
   impl->endpoint = AwsEndpoint{ep.url, ep.signing_region, "redshift-data"};
   RSX_ASSIGN_OR_RETURN(impl->policy, RetryPolicy::FromEnvironment(env));
+  impl->caller = std::make_unique<AwsCaller>(impl->http, impl->creds, impl->policy);
   return std::shared_ptr<DataApiClient>(new DataApiClient(std::move(impl), std::move(target)));
 }
 

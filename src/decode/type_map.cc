@@ -1,5 +1,6 @@
 #include <cctype>
 #include <charconv>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "rsx/types.h"
@@ -101,31 +102,42 @@ constexpr EscapeTable kEscape;
 
 }  // namespace
 
-void AppendJsonString(std::string* out, std::string_view s) {
+char* WriteJsonString(char* p, std::string_view s) {
   static const char* kHex = "0123456789abcdef";
-  out->push_back('"');
-  const char* p = s.data();
-  const char* end = p + s.size();
-  const char* run = p;
-  for (; p < end; ++p) {
-    unsigned char c = static_cast<unsigned char>(*p);
+  *p++ = '"';
+  const char* in = s.data();
+  const char* end = in + s.size();
+  const char* run = in;
+  for (; in < end; ++in) {
+    unsigned char c = static_cast<unsigned char>(*in);
     if (!kEscape.needs[c]) continue;
-    out->append(run, static_cast<size_t>(p - run));
-    run = p + 1;
+    std::memcpy(p, run, static_cast<size_t>(in - run));
+    p += in - run;
+    run = in + 1;
+    *p++ = '\\';
     switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      default: {
-        char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out->append(esc, 6);
-      }
+      case '"': *p++ = '"'; break;
+      case '\\': *p++ = '\\'; break;
+      case '\n': *p++ = 'n'; break;
+      case '\r': *p++ = 'r'; break;
+      case '\t': *p++ = 't'; break;
+      default:
+        std::memcpy(p, "u00", 3);
+        p[3] = kHex[c >> 4];
+        p[4] = kHex[c & 15];
+        p += 5;
     }
   }
-  out->append(run, static_cast<size_t>(end - run));
-  out->push_back('"');
+  std::memcpy(p, run, static_cast<size_t>(end - run));
+  p += end - run;
+  *p++ = '"';
+  return p;
+}
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  size_t n = out->size();
+  out->resize(n + s.size() * 6 + 2);
+  out->resize(static_cast<size_t>(WriteJsonString(out->data() + n, s) - out->data()));
 }
 
 namespace {
@@ -143,16 +155,22 @@ bool LooksLikeJsonNumber(std::string_view s) {
   return true;
 }
 
-// Appends a time or timestamp as an RFC 3339 JSON string: the date/time separator becomes
-// 'T' and a short offset "+05" becomes "+05:00". No allocation: hot for large results.
-void AppendRfc3339(std::string* out, std::string_view v, bool has_date) {
-  out->push_back('"');
-  size_t start = out->size();
-  out->append(v);
-  if (has_date && v.size() > 10 && v[10] == ' ') (*out)[start + 10] = 'T';
+char* Copy(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+// Writes a time or timestamp as an RFC 3339 JSON string: the date/time separator becomes 'T'
+// and a short offset "+05" becomes "+05:00".
+char* WriteRfc3339(char* p, std::string_view v, bool has_date) {
+  *p++ = '"';
+  char* start = p;
+  p = Copy(p, v);
+  if (has_date && v.size() > 10 && v[10] == ' ') start[10] = 'T';
   // A short offset: the sign is the third character from the end ("...:59+05").
-  if (v.size() >= 11 && (v[v.size() - 3] == '+' || v[v.size() - 3] == '-')) out->append(":00");
-  out->push_back('"');
+  if (v.size() >= 11 && (v[v.size() - 3] == '+' || v[v.size() - 3] == '-')) p = Copy(p, ":00");
+  *p++ = '"';
+  return p;
 }
 
 // True when text needs no JSON escaping (database text forms of dates and times).
@@ -162,12 +180,6 @@ bool Plain(std::string_view v) {
   return true;
 }
 
-void AppendInt(std::string* out, int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
-}
-
 std::string Hex(std::string_view base64) {
   auto bytes = util::Base64Decode(base64);
   return bytes.ok() ? util::HexEncode(*bytes) : std::string(base64);
@@ -175,82 +187,89 @@ std::string Hex(std::string_view base64) {
 
 }  // namespace
 
-void AppendJsonValue(std::string* out, RedshiftType t, const Cell& c) {
+char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
   switch (c.kind) {
-    case CellKind::kNull: out->append("null"); return;
-    case CellKind::kBool: out->append(c.b ? "true" : "false"); return;
-    case CellKind::kLong: AppendInt(out, c.l); return;
-    case CellKind::kDouble: out->append(c.text); return;
-    case CellKind::kBlob: AppendJsonString(out, c.text); return;
+    case CellKind::kNull: return Copy(p, "null");
+    case CellKind::kBool: return c.b ? Copy(p, "true") : Copy(p, "false");
+    case CellKind::kLong: return std::to_chars(p, p + 20, c.l).ptr;
+    case CellKind::kDouble: return Copy(p, c.text);
+    case CellKind::kBlob: return WriteJsonString(p, c.text);
     case CellKind::kString: break;
   }
   std::string_view v = c.text;
   switch (t) {
     case RedshiftType::kDecimal: case RedshiftType::kReal: case RedshiftType::kDouble:
-      if (LooksLikeJsonNumber(v)) {
-        out->append(v);  // the exact digits: no double in between
-        return;
-      }
-      break;
     case RedshiftType::kSmallInt: case RedshiftType::kInteger: case RedshiftType::kBigInt:
-      if (LooksLikeJsonNumber(v)) {
-        out->append(v);
-        return;
-      }
+      if (LooksLikeJsonNumber(v)) return Copy(p, v);  // the exact digits: no double in between
       break;
     case RedshiftType::kBoolean:
-      if (v == "t" || v == "true" || v == "1") return out->append("true"), void();
-      if (v == "f" || v == "false" || v == "0") return out->append("false"), void();
+      if (v == "t" || v == "true" || v == "1") return Copy(p, "true");
+      if (v == "f" || v == "false" || v == "0") return Copy(p, "false");
       break;
     case RedshiftType::kTimestamp: case RedshiftType::kTimestampTz:
-      if (Plain(v)) return AppendRfc3339(out, v, true), void();
+      if (Plain(v)) return WriteRfc3339(p, v, true);
       break;
     case RedshiftType::kTimeTz:
-      if (Plain(v)) return AppendRfc3339(out, v, false), void();
+      if (Plain(v)) return WriteRfc3339(p, v, false);
       break;
     case RedshiftType::kSuper: {
-      // SUPER arrives as JSON text: embed it as JSON when it is one.
+      // SUPER arrives as JSON text: embed it as JSON when it is one. Its compact form is never
+      // longer than the room reserved for the text written as a string.
       auto j = nlohmann::json::parse(v, nullptr, false);
       if (!j.is_discarded()) {
-        out->append(j.dump());
-        return;
+        std::string compact = j.dump();
+        if (compact.size() <= JsonValueRoom(c)) return Copy(p, compact);
       }
       break;
     }
     default: break;
   }
-  AppendJsonString(out, v);
+  return WriteJsonString(p, v);
+}
+
+void AppendJsonValue(std::string* out, RedshiftType t, const Cell& c) {
+  size_t n = out->size();
+  out->resize(n + JsonValueRoom(c));
+  out->resize(static_cast<size_t>(WriteJsonValue(out->data() + n, t, c) - out->data()));
+}
+
+char* WriteCsvText(char* p, std::string_view v) {
+  bool quote = v.empty();
+  for (char ch : v) quote = quote || ch == ',' || ch == '"' || ch == '\r' || ch == '\n';
+  if (!quote) return Copy(p, v);
+  *p++ = '"';
+  for (char ch : v) {
+    if (ch == '"') *p++ = '"';
+    *p++ = ch;
+  }
+  *p++ = '"';
+  return p;
 }
 
 void AppendCsvText(std::string* out, std::string_view v) {
-  bool quote = v.empty();
-  for (char ch : v) quote = quote || ch == ',' || ch == '"' || ch == '\r' || ch == '\n';
-  if (!quote) {
-    out->append(v);
-    return;
+  size_t n = out->size();
+  out->resize(n + v.size() * 2 + 2);
+  out->resize(static_cast<size_t>(WriteCsvText(out->data() + n, v) - out->data()));
+}
+
+char* WriteCsvValue(char* p, RedshiftType t, const Cell& c) {
+  switch (c.kind) {
+    case CellKind::kNull: return p;
+    case CellKind::kBool: return Copy(p, c.b ? "t" : "f");
+    case CellKind::kLong: return std::to_chars(p, p + 20, c.l).ptr;
+    case CellKind::kDouble: return Copy(p, c.text);
+    case CellKind::kBlob: return Copy(p, Hex(c.text));  // hex of base64: 1.5x the text at most
+    case CellKind::kString: break;
   }
-  out->push_back('"');
-  for (char ch : v) {
-    if (ch == '"') out->push_back('"');
-    out->push_back(ch);
-  }
-  out->push_back('"');
+  if (t == RedshiftType::kVarbyte && c.text.size() >= 2 && c.text[0] == '\\' && c.text[1] == 'x')
+    return Copy(p, c.text.substr(2));
+  return WriteCsvText(p, c.text);
 }
 
 void AppendCsvValue(std::string* out, RedshiftType t, const Cell& c) {
-  switch (c.kind) {
-    case CellKind::kNull: return;
-    case CellKind::kBool: out->append(c.b ? "t" : "f"); return;
-    case CellKind::kLong: AppendInt(out, c.l); return;
-    case CellKind::kDouble: out->append(c.text); return;
-    case CellKind::kBlob: out->append(Hex(c.text)); return;
-    case CellKind::kString: break;
-  }
-  if (t == RedshiftType::kVarbyte && c.text.size() >= 2 && c.text[0] == '\\' && c.text[1] == 'x') {
-    out->append(c.text.substr(2));
-    return;
-  }
-  AppendCsvText(out, c.text);
+  size_t n = out->size();
+  out->resize(n + CsvValueRoom(c));
+  out->resize(static_cast<size_t>(WriteCsvValue(out->data() + n, t, c) - out->data()));
 }
 
 std::string DisplayText(RedshiftType t, const Cell& c) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "decode/page_decoder.h"
+#include "output/row_encoder.h"
 
 namespace rsx {
 
@@ -23,8 +24,12 @@ constexpr size_t kFlushAt = 1 << 20;
 
 class BufferedWriter : public ResultWriter {
  public:
-  explicit BufferedWriter(FILE* out) : out_(out) { buf_.reserve(kFlushAt + 65536); }
+  explicit BufferedWriter(FILE* out) : out_(out), buf_(kFlushAt + 65536) {}
   long long rows_written() const override { return rows_; }
+  Status Finish() override {
+    RSX_RETURN_IF_ERROR(Flush());
+    return std::fflush(out_) == 0 ? Status::OK() : Status::IoError("cannot write the output");
+  }
 
  protected:
   Status Flush() {
@@ -36,43 +41,31 @@ class BufferedWriter : public ResultWriter {
   Status MaybeFlush() { return buf_.size() >= kFlushAt ? Flush() : Status::OK(); }
 
   FILE* out_;
-  std::string buf_;
+  util::OutBuf buf_;
   long long rows_ = 0;
-  std::vector<RedshiftType> types_;
-  std::vector<std::string> keys_;  // JSONL: '{' or ',', the JSON-quoted column name, ':'
+  RowEncoder encoder_;
 };
 
 class JsonlWriter : public BufferedWriter {
  public:
   JsonlWriter(FILE* out, bool array) : BufferedWriter(out), array_(array) {}
   Status OnColumns(const std::vector<ColumnInfo>& cols) override {
-    for (const auto& c : cols) {
-      types_.push_back(TypeFromName(c.type_name));
-      std::string k = keys_.empty() ? "{" : ",";
-      AppendJsonString(&k, c.name);
-      keys_.push_back(k + ":");
-    }
-    if (array_) buf_.append("[");
+    encoder_ = RowEncoder(cols, RowEncoder::Form::kJsonObject);
+    if (array_) buf_.Append("[");
     return Status::OK();
   }
   Status OnPage(const DecodedPage& page) override {
     for (size_t r = 0; r < page.num_rows; ++r) {
-      if (array_) buf_.append(rows_ == 0 ? "\n" : ",\n");
-      if (page.num_cols == 0) buf_.push_back('{');
-      const Cell* cells = page.cells.data() + r * page.num_cols;
-      for (size_t c = 0; c < page.num_cols; ++c) {
-        buf_.append(keys_[c]);  // "{" or "," then the quoted name and ':'
-        AppendJsonValue(&buf_, types_[c], cells[c]);
-      }
-      buf_.append(array_ ? "}" : "}\n", array_ ? 1 : 2);
+      if (array_) buf_.Append(rows_ == 0 ? "\n" : ",\n");
+      encoder_.Encode(page, r, &buf_);
+      if (!array_) buf_.Append("\n");
       ++rows_;
     }
     return MaybeFlush();
   }
   Status Finish() override {
-    if (array_) buf_.append(keys_.empty() && rows_ == 0 ? "[]\n" : "\n]\n");
-    RSX_RETURN_IF_ERROR(Flush());
-    return std::fflush(out_) == 0 ? Status::OK() : Status::IoError("cannot write the output");
+    if (array_) buf_.Append(encoder_.columns() == 0 && rows_ == 0 ? "[]\n" : "\n]\n");
+    return BufferedWriter::Finish();
   }
 
  private:
@@ -83,29 +76,17 @@ class CsvWriter : public BufferedWriter {
  public:
   using BufferedWriter::BufferedWriter;
   Status OnColumns(const std::vector<ColumnInfo>& cols) override {
-    for (size_t i = 0; i < cols.size(); ++i) {
-      types_.push_back(TypeFromName(cols[i].type_name));
-      if (i) buf_.push_back(',');
-      Cell name{CellKind::kString, false, 0, cols[i].name};
-      AppendCsvValue(&buf_, RedshiftType::kVarchar, name);
-    }
-    buf_.push_back('\n');
+    encoder_ = RowEncoder(cols, RowEncoder::Form::kCsv);
+    buf_.Append(encoder_.CsvHeader());
     return Status::OK();
   }
   Status OnPage(const DecodedPage& page) override {
     for (size_t r = 0; r < page.num_rows; ++r) {
-      for (size_t c = 0; c < page.num_cols; ++c) {
-        if (c) buf_.push_back(',');
-        AppendCsvValue(&buf_, types_[c], page.at(r, c));
-      }
-      buf_.push_back('\n');
+      encoder_.Encode(page, r, &buf_);
+      buf_.Append("\n");
       ++rows_;
     }
     return MaybeFlush();
-  }
-  Status Finish() override {
-    RSX_RETURN_IF_ERROR(Flush());
-    return std::fflush(out_) == 0 ? Status::OK() : Status::IoError("cannot write the output");
   }
 };
 

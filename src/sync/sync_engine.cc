@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "decode/page_decoder.h"
+#include "output/row_encoder.h"
 #include "rsx/statement_runner.h"
 #include "rsx/sync.h"
 #include "rsx/types.h"
@@ -73,14 +74,7 @@ class ChunkWriter : public ResultConsumer {
         skip_cursor_(std::move(skip_cursor)), skip_keys_(std::move(skip_keys)),
         boundary_cursor_(std::move(boundary_cursor)), boundary_keys_(std::move(boundary_keys)) {}
   Status OnColumns(const std::vector<ColumnInfo>& cols) override {
-    types_.clear();
-    keys_.clear();
-    for (const auto& c : cols) {
-      types_.push_back(TypeFromName(c.type_name));
-      std::string k;
-      AppendJsonString(&k, c.name);
-      keys_.push_back(k + ":");
-    }
+    encoder_ = RowEncoder(cols, csv_ ? RowEncoder::Form::kCsv : RowEncoder::Form::kJsonObject);
     return Status::OK();
   }
   Status OnPage(const DecodedPage& p) override {
@@ -100,21 +94,12 @@ class ChunkWriter : public ResultConsumer {
       }
       ++written;
       if (csv_) {
-        for (size_t c = 0; c < p.num_cols; ++c) {
-          if (c) buf_.push_back(',');
-          AppendCsvValue(&buf_, types_[c], p.at(r, c));
-        }
-        buf_.push_back('\n');
+        encoder_.Encode(p, r, &buf_);
+        buf_.Append("\n");
       } else {
-        buf_.append(record_prefix_);  // protocols: the message up to the record object
-        buf_.push_back('{');
-        for (size_t c = 0; c < p.num_cols; ++c) {
-          if (c) buf_.push_back(',');
-          buf_.append(keys_[c]);
-          AppendJsonValue(&buf_, types_[c], p.at(r, c));
-        }
-        buf_.push_back('}');
-        buf_.append(record_suffix_);
+        buf_.Append(record_prefix_);  // protocols: the message up to the record object
+        encoder_.Encode(p, r, &buf_);
+        buf_.Append(record_suffix_);
       }
     }
     if (p.num_rows > 0) {
@@ -146,9 +131,8 @@ class ChunkWriter : public ResultConsumer {
   bool csv_;
   std::string record_prefix_, record_suffix_;
   std::vector<size_t> key_columns_;
-  std::vector<RedshiftType> types_;
-  std::vector<std::string> keys_;
-  std::string buf_;
+  RowEncoder encoder_;
+  util::OutBuf buf_{1 << 20};
   std::vector<std::string> last_key_;
   bool last_key_null_ = false;
   bool track_;

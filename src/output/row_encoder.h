@@ -1,0 +1,35 @@
+#pragma once
+// RowEncoder: one result row as a JSON object ({"id":1,"name":"x"}) or a CSV line (1,x), the
+// inner loop of every writer (rsx query, sync, Airbyte, Singer). It reserves room for the whole
+// row once and writes values through a pointer (types.h WriteJsonValue / WriteCsvValue).
+
+#include <string>
+#include <vector>
+
+#include "decode/page_decoder.h"
+#include "rsx/types.h"
+#include "util/out_buf.h"
+
+namespace rsx {
+
+class RowEncoder {
+ public:
+  enum class Form { kJsonObject, kCsv };
+  RowEncoder() = default;
+  RowEncoder(const std::vector<ColumnInfo>& columns, Form form);
+
+  // Appends row `r` of `page` (no line end).
+  void Encode(const DecodedPage& page, size_t r, util::OutBuf* out) const;
+  // The CSV header line (column names), with its line end.
+  std::string CsvHeader() const;
+  size_t columns() const { return types_.size(); }
+
+ private:
+  Form form_ = Form::kJsonObject;
+  std::vector<std::string> names_;
+  std::vector<RedshiftType> types_;
+  std::vector<std::string> keys_;  // JSON: '{' or ',', the quoted name, ':'
+  size_t fixed_room_ = 0;          // the keys and punctuation of one row
+};
+
+}  // namespace rsx

@@ -1,0 +1,98 @@
+#include "output/row_encoder.h"
+
+#include <gtest/gtest.h>
+
+namespace rsx {
+namespace {
+
+ColumnInfo Col(const char* name, const char* type) {
+  ColumnInfo c;
+  c.name = name;
+  c.type_name = type;
+  return c;
+}
+
+Cell S(std::string_view text) { return {CellKind::kString, false, 0, text}; }
+
+struct Fixture {
+  std::vector<ColumnInfo> cols = {Col("id", "int8"),        Col("gone", "varchar"), Col("ok", "bool"),
+                                  Col("ratio", "float8"),   Col("say \"hi\"", "varchar"),
+                                  Col("amount", "numeric"), Col("ts", "timestamptz"), Col("doc", "super"),
+                                  Col("bytes", "varbyte"),  Col("flag", "bool")};
+  DecodedPage page;
+  Fixture() {
+    page.num_rows = 1;
+    page.num_cols = cols.size();
+    page.cells = {{CellKind::kLong, false, -9223372036854775807LL - 1, {}},
+                  {CellKind::kNull, false, 0, {}},
+                  {CellKind::kBool, true, 0, {}},
+                  {CellKind::kDouble, false, 0, "1.25e-7"},
+                  S("a \"q\" \\ b\nc\x01 ü,"),
+                  S("12345678901234567890.1234"),
+                  S("2024-06-30 18:29:59.5+05"),
+                  S("{\"a\": [1, 2.5, \"x\"], \"b\": null}"),
+                  {CellKind::kBlob, false, 0, "AP8Q"},
+                  S("f")};
+  }
+};
+
+TEST(RowEncoder, JsonObjectRow) {
+  Fixture f;
+  RowEncoder enc(f.cols, RowEncoder::Form::kJsonObject);
+  util::OutBuf out(8);  // grows on the first row
+  enc.Encode(f.page, 0, &out);
+  EXPECT_EQ(out.view(),
+            "{\"id\":-9223372036854775808,\"gone\":null,\"ok\":true,\"ratio\":1.25e-7,"
+            "\"say \\\"hi\\\"\":\"a \\\"q\\\" \\\\ b\\nc\\u0001 ü,\",\"amount\":12345678901234567890.1234,"
+            "\"ts\":\"2024-06-30T18:29:59.5+05:00\",\"doc\":{\"a\":[1,2.5,\"x\"],\"b\":null},"
+            "\"bytes\":\"AP8Q\",\"flag\":false}");
+}
+
+TEST(RowEncoder, CsvRowAndHeader) {
+  Fixture f;
+  RowEncoder enc(f.cols, RowEncoder::Form::kCsv);
+  EXPECT_EQ(enc.CsvHeader(), "id,gone,ok,ratio,\"say \"\"hi\"\"\",amount,ts,doc,bytes,flag\n");
+  util::OutBuf out(8);
+  enc.Encode(f.page, 0, &out);
+  EXPECT_EQ(out.view(),
+            "-9223372036854775808,,t,1.25e-7,\"a \"\"q\"\" \\ b\nc\x01 ü,\",12345678901234567890.1234,"
+            "2024-06-30 18:29:59.5+05,\"{\"\"a\"\": [1, 2.5, \"\"x\"\"], \"\"b\"\": null}\",00ff10,f");
+}
+
+TEST(RowEncoder, WorstCaseEscapingFitsTheReservedRoom) {
+  // Every byte of a control-character string becomes six ("\u0001"); quotes double in CSV.
+  std::string controls(10000, '\x01'), quotes(10000, '"');
+  std::vector<ColumnInfo> cols = {Col("a", "varchar"), Col("b", "varchar")};
+  DecodedPage page;
+  page.num_rows = 2;
+  page.num_cols = 2;
+  page.cells = {S(controls), S(quotes), S(quotes), S(controls)};
+  util::OutBuf json(1), csv(1);
+  RowEncoder j(cols, RowEncoder::Form::kJsonObject), c(cols, RowEncoder::Form::kCsv);
+  for (size_t r = 0; r < 2; ++r) {
+    j.Encode(page, r, &json);
+    c.Encode(page, r, &csv);
+  }
+  // {"a":"...","b":"..."} twice: 60,000 + 20,000 bytes of escapes per row plus 15 of frame.
+  EXPECT_EQ(json.size(), 2 * (60000 + 20000 + 15));
+  EXPECT_EQ(json.view().substr(0, 12), "{\"a\":\"\\u0001");
+  // controls need no CSV quoting; 10,000 quotes become 20,000 inside quotes, plus one comma.
+  EXPECT_EQ(csv.size(), 2 * (10000 + 20002 + 1));
+}
+
+TEST(OutBuf, KeepsContentWhenItGrows) {
+  util::OutBuf b(4);
+  b.Append("abc");
+  b.Append(std::string(1000, 'x'));
+  char* p = b.Reserve(3);
+  p[0] = 'y';
+  b.Commit(p + 1);
+  EXPECT_EQ(b.size(), 1004u);
+  EXPECT_EQ(b.view().substr(0, 5), "abcxx");
+  EXPECT_EQ(b.view().back(), 'y');
+  b.clear();
+  EXPECT_TRUE(b.empty());
+}
+
+}  // namespace
+}  // namespace rsx

@@ -1,4 +1,5 @@
-#include <regex>
+#include <algorithm>
+#include <cctype>
 
 #include "aws/credentials_internal.h"
 #include "util/strings.h"
@@ -34,20 +35,58 @@ std::shared_ptr<CredentialsProvider> NewStaticCredentialsProvider(Credentials cr
   return std::make_shared<StaticProvider>(std::move(creds));
 }
 
+namespace {
+
+// Letters, digits, '_' and the characters of `extra`: IAM's [\w...] classes.
+bool IamChars(std::string_view s, std::string_view extra) {
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && extra.find(c) == std::string_view::npos)
+      return false;
+  return true;
+}
+
+// arn:aws[-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc]:iam::<12 digits>:role/[path/]name
+bool RoleArnWellFormed(std::string_view arn) {
+  static constexpr std::string_view kPartitions[] = {"aws",     "aws-cn",    "aws-us-gov", "aws-iso",
+                                                     "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"};
+  if (!util::StartsWith(arn, "arn:")) return false;
+  arn.remove_prefix(4);
+  size_t colon = arn.find(':');
+  if (colon == std::string_view::npos ||
+      std::find(std::begin(kPartitions), std::end(kPartitions), arn.substr(0, colon)) == std::end(kPartitions))
+    return false;
+  arn.remove_prefix(colon + 1);
+  if (!util::StartsWith(arn, "iam::") || arn.size() < 5 + 12 + 6) return false;
+  std::string_view account = arn.substr(5, 12);
+  for (char c : account)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  arn.remove_prefix(5 + 12);
+  if (!util::StartsWith(arn, ":role/")) return false;
+  arn.remove_prefix(6);
+  size_t slash = arn.rfind('/');
+  std::string_view name = slash == std::string_view::npos ? arn : arn.substr(slash + 1);
+  if (name.empty() || name.size() > 64 || !IamChars(name, "+=,.@-")) return false;
+  if (slash == std::string_view::npos) return true;
+  for (const auto& segment : util::Split(arn.substr(0, slash), '/'))  // the path: non-empty segments
+    if (segment.empty() || !IamChars(segment, "+=,.@-")) return false;
+  return true;
+}
+
+}  // namespace
+
 Status ValidateAssumeRoleParams(const AssumeRoleParams& p) {
-  static const std::regex kRoleArn(R"(^arn:aws(-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?:iam::\d{12}:role/([\w+=,.@-]+/)*[\w+=,.@-]{1,64}$)");
-  static const std::regex kExternalId(R"(^[\w+=,.@:/-]{2,1224}$)");
-  static const std::regex kSessionName(R"(^[\w+=,.@-]{2,64}$)");
   if (p.role_arn.empty()) return Status::InvalidArgument("role ARN: none given");
-  if (!std::regex_match(p.role_arn, kRoleArn))
+  if (!RoleArnWellFormed(p.role_arn))
     return Status::InvalidArgument("role ARN '" + p.role_arn +
                                    "' is malformed: expected arn:aws:iam::<12-digit account>:role/"
                                    "<optional path/><name>, e.g. arn:aws:iam::123456789012:role/rsx");
-  if (!p.external_id.empty() && !std::regex_match(p.external_id, kExternalId))
+  if (!p.external_id.empty() &&
+      (p.external_id.size() < 2 || p.external_id.size() > 1224 || !IamChars(p.external_id, "+=,.@:/-")))
     return Status::InvalidArgument(
         "external ID is invalid: STS accepts 2 to 1224 characters of letters, digits and "
         "+=,.@:/-_ (got " + std::to_string(p.external_id.size()) + " characters)");
-  if (!p.role_session_name.empty() && !std::regex_match(p.role_session_name, kSessionName))
+  if (!p.role_session_name.empty() && (p.role_session_name.size() < 2 || p.role_session_name.size() > 64 ||
+                                       !IamChars(p.role_session_name, "+=,.@-")))
     return Status::InvalidArgument("role session name '" + p.role_session_name +
                                    "' is invalid: STS accepts 2 to 64 characters of letters, "
                                    "digits and +=,.@-_");

@@ -1,28 +1,31 @@
 #include "rsx/endpoints.h"
 
-#include <regex>
+#include <cctype>
 
 #include "util/strings.h"
 
 namespace rsx {
 namespace {
 
-struct PartitionRule {
+struct PartitionInfo {
   const char* id;
-  const char* regex;
   const char* dns_suffix;
 };
 
-// From shared/aws-models/partitions.json (regionRegex and dnsSuffix of each partition).
-const PartitionRule kPartitions[] = {
-    {"aws", R"(^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$)", "amazonaws.com"},
-    {"aws-cn", R"(^cn\-\w+\-\d+$)", "amazonaws.com.cn"},
-    {"aws-eusc", R"(^eusc\-(de)\-\w+\-\d+$)", "amazonaws.eu"},
-    {"aws-iso", R"(^us\-iso\-\w+\-\d+$)", "c2s.ic.gov"},
-    {"aws-iso-b", R"(^us\-isob\-\w+\-\d+$)", "sc2s.sgov.gov"},
-    {"aws-iso-e", R"(^eu\-isoe\-\w+\-\d+$)", "cloud.adc-e.uk"},
-    {"aws-iso-f", R"(^us\-isof\-\w+\-\d+$)", "csp.hci.ic.gov"},
-    {"aws-us-gov", R"(^us\-gov\-\w+\-\d+$)", "amazonaws.com"},
+// From shared/aws-models/partitions.json (dnsSuffix of each partition).
+const PartitionInfo kPartitions[] = {
+    {"aws", "amazonaws.com"},        {"aws-cn", "amazonaws.com.cn"},   {"aws-eusc", "amazonaws.eu"},
+    {"aws-iso", "c2s.ic.gov"},       {"aws-iso-b", "sc2s.sgov.gov"},   {"aws-iso-e", "cloud.adc-e.uk"},
+    {"aws-iso-f", "csp.hci.ic.gov"}, {"aws-us-gov", "amazonaws.com"},
+};
+
+// Every regionRegex of partitions.json has the form ^PREFIX\-\w+\-\d+$; these are the
+// prefixes: aws ^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$, aws-cn ^cn\-\w+\-\d+$, and so on.
+const std::pair<const char*, const char*> kRegionPrefixes[] = {
+    {"us", "aws"},      {"eu", "aws"},          {"ap", "aws"},          {"sa", "aws"},
+    {"ca", "aws"},      {"me", "aws"},          {"af", "aws"},          {"il", "aws"},
+    {"mx", "aws"},      {"cn", "aws-cn"},       {"eusc-de", "aws-eusc"}, {"us-iso", "aws-iso"},
+    {"us-isob", "aws-iso-b"}, {"eu-isoe", "aws-iso-e"}, {"us-isof", "aws-iso-f"}, {"us-gov", "aws-us-gov"},
 };
 
 // Explicit region lists of partitions.json that the regexes do not cover.
@@ -47,9 +50,36 @@ Status ValidateUrl(const std::string& url, const std::string& source) {
 
 }  // namespace
 
+namespace {
+
+bool AllOf(std::string_view s, int (*pred)(int)) {
+  for (char c : s)
+    if (!pred(static_cast<unsigned char>(c))) return false;
+  return !s.empty();
+}
+int IsLowerAlnum(int c) { return std::islower(c) || std::isdigit(c); }
+
+// "eu-west-1", "us-gov-west-1", "cn-north-1" ([a-z]{2,}(-[a-z0-9]+)*-[0-9]+), or "aws-global",
+// "aws-us-gov-global" (aws(-[a-z]+)*-global).
+bool RegionWellFormed(const std::string& region) {
+  auto parts = util::Split(region, '-');
+  if (parts.size() < 2) return false;
+  if (parts.front() == "aws" && parts.back() == "global") {
+    for (size_t i = 1; i + 1 < parts.size(); ++i)
+      if (!AllOf(parts[i], std::islower)) return false;
+    return true;
+  }
+  if (parts.front().size() < 2 || !AllOf(parts.front(), std::islower) || !AllOf(parts.back(), std::isdigit))
+    return false;
+  for (size_t i = 1; i + 1 < parts.size(); ++i)
+    if (!AllOf(parts[i], IsLowerAlnum)) return false;
+  return true;
+}
+
+}  // namespace
+
 Status ValidateRegion(const std::string& region) {
-  static const std::regex kForm(R"(^[a-z]{2,}(-[a-z0-9]+)*-\d+$|^aws(-[a-z]+)*-global$)");
-  if (!std::regex_match(region, kForm))
+  if (!RegionWellFormed(region))
     return Status::InvalidArgument("region '" + region +
                                    "' is not a region name; expected a form like eu-west-1");
   return Status::OK();
@@ -61,8 +91,16 @@ Result<Partition> PartitionForRegion(const std::string& region) {
     if (region == name)
       for (const auto& p : kPartitions)
         if (std::string(p.id) == part) return Partition{p.id, p.dns_suffix};
-  for (const auto& p : kPartitions)
-    if (std::regex_match(region, std::regex(p.regex))) return Partition{p.id, p.dns_suffix};
+  // PREFIX-NAME-NUMBER, NAME being \w+ (letters, digits, '_').
+  size_t last = region.rfind('-');
+  size_t name = last == std::string::npos || last == 0 ? std::string::npos : region.rfind('-', last - 1);
+  if (name != std::string::npos && name > 0) {
+    std::string_view prefix = std::string_view(region).substr(0, name);
+    for (const auto& [pre, id] : kRegionPrefixes)
+      if (prefix == pre)
+        for (const auto& p : kPartitions)
+          if (std::string_view(p.id) == id) return Partition{p.id, p.dns_suffix};
+  }
   return Partition{"aws", "amazonaws.com"};
 }
 

@@ -25,6 +25,15 @@ TEST(Endpoints, EveryRegionInPartitionsJsonResolvesToItsPartition) {
   EXPECT_GT(checked, 40);
 }
 
+TEST(Endpoints, RegionNamesAreChecked) {
+  for (const char* good : {"eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-5", "aws-global",
+                           "aws-us-gov-global", "il-central-1", "us-isob-east-1"})
+    EXPECT_TRUE(ValidateRegion(good).ok()) << good;
+  for (const char* bad : {"", "eu", "eu-west", "EU-west-1", "e-west-1", "eu-west-1a", "eu--1", "eu_west_1",
+                          "-eu-west-1", "eu-west-1-", "aws-1x-global", "eu-west-1 "})
+    EXPECT_FALSE(ValidateRegion(bad).ok()) << bad;
+}
+
 TEST(Endpoints, RuleSetHosts) {
   MapEnvironment env;
   EXPECT_EQ(ResolveEndpoint("redshift-data", "eu-west-1", env)->url,

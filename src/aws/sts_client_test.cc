@@ -112,6 +112,15 @@ TEST(StsClient, BadInputIsRejectedWithoutANetworkCall) {
       {{"arn:aws:iam::12345:role/x", "", "", 3600}, "role ARN"},
       {{"arn:aws:s3:::bucket", "", "", 3600}, "role ARN"},
       {{"arn:aws:iam::123456789012:user/x", "", "", 3600}, "role ARN"},
+      {{"arn:aws-moon:iam::123456789012:role/x", "", "", 3600}, "role ARN"},
+      {{"arn:aws:iam::1234567890123:role/x", "", "", 3600}, "role ARN"},
+      {{"arn:aws:iam::12345678901a:role/x", "", "", 3600}, "role ARN"},
+      {{"arn:aws:iam::123456789012:role/", "", "", 3600}, "role ARN"},
+      {{"arn:aws:iam::123456789012:role/a//x", "", "", 3600}, "role ARN"},
+      {{"arn:aws:iam::123456789012:role/x y", "", "", 3600}, "role ARN"},
+      {{"arn:aws:iam::123456789012:role/" + std::string(65, 'x'), "", "", 3600}, "role ARN"},
+      {{"arn:aws:iam::123456789012:role/x", "", "b", 3600}, "session name"},
+      {{"arn:aws:iam::123456789012:role/x", "", std::string(65, 'x'), 3600}, "session name"},
       {{"arn:aws:iam::123456789012:role/x", "a", "", 3600}, "external ID"},
       {{"arn:aws:iam::123456789012:role/x", "has space", "", 3600}, "external ID"},
       {{"arn:aws:iam::123456789012:role/x", std::string(1225, 'x'), "", 3600}, "external ID"},
@@ -131,6 +140,9 @@ TEST(StsClient, BadInputIsRejectedWithoutANetworkCall) {
       {"arn:aws-cn:iam::123456789012:role/path/to/x", std::string(1224, 'x'), "ab", 43200}).ok());
   EXPECT_TRUE(ValidateAssumeRoleParams(
       {"arn:aws-us-gov:iam::123456789012:role/x", "a:b/c=d,e.f@g-h_i+j", "", 900}).ok());
+  EXPECT_TRUE(ValidateAssumeRoleParams(
+      {"arn:aws:iam::123456789012:role/" + std::string(64, 'x'), "ab", std::string(64, 'y'), 3600}).ok());
+  EXPECT_TRUE(ValidateAssumeRoleParams({"arn:aws-iso-b:iam::123456789012:role/svc-role/a+b=c,d.e@f-g_h", "", "", 3600}).ok());
 }
 
 TEST(StsClient, MalformedAnswerIsAClearError) {

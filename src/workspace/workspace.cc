@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <regex>
+#include <cctype>
 
 #include "aws/crypto.h"
 #include "rsx/credentials.h"
@@ -149,9 +149,34 @@ Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text, con
   return c;
 }
 
+namespace {
+
+// Whether every character of `s` is a lower-case letter or digit, or one of `extra`.
+bool LowerAlnumOr(std::string_view s, std::string_view extra) {
+  for (char c : s)
+    if (!std::islower(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) &&
+        extra.find(c) == std::string_view::npos)
+      return false;
+  return true;
+}
+
+// A version 4 UUID in lower case: xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx.
+bool IsUuidV4(std::string_view id) {
+  if (id.size() != 36) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash != (id[i] == '-')) return false;
+    if (!dash && !std::isdigit(static_cast<unsigned char>(id[i])) && (id[i] < 'a' || id[i] > 'f')) return false;
+  }
+  return id[14] == '4' && std::string_view("89ab").find(id[19]) != std::string_view::npos;
+}
+
+}  // namespace
+
 Status ValidateConnectionName(const std::string& name) {
-  static const std::regex kName("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$");
-  if (!std::regex_match(name, kName))
+  bool ok = !name.empty() && name.size() <= 64 && std::isalnum(static_cast<unsigned char>(name[0]));
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  if (!ok)
     return Status::InvalidArgument("connection name '" + name + "' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
   return Status::OK();
 }
@@ -160,11 +185,10 @@ Status ValidateConnection(const ConnectionConfig& c) {
   RSX_RETURN_IF_ERROR(ValidateConnectionName(c.name));
   if (c.region.empty()) return Status::InvalidArgument("--region: required (e.g. eu-west-1)");
   if (Status st = ValidateRegion(c.region); !st.ok()) return st.Prepend("--region");
-  static const std::regex kWorkgroup("^[a-z0-9-]{3,64}$");
-  if (!std::regex_match(c.workgroup, kWorkgroup))
+  if (c.workgroup.size() < 3 || c.workgroup.size() > 64 || !LowerAlnumOr(c.workgroup, "-"))
     return Status::InvalidArgument("--workgroup '" + c.workgroup + "': a workgroup name is 3-64 lower-case letters, digits and '-'");
-  static const std::regex kDatabase("^[a-z_][a-z0-9_$]{0,126}$");
-  if (!std::regex_match(c.database, kDatabase))
+  if (c.database.empty() || c.database.size() > 127 || std::isdigit(static_cast<unsigned char>(c.database[0])) ||
+      c.database[0] == '$' || !LowerAlnumOr(c.database, "_$"))
     return Status::InvalidArgument("--database '" + c.database + "': a database name is 1-127 lower-case letters, digits, '_' or '$', starting with a letter or '_'");
   if (c.role_arn.empty()) return Status::InvalidArgument("--role-arn: required (arn:aws:iam::<12-digit account>:role/<name>)");
   AssumeRoleParams p{c.role_arn, c.external_id, "", 3600};
@@ -203,8 +227,7 @@ Result<std::string> Workspace::ExternalId() {
   if (existing.ok()) {
     std::string id = *existing;
     while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
-    static const std::regex kUuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
-    if (!std::regex_match(id, kUuid))
+    if (!IsUuidV4(id))
       return Status::Internal(path + " is corrupt (expected a UUID); rsx left it untouched. The "
                               "external ID is in customers' trust policies: restore it rather than delete it.");
     return id;

@@ -197,11 +197,39 @@ class BadInput(unittest.TestCase):
             p = ws.rsx("connections", "add", "x", *[t for kv in args.items() for t in kv])
             self.assertEqual(p.returncode, 2, (flag, p.stderr))
             self.assertIn(named, p.stderr)
-        p = ws.rsx("connections", "add", "bad name!", *[t for kv in base.items() for t in kv])
-        self.assertIn("connection name", p.stderr)
+        more = [("--workgroup", "ab"), ("--workgroup", "w" * 65), ("--workgroup", "wg.1"),
+                ("--database", "$db"), ("--database", "d" * 128), ("--database", "Dev")]
+        for flag, value in more:
+            args = dict(base, **{flag: value})
+            p = ws.rsx("connections", "add", "x", *[t for kv in args.items() for t in kv])
+            self.assertEqual(p.returncode, 2, (flag, value, p.stderr))
+            self.assertIn(flag, p.stderr)
+        for name in ("bad name!", ".x", "_x", "n" * 65):
+            p = ws.rsx("connections", "add", name, *[t for kv in base.items() for t in kv])
+            self.assertEqual(p.returncode, 2, (name, p.stderr))
+            self.assertIn("connection name", p.stderr)
         p = ws.rsx("connections", "add", "x", *[t for kv in base.items() for t in kv], "--external-id", "a")
         self.assertIn("external ID", p.stderr)
         self.assertFalse(os.path.exists(os.path.join(ws.dir.name, "connections.json")))
+
+    def test_edge_values_are_accepted(self):
+        ws = Workspace()
+        p = ws.rsx("connections", "add", "a.b_c-1", "--region", "us-gov-west-1", "--workgroup", "w-1",
+                   "--database", "_d$1", "--role-arn", "arn:aws-us-gov:iam::222222222222:role/path/r+=,.@-_")
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_a_damaged_external_id_is_reported_and_left_untouched(self):
+        ws = Workspace()
+        path = os.path.join(ws.dir.name, "external_id")
+        for damaged in ("3f0c2c35-aaaa-5bbb-8ccc-0123456789ab\n", "3F0C2C35-AAAA-4BBB-8CCC-0123456789AB", "x"):
+            with open(path, "w") as f:
+                f.write(damaged)
+            p = ws.rsx("connections", "add", "c3", "--region", "us-east-1", "--workgroup", "default",
+                       "--database", "dev", "--role-arn", "arn:aws:iam::222222222222:role/full")
+            self.assertNotEqual(p.returncode, 0, damaged)
+            self.assertIn("corrupt", p.stderr)
+            with open(path) as f:
+                self.assertEqual(f.read(), damaged)
 
     def test_corrupt_workspace_is_reported_and_left_untouched(self):
         ws = Workspace()

@@ -104,6 +104,16 @@ class Prefetcher {
   std::thread thread_;
 };
 
+// A FAILED statement is kStatementFailed with Redshift's error; an ABORTED one kCancelled.
+Status EndedBadly(const StatementDescription& desc, const std::string& id) {
+  if (desc.status == "FAILED")
+    return Status(StatusCode::kStatementFailed, desc.error.empty() ? "the statement failed" : desc.error)
+        .WithDetail("statement_id", id);
+  if (desc.status == "ABORTED")
+    return Status::Cancelled("statement " + id + " was cancelled before it finished").WithDetail("statement_id", id);
+  return Status::OK();
+}
+
 // Streams a finished statement's result pages to the consumer and reconciles the count.
 Status StreamResult(DataApiClient& client, const std::string& id, const StatementDescription& desc,
                     bool v2, const RunOptions& o, ResultConsumer* consumer, RunSummary* out) {
@@ -248,13 +258,7 @@ Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql,
   }
   summary.submit_to_finished = Steady::now() - t0;
   summary.description = desc;
-  if (desc.status == "FAILED") {
-    Status st(StatusCode::kStatementFailed, desc.error.empty() ? "the statement failed" : desc.error);
-    return st.WithDetail("statement_id", exec.id);
-  }
-  if (desc.status == "ABORTED")
-    return Status::Cancelled("statement " + exec.id + " was cancelled before it finished")
-        .WithDetail("statement_id", exec.id);
+  RSX_RETURN_IF_ERROR(EndedBadly(desc, exec.id));
   if (!desc.has_result_set || consumer == nullptr) return summary;
 
   RSX_RETURN_IF_ERROR(StreamResult(client, exec.id, desc, o.result_format == "CSV", o, consumer, &summary));
@@ -276,10 +280,7 @@ Result<RunSummary> FetchResult(DataApiClient& client, const std::string& stateme
   }
   StatementDescription desc = *std::move(described);
   summary.description = desc;
-  if (desc.status == "FAILED") {
-    Status st(StatusCode::kStatementFailed, desc.error.empty() ? "the statement failed" : desc.error);
-    return st.WithDetail("statement_id", statement_id);
-  }
+  RSX_RETURN_IF_ERROR(EndedBadly(desc, statement_id));
   if (desc.status != "FINISHED")
     return Status::InvalidArgument("statement " + statement_id + " is " + desc.status +
                                    "; only a FINISHED statement has a result to read");

@@ -100,6 +100,14 @@ struct EscapeTable {
 };
 constexpr EscapeTable kEscape;
 
+// Appends through a pointer writer: makes `room` bytes, writes, trims to what was written.
+template <typename Write>
+void AppendVia(std::string* out, size_t room, Write write) {
+  size_t n = out->size();
+  out->resize(n + room);
+  out->resize(static_cast<size_t>(write(out->data() + n) - out->data()));
+}
+
 }  // namespace
 
 char* WriteJsonString(char* p, std::string_view s) {
@@ -135,9 +143,7 @@ char* WriteJsonString(char* p, std::string_view s) {
 }
 
 void AppendJsonString(std::string* out, std::string_view s) {
-  size_t n = out->size();
-  out->resize(n + s.size() * 6 + 2);
-  out->resize(static_cast<size_t>(WriteJsonString(out->data() + n, s) - out->data()));
+  AppendVia(out, s.size() * 6 + 2, [&](char* p) { return WriteJsonString(p, s); });
 }
 
 namespace {
@@ -228,9 +234,7 @@ char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
 }
 
 void AppendJsonValue(std::string* out, RedshiftType t, const Cell& c) {
-  size_t n = out->size();
-  out->resize(n + JsonValueRoom(c));
-  out->resize(static_cast<size_t>(WriteJsonValue(out->data() + n, t, c) - out->data()));
+  AppendVia(out, JsonValueRoom(c), [&](char* p) { return WriteJsonValue(p, t, c); });
 }
 
 char* WriteCsvText(char* p, std::string_view v) {
@@ -247,9 +251,7 @@ char* WriteCsvText(char* p, std::string_view v) {
 }
 
 void AppendCsvText(std::string* out, std::string_view v) {
-  size_t n = out->size();
-  out->resize(n + v.size() * 2 + 2);
-  out->resize(static_cast<size_t>(WriteCsvText(out->data() + n, v) - out->data()));
+  AppendVia(out, v.size() * 2 + 2, [&](char* p) { return WriteCsvText(p, v); });
 }
 
 char* WriteCsvValue(char* p, RedshiftType t, const Cell& c) {
@@ -267,9 +269,7 @@ char* WriteCsvValue(char* p, RedshiftType t, const Cell& c) {
 }
 
 void AppendCsvValue(std::string* out, RedshiftType t, const Cell& c) {
-  size_t n = out->size();
-  out->resize(n + CsvValueRoom(c));
-  out->resize(static_cast<size_t>(WriteCsvValue(out->data() + n, t, c) - out->data()));
+  AppendVia(out, CsvValueRoom(c), [&](char* p) { return WriteCsvValue(p, t, c); });
 }
 
 std::string DisplayText(RedshiftType t, const Cell& c) {

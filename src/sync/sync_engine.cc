@@ -352,12 +352,7 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vect
     std::string record_suffix = protocol ? o.record_suffix : "\n";
     if (protocol && o.stream_status) o.stream_status(s, "STARTED");
     if (csv && !append) {
-      std::string header;
-      for (size_t i = 0; i < s.columns.size(); ++i) {
-        if (i) header += ',';
-        AppendCsvText(&header, s.columns[i].name);
-      }
-      header += '\n';
+      std::string header = RowEncoder(s.columns, RowEncoder::Form::kCsv).CsvHeader();
       std::fwrite(header.data(), 1, header.size(), out);
     }
     st = {{"mode", cfg.mode == SyncMode::kIncremental ? "incremental" : "full_refresh"},

@@ -17,6 +17,7 @@ starts rsx-emulator). In one run, on one machine:
 
 Sizes and repetitions come from the environment: MIXED_ROWS, NARROW_ROWS, WIDE_ROWS, RUNS,
 LATENCY_RUNS, PEERS_ON_NARROW=1 (boto3 and the CLI also read the 10M-row table; hours),
+PEERS=0 (rsx and the floor only), ONLY=mixed,wide,narrow,latency,micro,sync (a subset),
 BENCH_DOCS=0 (print only).
 """
 import csv

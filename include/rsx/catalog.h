@@ -26,9 +26,10 @@ struct DiscoverOptions {
   int concurrency = 4;               // DescribeTable calls at once
 };
 
-// Reads the catalog with ListSchemas, ListTables and DescribeTable (every page), and one
-// statement for primary keys and row estimates (skipped with a warning on stderr when it
-// fails). An unknown schema in `schemas` is kNotFound naming it.
+// Reads the catalog with ListSchemas, ListTables and DescribeTable (every page), one statement
+// for primary keys (tried 3 times; still failing, Discover fails: a sync without keys would
+// lose its chunking) and one for row estimates (skipped when it fails). An unknown schema in
+// `schemas` is kNotFound naming it.
 Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOptions& options);
 
 // {"streams": [...]} in the Airbyte protocol's AirbyteCatalog shape; namespace = schema,

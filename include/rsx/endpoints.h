@@ -29,10 +29,15 @@ struct ResolvedEndpoint {
   std::string source;  // "explicit", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", "rules"
 };
 
-// service: "sts", "redshift-data" or "redshift-serverless".
+// service: "sts", "redshift-data" or "redshift-serverless". An http:// URL (not https://) is
+// refused unless its host is this machine (IsLoopbackUrl) or RSX_ALLOW_INSECURE_HTTP=1 is set:
+// it would send the session token and the SQL in clear text.
 Result<ResolvedEndpoint> ResolveEndpoint(const std::string& service, const std::string& region,
                                          const Environment& env,
                                          const std::string& explicit_url = "");
+
+// Is the URL's host this machine: localhost, 127.0.0.0/8 or [::1]?
+bool IsLoopbackUrl(const std::string& url);
 
 // The region to use when none is given: AWS_REGION, then AWS_DEFAULT_REGION; "" when unset.
 std::string RegionFromEnvironment(const Environment& env);

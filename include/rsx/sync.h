@@ -11,10 +11,26 @@
 //
 // Identifiers are always quoted; values are always passed as Data API parameters with a cast
 // to the column's type.
+//
+// What a hostile or unlucky input cannot do:
+// * A schema or table name never leaves the output folder: stream files are named by
+//   StreamFileName (%XX for anything but letters, digits, _ and -), and every path is checked.
+// * Keyset reads need a unique, non-null key. Redshift does not enforce PRIMARY KEY, so before
+//   the first chunk one statement counts repeated and NULL keys among the rows to be read; any
+//   is an error (kInvalidArgument) unless `trust_key`.
+// * A resumed run continues only with the state's own key columns, cursor and columns (a full
+//   refresh whose state differs restarts the stream; an incremental one is refused), and puts
+//   the stream's file back to the length recorded at the checkpoint first (a torn last line
+//   is cut; a shorter file is an error).
+// * Two runs on one state file: the second fails at once (kUnavailable) naming the first's PID.
+// * A statement running longer than `statement_timeout` is cancelled and the run ends with
+//   kTimeout at the last checkpoint.
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rsx/catalog.h"
@@ -41,6 +57,10 @@ struct SyncOptions {
   // the stream (its file is rewritten, so nothing is lost or repeated).
   int parallel = 1;
   std::string state_path;             // default: <out_dir>/.rsx-state.json
+  bool trust_key = false;             // skip the unique-key check (the user vouches for the key)
+  std::chrono::milliseconds statement_timeout{3600000};  // per statement; 0: none
+  // Warnings (a stream restarted, a file started anew); default: "rsx: warning: ..." on stderr.
+  std::function<void(const std::string&)> warn;
   const std::atomic<bool>* interrupted = nullptr;
   std::function<void(const std::string& stream, long long rows, long long bytes)> progress;
 
@@ -59,7 +79,7 @@ struct SyncOptions {
 
 struct StreamResult {
   std::string name;  // schema.table
-  std::string file;
+  std::string file;  // out_dir + "/" + StreamFileName(schema, table, format)
   long long rows = 0;
   int statements = 0;
 };
@@ -72,5 +92,9 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client,
 
 // "schema.table" with identifiers quoted for SQL: "my schema"."my""table".
 std::string QuoteIdentifier(const std::string& name);
+
+// The stream's file name inside the output folder: safe, unique and reversible whatever the
+// names hold (see sync/output_files.h). "public", "sales", "jsonl" -> "public.sales.jsonl".
+std::string StreamFileName(std::string_view schema, std::string_view table, std::string_view ext);
 
 }  // namespace rsx

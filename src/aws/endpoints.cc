@@ -5,6 +5,33 @@
 #include "util/strings.h"
 
 namespace rsx {
+
+bool IsLoopbackUrl(const std::string& url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return false;
+  std::string authority = url.substr(scheme + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (auto at = authority.rfind('@'); at != std::string::npos) authority = authority.substr(at + 1);
+  std::string host;
+  if (!authority.empty() && authority[0] == '[') {
+    auto close = authority.find(']');
+    if (close == std::string::npos) return false;
+    host = authority.substr(1, close - 1);
+    return host == "::1";
+  }
+  host = util::ToLower(authority.substr(0, authority.find(':')));
+  if (host == "localhost") return true;
+  auto parts = util::Split(host, '.');
+  if (parts.size() != 4 || parts[0] != "127") return false;
+  for (const auto& p : parts) {
+    if (p.empty() || p.size() > 3) return false;
+    for (char c : p)
+      if (c < '0' || c > '9') return false;
+    if (std::stoi(p) > 255) return false;
+  }
+  return true;
+}
+
 namespace {
 
 struct PartitionInfo {
@@ -42,9 +69,15 @@ std::string EnvSuffix(const std::string& service) {
   return s;
 }
 
-Status ValidateUrl(const std::string& url, const std::string& source) {
-  if (!util::StartsWith(url, "http://") && !util::StartsWith(url, "https://"))
+Status ValidateUrl(const std::string& url, const std::string& source, const Environment& env) {
+  std::string lower = util::ToLower(url);
+  if (!util::StartsWith(lower, "http://") && !util::StartsWith(lower, "https://"))
     return Status::InvalidArgument(source + " must be an http:// or https:// URL, got '" + url + "'");
+  if (util::StartsWith(lower, "http://") && !IsLoopbackUrl(url) && env.Get("RSX_ALLOW_INSECURE_HTTP") != "1")
+    return Status::InvalidArgument(
+        source + " is plain http:// to a host that is not this machine (" + url +
+        "): the session token and the SQL would cross the network in clear text. Use https://, or opt in "
+        "with --allow-insecure-http (RSX_ALLOW_INSECURE_HTTP=1) on a network you trust");
   return Status::OK();
 }
 
@@ -117,16 +150,16 @@ Result<ResolvedEndpoint> ResolveEndpoint(const std::string& service, const std::
   std::string signing_region = region;
   if (region == "aws-global") signing_region = "us-east-1";
   if (!explicit_url.empty()) {
-    RSX_RETURN_IF_ERROR(ValidateUrl(explicit_url, "the endpoint URL"));
+    RSX_RETURN_IF_ERROR(ValidateUrl(explicit_url, "the endpoint URL", env));
     return ResolvedEndpoint{explicit_url, signing_region, "explicit"};
   }
   std::string var = "AWS_ENDPOINT_URL_" + EnvSuffix(service);
   if (auto v = env.Get(var)) {
-    RSX_RETURN_IF_ERROR(ValidateUrl(*v, var));
+    RSX_RETURN_IF_ERROR(ValidateUrl(*v, var, env));
     return ResolvedEndpoint{*v, signing_region, var};
   }
   if (auto v = env.Get("AWS_ENDPOINT_URL")) {
-    RSX_RETURN_IF_ERROR(ValidateUrl(*v, "AWS_ENDPOINT_URL"));
+    RSX_RETURN_IF_ERROR(ValidateUrl(*v, "AWS_ENDPOINT_URL", env));
     return ResolvedEndpoint{*v, signing_region, "AWS_ENDPOINT_URL"};
   }
   RSX_ASSIGN_OR_RETURN(Partition part, PartitionForRegion(region));

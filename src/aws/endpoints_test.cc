@@ -73,5 +73,25 @@ TEST(Endpoints, BadInputIsNamed) {
   EXPECT_NE(r.status().message().find("AWS_ENDPOINT_URL_STS"), std::string::npos);
 }
 
+TEST(Endpoints, PlainHttpOnlyToThisMachine) {
+  for (const char* url : {"http://127.0.0.1:8080", "http://localhost", "http://LOCALHOST:1/x", "http://[::1]:9000/",
+                          "http://127.255.0.1", "http://user@127.0.0.1:5/"})
+    EXPECT_TRUE(IsLoopbackUrl(url)) << url;
+  for (const char* url : {"http://10.1.2.3", "http://0.0.0.0:80", "http://127.0.0.1.evil.example",
+                          "http://localhost.evil.example", "http://127.0.0.1@evil.example/", "http://[::2]",
+                          "http://1270.0.0.1", "http://127.0.0.256", "http://evil.example/127.0.0.1"})
+    EXPECT_FALSE(IsLoopbackUrl(url)) << url;
+  MapEnvironment none;
+  auto refused = ResolveEndpoint("redshift-data", "eu-west-1", none, "http://10.1.2.3:8080");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("clear text"), std::string::npos);
+  MapEnvironment via_env(std::map<std::string, std::string>{{"AWS_ENDPOINT_URL_REDSHIFT_DATA", "http://data.example"}});
+  EXPECT_FALSE(ResolveEndpoint("redshift-data", "eu-west-1", via_env).ok());
+  EXPECT_TRUE(ResolveEndpoint("redshift-data", "eu-west-1", none, "http://127.0.0.1:1").ok());
+  EXPECT_TRUE(ResolveEndpoint("redshift-data", "eu-west-1", none, "https://10.1.2.3").ok());
+  MapEnvironment opted_in(std::map<std::string, std::string>{{"RSX_ALLOW_INSECURE_HTTP", "1"}});
+  EXPECT_TRUE(ResolveEndpoint("redshift-data", "eu-west-1", opted_in, "http://10.1.2.3:8080").ok());
+}
+
 }  // namespace
 }  // namespace rsx

@@ -80,20 +80,27 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
   // Primary keys and row estimates in one statement each.
   std::map<std::pair<std::string, std::string>, Stream*> by_name;
   for (auto& s : streams) by_name[{s.schema, s.table}] = &s;
+  // Without primary keys a sync would read whole tables in one statement: a failed lookup is
+  // retried, then the run fails rather than quietly losing its chunking.
   TextRows keys;
-  auto k = RunStatement(client,
-                        "select tc.table_schema, tc.table_name, kcu.column_name from "
-                        "information_schema.table_constraints tc join information_schema.key_column_usage kcu "
-                        "on kcu.constraint_name = tc.constraint_name and kcu.table_schema = tc.table_schema "
-                        "and kcu.table_name = tc.table_name where tc.constraint_type = 'PRIMARY KEY' "
-                        "order by 1, 2, kcu.ordinal_position",
-                        RunOptions{}, &keys);
-  if (k.ok()) {
-    for (const auto& r : keys.rows)
-      if (auto it = by_name.find({r[0], r[1]}); it != by_name.end()) it->second->primary_key.push_back(r[2]);
-  } else {
-    std::fprintf(stderr, "rsx: warning: primary keys unknown (%s)\n", k.status().message().c_str());
+  Status key_status;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    keys.rows.clear();
+    auto k = RunStatement(client,
+                          "select tc.table_schema, tc.table_name, kcu.column_name from "
+                          "information_schema.table_constraints tc join information_schema.key_column_usage kcu "
+                          "on kcu.constraint_name = tc.constraint_name and kcu.table_schema = tc.table_schema "
+                          "and kcu.table_name = tc.table_name where tc.constraint_type = 'PRIMARY KEY' "
+                          "order by 1, 2, kcu.ordinal_position",
+                          RunOptions{}, &keys);
+    key_status = k.status();
+    if (k.ok() || k.status().code() == StatusCode::kCancelled) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
   }
+  if (!key_status.ok()) return Status(key_status).Prepend("reading the primary keys (3 attempts)");
+  for (const auto& r : keys.rows)
+    if (r.size() == 3)
+      if (auto it = by_name.find({r[0], r[1]}); it != by_name.end()) it->second->primary_key.push_back(r[2]);
   TextRows sizes;
   auto e = RunStatement(client,
                         "select n.nspname, c.relname, c.reltuples::bigint from pg_class c join pg_namespace n "

@@ -65,7 +65,12 @@ struct DataApiClient::Impl {
     HttpRequest req;
     req.headers = {{"Content-Type", "application/x-amz-json-1.1"},
                    {"X-Amz-Target", "RedshiftData." + op}};
-    req.body = body.dump();
+    try {
+      req.body = body.dump();
+    } catch (const json::type_error&) {  // text that is not UTF-8: the SQL, a parameter, a name
+      return Status::InvalidArgument("redshift-data:" + op + ": the request holds text that is not valid UTF-8 "
+                                     "(the SQL, a parameter or a name); Redshift takes UTF-8 only");
+    }
     auto resp = caller->Call(endpoint, std::move(req), idempotent, ParseJsonError);
     NoteOutcome(resp.ok() ? Status::OK() : resp.status());
     if (!resp.ok()) {

@@ -1,25 +1,27 @@
-#include <fcntl.h>
+// The sync engine: plans each stream (key, resume point, file), checks the key, then reads it
+// chunk by chunk (or by parallel key ranges), checkpointing after each durable write.
+
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <atomic>
 #include <set>
-#include <thread>
 
-#include "decode/page_decoder.h"
-#include "output/row_encoder.h"
 #include "rsx/statement_runner.h"
 #include "rsx/sync.h"
 #include "rsx/types.h"
+#include "sync/chunk_writer.h"
+#include "sync/output_files.h"
+#include "sync/stream_state.h"
+#include "util/json_access.h"
 
 namespace rsx {
 
 using nlohmann::json;
+using namespace sync_internal;
 
 std::string QuoteIdentifier(const std::string& name) {
   std::string out = "\"";
@@ -32,436 +34,355 @@ std::string QuoteIdentifier(const std::string& name) {
 
 namespace {
 
-std::string SqlType(const ColumnInfo& c) {
-  switch (TypeFromName(c.type_name)) {
-    case RedshiftType::kSmallInt: return "smallint";
-    case RedshiftType::kInteger: return "integer";
-    case RedshiftType::kBigInt: return "bigint";
-    case RedshiftType::kDecimal: return "numeric(" + std::to_string(c.precision) + "," + std::to_string(c.scale) + ")";
-    case RedshiftType::kReal: return "real";
-    case RedshiftType::kDouble: return "double precision";
-    case RedshiftType::kBoolean: return "boolean";
-    case RedshiftType::kDate: return "date";
-    case RedshiftType::kTime: return "time";
-    case RedshiftType::kTimeTz: return "timetz";
-    case RedshiftType::kTimestamp: return "timestamp";
-    case RedshiftType::kTimestampTz: return "timestamptz";
-    default: return "varchar";
-  }
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
 }
 
-// Text of a cell as a parameter value (the database's own text form).
-std::string ParamText(const Cell& c) {
-  switch (c.kind) {
-    case CellKind::kLong: return std::to_string(c.l);
-    case CellKind::kBool: return c.b ? "true" : "false";
-    default: return std::string(c.text);
-  }
-}
-
-// Appends rows to the stream's file; remembers the key of the last row.
-class ChunkWriter : public ResultConsumer {
- public:
-  // key_columns[0] is the cursor in incremental mode (`track_boundary`): the writer then
-  // remembers the keys of the rows that share the last cursor value, and skips rows whose
-  // cursor equals `skip_cursor` and whose key is in `skip_keys` (emitted by an earlier run).
-  ChunkWriter(FILE* out, bool csv, std::string record_prefix, std::string record_suffix,
-              std::vector<size_t> key_columns, bool track_boundary,
-              std::string skip_cursor, std::set<std::string> skip_keys,
-              std::string boundary_cursor, std::vector<std::string> boundary_keys)
-      : out_(out), csv_(csv), record_prefix_(std::move(record_prefix)),
-        record_suffix_(std::move(record_suffix)), key_columns_(std::move(key_columns)), track_(track_boundary),
-        skip_cursor_(std::move(skip_cursor)), skip_keys_(std::move(skip_keys)),
-        boundary_cursor_(std::move(boundary_cursor)), boundary_keys_(std::move(boundary_keys)) {}
-  Status OnColumns(const std::vector<ColumnInfo>& cols) override {
-    encoder_ = RowEncoder(cols, csv_ ? RowEncoder::Form::kCsv : RowEncoder::Form::kJsonObject);
-    return Status::OK();
-  }
-  Status OnPage(const DecodedPage& p) override {
-    buf_.clear();
-    long long written = 0;
-    for (size_t r = 0; r < p.num_rows; ++r) {
-      if (track_) {
-        std::string cursor = ParamText(p.at(r, key_columns_[0]));
-        std::string rest;
-        for (size_t k = 1; k < key_columns_.size(); ++k) rest += ParamText(p.at(r, key_columns_[k])) + '\x1f';
-        if (cursor == skip_cursor_ && skip_keys_.count(rest)) continue;  // emitted by the last run
-        if (cursor != boundary_cursor_) {
-          boundary_cursor_ = cursor;
-          boundary_keys_.clear();
-        }
-        boundary_keys_.push_back(rest);
-      }
-      ++written;
-      if (csv_) {
-        encoder_.Encode(p, r, &buf_);
-        buf_.Append("\n");
-      } else {
-        buf_.Append(record_prefix_);  // protocols: the message up to the record object
-        encoder_.Encode(p, r, &buf_);
-        buf_.Append(record_suffix_);
-      }
-    }
-    if (p.num_rows > 0) {
-      last_key_.clear();
-      last_key_null_ = false;
-      for (size_t k : key_columns_) {
-        const Cell& cell = p.at(p.num_rows - 1, k);
-        last_key_null_ = last_key_null_ || cell.kind == CellKind::kNull;
-        last_key_.push_back(ParamText(cell));
-      }
-    }
-    rows_ += written;
-    read_ += static_cast<long long>(p.num_rows);
-    bytes_ += static_cast<long long>(buf_.size());
-    if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size())
-      return Status::IoError(std::string("cannot write the output: ") + std::strerror(errno));
-    return Status::OK();
-  }
-  long long rows() const { return rows_; }    // written
-  long long read() const { return read_; }    // read, including skipped
-  const std::string& boundary_cursor() const { return boundary_cursor_; }
-  const std::vector<std::string>& boundary_keys() const { return boundary_keys_; }
-  long long bytes() const { return bytes_; }
-  const std::vector<std::string>& last_key() const { return last_key_; }
-  bool last_key_null() const { return last_key_null_; }
-
- private:
-  FILE* out_;
-  bool csv_;
-  std::string record_prefix_, record_suffix_;
-  std::vector<size_t> key_columns_;
-  RowEncoder encoder_;
-  util::OutBuf buf_{1 << 20};
-  std::vector<std::string> last_key_;
-  bool last_key_null_ = false;
-  bool track_;
-  std::string skip_cursor_;
-  std::set<std::string> skip_keys_;
-  std::string boundary_cursor_;
-  std::vector<std::string> boundary_keys_;
-  long long rows_ = 0, read_ = 0, bytes_ = 0;
+// Everything a run on one stream works from.
+struct Plan {
+  std::string name;                        // schema.table
+  std::vector<std::string> key_names;      // (cursor, key...) or key
+  std::vector<const ColumnInfo*> key;
+  std::vector<size_t> key_idx;
+  std::vector<std::string> column_names;
+  std::string columns, order, from;        // SQL pieces
 };
 
-Status Durable(FILE* f) {
-  if (std::fflush(f) != 0 || fsync(fileno(f)) != 0)
-    return Status::IoError(std::string("cannot flush the output to disk: ") + std::strerror(errno));
-  return Status::OK();
-}
-
-Status SaveState(const std::string& path, const json& state) {
-  std::string tmp = path + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return Status::IoError("cannot write the state file " + tmp + ": " + std::strerror(errno));
-  std::string text = state.dump(2) + "\n";
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = ok && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
-  std::fclose(f);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0)
-    return Status::IoError("cannot save the state file " + path + ": " + std::strerror(errno));
-  return Status::OK();
-}
-
-// key > last, over several columns: k1 > :k1 or (k1 = :k1 and (k2 > :k2 ...)).
-std::string KeyAfter(const std::vector<const ColumnInfo*>& key, size_t i) {
-  std::string col = QuoteIdentifier(key[i]->name);
-  std::string param = "CAST(:k" + std::to_string(i) + " AS " + SqlType(*key[i]) + ")";
-  if (i + 1 == key.size()) return col + " > " + param;
-  return "(" + col + " > " + param + " or (" + col + " = " + param + " and " + KeyAfter(key, i + 1) + "))";
-}
-
-// Reads [lo, hi] of an integer key in ranges, `parallel` statements at once, each range by
-// keyset chunks into its own part file; then concatenates the parts in key order into `out`.
-Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& o, const std::string& columns,
-                                      const std::string& from, const ColumnInfo& key, size_t key_index,
-                                      long long lo, long long hi, long long count, FILE* out, bool csv,
-                                      int* statements) {
-  long long ranges = std::max(1LL, std::min(10000LL, (count + o.chunk_rows - 1) / o.chunk_rows));
-  long long width = (hi - lo) / ranges + 1;
-  std::string k = QuoteIdentifier(key.name), type = SqlType(key);
-  struct Part {
-    long long from, to;  // inclusive key bounds
-    std::string path;
-    long long rows = 0;
-    int statements = 0;
-    Status status;
-  };
-  std::vector<Part> parts;
-  for (long long a = lo; a <= hi; a += width) {
-    long long b = (hi - a < width) ? hi : a + width - 1;
-    parts.push_back({a, b, o.out_dir + "/.rsx-part-" + std::to_string(parts.size()), 0, 0, {}});
-    if (b == hi) break;
-  }
-  std::atomic<size_t> next{0};
-  std::atomic<bool> failed{false};
-  auto work = [&] {
-    while (!failed) {
-      size_t i = next++;
-      if (i >= parts.size()) return;
-      Part& part = parts[i];
-      FILE* f = std::fopen(part.path.c_str(), "wb");
-      if (!f) {
-        part.status = Status::IoError("cannot write " + part.path + ": " + std::strerror(errno));
-        failed = true;
-        return;
+Result<Plan> MakePlan(const StreamSyncConfig& cfg) {
+  const Stream& s = cfg.stream;
+  Plan p;
+  p.name = s.schema + "." + s.table;
+  if (cfg.mode == SyncMode::kIncremental) p.key_names.push_back(cfg.cursor);
+  for (const auto& k : cfg.key.empty() ? s.primary_key : cfg.key)
+    if (k != cfg.cursor) p.key_names.push_back(k);
+  for (const auto& k : p.key_names) {
+    bool found = false;
+    for (size_t i = 0; i < s.columns.size() && !found; ++i) {
+      if (s.columns[i].name == k) {
+        p.key.push_back(&s.columns[i]);
+        p.key_idx.push_back(i);
+        found = true;
       }
-      std::string last;
-      while (true) {
-        RunOptions ro;
-        ro.interrupted = o.interrupted;
-        ro.params = {{"lo", std::to_string(part.from)}, {"hi", std::to_string(part.to)}};
-        std::string where = k + " >= CAST(:lo AS " + type + ") and " + k + " <= CAST(:hi AS " + type + ")";
-        if (!last.empty()) {
-          where += " and " + k + " > CAST(:k0 AS " + type + ")";
-          ro.params.emplace_back("k0", last);
-        }
-        ChunkWriter writer(f, csv, "", "\n", {key_index}, false, "", {}, "", {});
-        auto run = RunStatement(client, "select " + columns + " from " + from + " where " + where +
-                                            " order by " + k + " limit " + std::to_string(o.chunk_rows),
-                                ro, &writer);
-        ++part.statements;
-        if (!run.ok()) {
-          part.status = run.status();
-          failed = true;
-          break;
-        }
-        part.rows += writer.read();
-        if (writer.read() < o.chunk_rows) break;
-        last = writer.last_key()[0];
-      }
-      std::fclose(f);
     }
-  };
-  std::vector<std::thread> threads;
-  for (int t = 0; t < std::max(1, o.parallel); ++t) threads.emplace_back(work);
-  for (auto& t : threads) t.join();
-  long long rows = 0;
-  Status first;
-  for (const auto& part : parts) {
-    *statements += part.statements;
-    if (first.ok() && !part.status.ok()) first = part.status;
+    if (!found) return Status::InvalidArgument("stream " + p.name + " has no column '" + k + "'");
   }
-  if (first.ok()) {
-    std::vector<char> buf(1 << 20);
-    for (const auto& part : parts) {
-      FILE* f = std::fopen(part.path.c_str(), "rb");
-      if (!f) {
-        first = Status::IoError("cannot read " + part.path);
-        break;
-      }
+  for (size_t i = 0; i < s.columns.size(); ++i) {
+    p.columns += (i ? ", " : "") + QuoteIdentifier(s.columns[i].name);
+    p.column_names.push_back(s.columns[i].name);
+  }
+  for (size_t i = 0; i < p.key.size(); ++i) p.order += (i ? ", " : "") + QuoteIdentifier(p.key[i]->name);
+  p.from = QuoteIdentifier(s.schema) + "." + QuoteIdentifier(s.table);
+  return p;
+}
+
+// Keyset reads skip rows when the key repeats or is NULL. One statement counts both among
+// the rows the run will read (`where`).
+Status CheckKey(DataApiClient& client, const Plan& p, size_t first_key_column, const std::string& where,
+                const RunOptions& base, int* statements) {
+  std::string nulls, group;
+  std::vector<std::string> names;
+  for (size_t i = first_key_column; i < p.key.size(); ++i) {
+    std::string col = QuoteIdentifier(p.key[i]->name);
+    nulls += (nulls.empty() ? "" : " or ") + col + " is null";
+    group += (group.empty() ? "" : ", ") + col;
+  }
+  std::string w = where.empty() ? "" : "(" + where + ") and ";
+  std::string sql = "select (select count(*) from " + p.from + " where " + w + "(" + nulls + ")), " +
+                    "(select count(*) from (select 1 from " + p.from + (where.empty() ? "" : " where " + where) +
+                    " group by " + p.order + " having count(*) > 1) d)";
+  TextRows counts;
+  auto run = RunStatement(client, sql, base, &counts);
+  ++*statements;
+  if (!run.ok()) return Status(run.status()).Prepend("stream " + p.name + " (checking that the key is unique)");
+  if (counts.rows.size() != 1 || counts.rows[0].size() != 2)
+    return Status::Internal("stream " + p.name + ": the key check returned an unexpected result");
+  long long null_rows = std::atoll(counts.rows[0][0].c_str()), repeated = std::atoll(counts.rows[0][1].c_str());
+  if (null_rows == 0 && repeated == 0) return Status::OK();
+  std::string what;
+  if (repeated > 0) what = std::to_string(repeated) + " key value" + (repeated == 1 ? " occurs" : "s occur") + " more than once";
+  if (null_rows > 0)
+    what += (what.empty() ? "" : " and ") + std::to_string(null_rows) + " row" + (null_rows == 1 ? " has" : "s have") +
+            " a NULL in the key";
+  return Status::InvalidArgument(
+      "stream " + p.name + ": the key (" + Join(p.key_names) + ") is not unique and non-null: " + what +
+      ". Reading in key order would skip rows (Redshift does not enforce PRIMARY KEY). Name a unique, non-null key "
+      "(--primary-key), or skip this check (--trust-key) only if you know the key is unique");
+}
+
+class Engine {
+ public:
+  Engine(DataApiClient& client, const SyncOptions& o) : client_(client), o_(o) {
+    protocol_ = o.format == "protocol";
+    csv_ = o.format == "csv";
+    state_path_ = o.state_path.empty() ? o.out_dir + "/.rsx-state.json" : o.state_path;
+  }
+
+  Status Open() {
+    if (protocol_) {
+      if (o_.initial_state.empty()) return Status::OK();
+      RSX_ASSIGN_OR_RETURN(state_, ParseSyncState(o_.initial_state, "the input state"));
+      return Status::OK();
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(o_.out_dir, ec);
+    if (ec) return Status::IoError("cannot create the output folder " + o_.out_dir + ": " + ec.message());
+    if (access(o_.out_dir.c_str(), W_OK) != 0)
+      return Status::IoError("the output folder " + o_.out_dir + " is not writable");
+    auto lock = FileLock::Acquire(state_path_ + ".lock", "the state file " + state_path_);
+    if (!lock.ok()) return lock.status();
+    lock_ = std::make_unique<FileLock>(std::move(*lock));
+    std::string text;
+    if (File f{std::fopen(state_path_.c_str(), "rb")}) {
+      char buf[8192];
       size_t n;
-      while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0)
-        if (std::fwrite(buf.data(), 1, n, out) != n) first = Status::IoError("cannot write the output");
-      std::fclose(f);
-      rows += part.rows;
+      while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) text.append(buf, n);
+      if (std::ferror(f.get())) return Status::IoError("cannot read the state file " + state_path_);
+      auto parsed = ParseSyncState(text, "the state file " + state_path_);
+      if (!parsed.ok())
+        return Status::InvalidArgument(parsed.status().message() +
+                                       "; it was left untouched (move it aside to start over)");
+      state_ = std::move(*parsed);
+    } else if (errno != ENOENT) {
+      return Status::IoError("cannot read the state file " + state_path_ + ": " + std::strerror(errno));
+    }
+    return Status::OK();
+  }
+
+  Result<StreamResult> SyncStream(const StreamSyncConfig& cfg);
+
+ private:
+  void Warn(const std::string& m) {
+    if (o_.warn) o_.warn(m);
+    else std::fprintf(stderr, "rsx: warning: %s\n", m.c_str());
+  }
+  Status Save() {
+    RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(state_.doc, 2));
+    return WriteFileAtomic(state_path_, text + "\n", 0600);
+  }
+  // Records the stream's state, then saves it (files) or hands it to the protocol.
+  Status Checkpoint(const Stream& s, const std::string& name, StreamState& st, FILE* out, long long records) {
+    if (!protocol_) {
+      struct stat sb;
+      if (fstat(fileno(out), &sb) != 0) return Status::IoError(std::string("cannot stat the output: ") + std::strerror(errno));
+      st.file_bytes = static_cast<long long>(sb.st_size);
+    }
+    if (protocol_) st.stream_namespace = s.schema;
+    state_.doc["streams"][name] = StreamStateJson(st);
+    if (!protocol_) return Save();  // after the rows are on disk
+    if (!o_.checkpoint) return Status::OK();
+    RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(state_.doc["streams"][name]));
+    return o_.checkpoint(s, text, records);
+  }
+
+  DataApiClient& client_;
+  const SyncOptions& o_;
+  bool protocol_ = false, csv_ = false;
+  std::string state_path_;
+  std::unique_ptr<FileLock> lock_;
+  SyncState state_;
+};
+
+Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
+  const Stream& s = cfg.stream;
+  RSX_ASSIGN_OR_RETURN(Plan p, MakePlan(cfg));
+  const std::string& name = p.name;
+  bool incremental = cfg.mode == SyncMode::kIncremental;
+
+  // The saved state, if it is this stream's in this mode, and whether it may be continued.
+  std::optional<StreamState> prev;
+  if (auto it = state_.doc["streams"].find(name); it != state_.doc["streams"].end()) {
+    RSX_ASSIGN_OR_RETURN(StreamState st, ParseStreamState(*it, "the state of stream " + name));
+    if (st.incremental == incremental) prev = std::move(st);
+  }
+  std::string refuse = "stream " + name + ": the saved state is for ";
+  std::string aside = " (move the state file aside to start over)";
+  if (prev && incremental) {
+    if (prev->cursor != cfg.cursor)
+      return Status::InvalidArgument(refuse + "cursor '" + prev->cursor + "', not '" + cfg.cursor + "'" + aside);
+    if (prev->key_columns && *prev->key_columns != p.key_names)
+      return Status::InvalidArgument(refuse + "the key (" + Join(*prev->key_columns) + "), not (" +
+                                     Join(p.key_names) + ")" + aside);
+    if (prev->columns && *prev->columns != p.column_names && (!prev->complete || csv_))
+      return Status::InvalidArgument(refuse + "the columns (" + Join(*prev->columns) + "), not (" +
+                                     Join(p.column_names) + "): the file would mix two column sets" + aside);
+    for (const auto& k : prev->boundary_keys)
+      if (k.size() + 1 != p.key_names.size())
+        return Status::InvalidArgument(refuse + "another key: its boundary keys have " + std::to_string(k.size()) +
+                                       " values, the key (" + Join(p.key_names) + ") needs " +
+                                       std::to_string(p.key_names.size() - 1) + aside);
+    if (!prev->key.empty() && prev->key.size() != p.key_names.size())
+      return Status::InvalidArgument(refuse + "another key: it holds " + std::to_string(prev->key.size()) +
+                                     " key values, the key (" + Join(p.key_names) + ") has " +
+                                     std::to_string(p.key_names.size()) + aside);
+  }
+  if (prev && !incremental) {
+    if (prev->complete || prev->key.empty()) {
+      prev.reset();  // finished, or nothing read yet (a parallel read restarts): start over
+    } else if ((prev->key_columns ? *prev->key_columns != p.key_names : !prev->key.empty()) ||
+               (prev->columns && *prev->columns != p.column_names) || prev->key.size() != p.key_names.size()) {
+      Warn("stream " + name + ": the unfinished full refresh in the state used the key (" +
+           (prev->key_columns ? Join(*prev->key_columns) : std::string("unknown")) + ") and " +
+           (prev->columns ? std::to_string(prev->columns->size()) : std::string("unknown")) + " columns; this run uses (" +
+           Join(p.key_names) + ") and " + std::to_string(p.column_names.size()) + ": the stream starts over");
+      prev.reset();
     }
   }
-  for (const auto& part : parts) std::remove(part.path.c_str());
-  if (!first.ok()) return first;
-  return rows;
+  bool resume = prev.has_value();
+  bool from_boundary = incremental && resume && prev->complete && prev->boundary_cursor.has_value();
+  std::vector<std::string> last = resume && !from_boundary ? prev->key : std::vector<std::string>{};
+  std::string skip_cursor = from_boundary ? *prev->boundary_cursor : "";
+  std::set<std::vector<std::string>> skip_keys;
+  if (from_boundary) skip_keys.insert(prev->boundary_keys.begin(), prev->boundary_keys.end());
+  ChunkWriter::Boundary boundary;
+  if (resume && prev->boundary_cursor) boundary = {*prev->boundary_cursor, prev->boundary_keys};
+
+  // The stream's file: put back to the checkpoint when continuing, else started anew.
+  StreamResult res{name, "", 0, 0};
+  File owned;
+  FILE* out = o_.messages;
+  if (!protocol_) {
+    RSX_ASSIGN_OR_RETURN(res.file, PathUnder(o_.out_dir, StreamFileName(s.schema, s.table, csv_ ? "csv" : "jsonl")));
+    bool append = !last.empty() || (incremental && resume);
+    if (append && prev->complete && access(res.file.c_str(), F_OK) != 0 && errno == ENOENT) {
+      Warn("stream " + name + ": " + res.file + " is gone (moved away after the last run?); new rows go to a new file");
+    } else if (append) {
+      RSX_RETURN_IF_ERROR(Status(TruncateToCheckpoint(res.file, prev->file_bytes)).Prepend("stream " + name));
+    }
+    owned.reset(std::fopen(res.file.c_str(), append ? "ab" : "wb"));
+    if (!owned) return Status::IoError("cannot write " + res.file + ": " + std::strerror(errno));
+    out = owned.get();
+    struct stat sb;
+    if (csv_ && fstat(fileno(out), &sb) == 0 && sb.st_size == 0) {
+      std::string header = RowEncoder(s.columns, RowEncoder::Form::kCsv).CsvHeader();
+      if (std::fwrite(header.data(), 1, header.size(), out) != header.size())
+        return Status::IoError("cannot write " + res.file + ": " + std::strerror(errno));
+    }
+  }
+  std::string record_prefix = protocol_ && o_.record_prefix ? o_.record_prefix(s) : "";
+  std::string record_suffix = protocol_ ? o_.record_suffix : "\n";
+  if (protocol_ && o_.stream_status) o_.stream_status(s, "STARTED");
+
+  StreamState st;
+  st.incremental = incremental;
+  st.cursor = cfg.cursor;
+  st.key_columns = p.key_names;
+  st.columns = p.column_names;
+  st.rows = resume ? prev->rows : 0;
+  st.key = last;
+  st.boundary_cursor = resume ? prev->boundary_cursor : std::nullopt;
+  st.boundary_keys = resume ? prev->boundary_keys : std::vector<std::vector<std::string>>{};
+
+  // The first statement's filter: every later chunk continues after the last key read.
+  RunOptions base;
+  base.interrupted = o_.interrupted;
+  base.timeout = o_.statement_timeout;
+  auto where_for = [&](bool first, RunOptions* ro) {
+    std::string where;
+    if (incremental) where = QuoteIdentifier(cfg.cursor) + " is not null";
+    if (first && from_boundary) {
+      where += " and " + QuoteIdentifier(cfg.cursor) + " >= CAST(:b AS " + SqlType(*p.key[0]) + ")";
+      ro->params.emplace_back("b", skip_cursor);
+    } else if (!last.empty() && !p.key.empty()) {
+      where += (where.empty() ? "" : " and ") + KeyAfter(p.key, 0);
+      for (size_t i = 0; i < last.size(); ++i) ro->params.emplace_back("k" + std::to_string(i), last[i]);
+    }
+    return where;
+  };
+  bool chunked = !p.key.empty();
+  if (chunked && !o_.trust_key) {
+    RunOptions ro = base;
+    std::string where = where_for(true, &ro);
+    // Incremental: the cursor is never NULL in what is read; a cursor alone must be unique.
+    RSX_RETURN_IF_ERROR(CheckKey(client_, p, incremental && p.key.size() > 1 ? 1 : 0, where, ro, &res.statements));
+  }
+
+  // Parallel full refresh: a single integer key, nothing to resume, files (not protocols).
+  bool integer_key = p.key.size() == 1 && (TypeFromName(p.key[0]->type_name) == RedshiftType::kSmallInt ||
+                                           TypeFromName(p.key[0]->type_name) == RedshiftType::kInteger ||
+                                           TypeFromName(p.key[0]->type_name) == RedshiftType::kBigInt);
+  if (o_.parallel > 1 && !incremental && !protocol_ && integer_key && last.empty()) {
+    TextRows bounds;
+    auto probe = RunStatement(client_, "select min(" + p.order + "), max(" + p.order + "), count(*) from " + p.from,
+                              base, &bounds);
+    if (!probe.ok()) return Status(probe.status()).Prepend("stream " + name + " (probing key bounds)");
+    ++res.statements;
+    if (bounds.rows.size() != 1 || bounds.rows[0].size() != 3)
+      return Status::Internal("stream " + name + ": the key bounds probe returned an unexpected result");
+    const auto& b = bounds.rows[0];
+    long long count = std::atoll(b[2].c_str());
+    if (count > o_.chunk_rows && !b[0].empty()) {
+      RSX_RETURN_IF_ERROR(Checkpoint(s, name, st, out, 0));  // "complete": false until the end
+      auto rows = ParallelFullRefresh(client_, o_, p.columns, p.from, *p.key[0], p.key_idx[0],
+                                      std::atoll(b[0].c_str()), std::atoll(b[1].c_str()), count, out, csv_,
+                                      &res.statements);
+      if (!rows.ok()) return Status(rows.status()).Prepend("stream " + name);
+      RSX_RETURN_IF_ERROR(Durable(out));
+      res.rows = *rows;
+      st.rows = *rows;
+      st.complete = true;
+      st.key = {b[1]};
+      RSX_RETURN_IF_ERROR(Checkpoint(s, name, st, out, *rows));
+      if (o_.progress) o_.progress(name, res.rows, st.file_bytes);
+      return res;
+    }
+  }
+
+  bool first_chunk = true, first_read = true;
+  while (true) {
+    RunOptions ro = base;
+    std::string where = where_for(first_chunk, &ro);
+    std::string sql = "select " + p.columns + " from " + p.from + (where.empty() ? "" : " where " + where);
+    if (chunked) sql += " order by " + p.order + " limit " + std::to_string(o_.chunk_rows);
+    ChunkWriter writer(out, csv_, record_prefix, record_suffix, p.key_idx, incremental,
+                       first_chunk && from_boundary ? &skip_cursor : nullptr, &skip_keys, boundary);
+    first_chunk = false;
+    auto run = RunStatement(client_, sql, ro, &writer);
+    if (!run.ok()) return Status(run.status()).Prepend("stream " + name);
+    ++res.statements;
+    if (protocol_) {
+      if (std::fflush(out) != 0) return Status::IoError("cannot write to stdout");
+    } else {
+      RSX_RETURN_IF_ERROR(Durable(out));
+    }
+    if (protocol_ && first_read && o_.stream_status) o_.stream_status(s, "RUNNING");
+    first_read = false;
+    res.rows += writer.rows();
+    st.rows += writer.rows();
+    if (writer.read() > 0 && chunked) {
+      if (writer.last_key_null())  // the key check was skipped (--trust-key) and the key holds NULL
+        return Status::InvalidArgument("stream " + name + ": a key column holds NULL; choose a non-null key");
+      last = writer.last_key();
+      st.key = last;
+    }
+    if (incremental) {
+      boundary = writer.boundary();
+      if (!boundary.cursor.empty() || writer.read() > 0) {
+        st.boundary_cursor = boundary.cursor;
+        st.boundary_keys = boundary.keys;
+      }
+    }
+    bool done = !chunked || writer.read() < o_.chunk_rows;
+    st.complete = done;
+    RSX_RETURN_IF_ERROR(Checkpoint(s, name, st, out, writer.rows()));
+    if (o_.progress) o_.progress(name, res.rows, writer.bytes());
+    if (done) break;
+  }
+  if (protocol_ && o_.stream_status) o_.stream_status(s, "COMPLETE");
+  return res;
 }
 
 }  // namespace
 
 Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vector<StreamSyncConfig>& streams,
                                           const SyncOptions& o) {
-  bool protocol = o.format == "protocol";
-  std::error_code ec;
-  if (!protocol) {
-    std::filesystem::create_directories(o.out_dir, ec);
-    if (ec) return Status::IoError("cannot create the output folder " + o.out_dir + ": " + ec.message());
-    if (access(o.out_dir.c_str(), W_OK) != 0)
-      return Status::IoError("the output folder " + o.out_dir + " is not writable");
-  }
-  std::string state_path = o.state_path.empty() ? o.out_dir + "/.rsx-state.json" : o.state_path;
-  json state = {{"streams", json::object()}};
-  if (protocol) {
-    if (!o.initial_state.empty()) state = json::parse(o.initial_state, nullptr, false);
-    if (state.is_discarded() || !state.is_object() || !state.contains("streams"))
-      return Status::InvalidArgument("the input state is malformed");
-  } else if (FILE* f = std::fopen(state_path.c_str(), "rb")) {
-    std::string text;
-    char buf[8192];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-    std::fclose(f);
-    state = json::parse(text, nullptr, false);
-    if (state.is_discarded() || !state.is_object() || !state.contains("streams") || !state["streams"].is_object())
-      return Status::InvalidArgument("the state file " + state_path + " is malformed (not the JSON rsx writes); "
-                                     "it was left untouched. Move it aside to start over.");
-  }
-  bool csv = o.format == "csv";
+  Engine engine(client, o);
+  RSX_RETURN_IF_ERROR(engine.Open());
   std::vector<StreamResult> results;
   for (const auto& cfg : streams) {
-    const Stream& s = cfg.stream;
-    std::string name = s.schema + "." + s.table;
-    // The pagination key: (cursor, key...) for incremental, key for full refresh.
-    std::vector<std::string> key_names;
-    if (cfg.mode == SyncMode::kIncremental) key_names.push_back(cfg.cursor);
-    for (const auto& k : cfg.key.empty() ? s.primary_key : cfg.key)
-      if (k != cfg.cursor) key_names.push_back(k);
-    std::vector<const ColumnInfo*> key;
-    std::vector<size_t> key_idx;
-    for (const auto& k : key_names) {
-      bool found = false;
-      for (size_t i = 0; i < s.columns.size(); ++i) {
-        if (s.columns[i].name == k) {
-          key.push_back(&s.columns[i]);
-          key_idx.push_back(i);
-          found = true;
-        }
-      }
-      if (!found) return Status::InvalidArgument("stream " + name + " has no column '" + k + "'");
-    }
-    std::string columns;
-    for (size_t i = 0; i < s.columns.size(); ++i)
-      columns += (i ? ", " : "") + QuoteIdentifier(s.columns[i].name);
-    std::string order;
-    for (size_t i = 0; i < key.size(); ++i) order += (i ? ", " : "") + QuoteIdentifier(key[i]->name);
-    std::string from = QuoteIdentifier(s.schema) + "." + QuoteIdentifier(s.table);
-
-    json& st = state["streams"][name];
-    bool resume = st.is_object() && st.value("mode", "") == (cfg.mode == SyncMode::kIncremental ? "incremental" : "full_refresh") &&
-                  (cfg.mode == SyncMode::kIncremental || !st.value("complete", true));
-    bool incremental = cfg.mode == SyncMode::kIncremental;
-    // A finished incremental stream continues from its boundary (cursor >= boundary, skipping
-    // the keys already emitted there); an unfinished one from its last checkpoint.
-    bool from_boundary = incremental && resume && st.value("complete", false) && st.contains("boundary_cursor");
-    std::vector<std::string> last = resume && !from_boundary && st.contains("key")
-                                        ? st["key"].get<std::vector<std::string>>() : std::vector<std::string>{};
-    std::string skip_cursor = from_boundary ? st["boundary_cursor"].get<std::string>() : "";
-    std::set<std::string> skip_keys;
-    if (from_boundary)
-      for (const auto& k : st.value("boundary_keys", json::array())) skip_keys.insert(k.get<std::string>());
-    std::string boundary_cursor = resume ? st.value("boundary_cursor", "") : "";
-    std::vector<std::string> boundary_keys;
-    if (resume && st.contains("boundary_keys")) boundary_keys = st["boundary_keys"].get<std::vector<std::string>>();
-    if (resume && cfg.mode == SyncMode::kIncremental && st.value("cursor", "") != cfg.cursor)
-      return Status::InvalidArgument("stream " + name + ": the saved state is for cursor '" + st.value("cursor", "") +
-                                     "', not '" + cfg.cursor + "' (move the state file aside to start over)");
-
-    StreamResult res{name, protocol ? "" : o.out_dir + "/" + name + (csv ? ".csv" : ".jsonl"), 0, 0};
-    // Full refresh starting afresh truncates; a resumed or incremental run appends.
-    bool append = !last.empty() || (incremental && resume);
-    FILE* out = protocol ? o.messages : std::fopen(res.file.c_str(), append ? "ab" : "wb");
-    if (!out) return Status::IoError("cannot write " + res.file + ": " + std::strerror(errno));
-    auto close_out = [&] {
-      if (!protocol) std::fclose(out);
-    };
-    std::string record_prefix = protocol && o.record_prefix ? o.record_prefix(s) : "";
-    std::string record_suffix = protocol ? o.record_suffix : "\n";
-    if (protocol && o.stream_status) o.stream_status(s, "STARTED");
-    if (csv && !append) {
-      std::string header = RowEncoder(s.columns, RowEncoder::Form::kCsv).CsvHeader();
-      std::fwrite(header.data(), 1, header.size(), out);
-    }
-    st = {{"mode", cfg.mode == SyncMode::kIncremental ? "incremental" : "full_refresh"},
-          {"cursor", cfg.cursor}, {"key_columns", key_names}, {"complete", false},
-          {"rows", resume ? st.value("rows", 0LL) : 0LL}};
-    if (!last.empty()) st["key"] = last;
-    bool first_chunk = true;
-
-    // Parallel full refresh: a single integer key, nothing to resume, files (not protocols).
-    bool integer_key = key.size() == 1 && (TypeFromName(key[0]->type_name) == RedshiftType::kSmallInt ||
-                                           TypeFromName(key[0]->type_name) == RedshiftType::kInteger ||
-                                           TypeFromName(key[0]->type_name) == RedshiftType::kBigInt);
-    if (o.parallel > 1 && !incremental && !protocol && integer_key && last.empty()) {
-      TextRows bounds;
-      auto probe = RunStatement(client, "select min(" + order + "), max(" + order + "), count(*) from " + from,
-                                RunOptions{}, &bounds);
-      if (!probe.ok()) {
-        close_out();
-        return Status(probe.status()).Prepend("stream " + name + " (probing key bounds)");
-      }
-      ++res.statements;
-      const auto& b = bounds.rows.at(0);
-      long long count = std::atoll(b[2].c_str());
-      if (count > o.chunk_rows && !b[0].empty()) {
-        RSX_RETURN_IF_ERROR(SaveState(state_path, state));  // "complete": false until the end
-        auto rows = ParallelFullRefresh(client, o, columns, from, *key[0], key_idx[0], std::atoll(b[0].c_str()),
-                                        std::atoll(b[1].c_str()), count, out, csv, &res.statements);
-        if (!rows.ok()) {
-          close_out();
-          return Status(rows.status()).Prepend("stream " + name);
-        }
-        if (Status d = Durable(out); !d.ok()) {
-          close_out();
-          return d;
-        }
-        res.rows = *rows;
-        st["rows"] = *rows;
-        st["complete"] = true;
-        st["key"] = std::vector<std::string>{b[1]};
-        RSX_RETURN_IF_ERROR(SaveState(state_path, state));
-        if (o.progress) o.progress(name, res.rows, 0);
-        close_out();
-        results.push_back(res);
-        continue;
-      }
-    }
-
-    while (true) {
-      RunOptions ro;
-      ro.interrupted = o.interrupted;
-      std::string where;
-      if (cfg.mode == SyncMode::kIncremental) where = QuoteIdentifier(cfg.cursor) + " is not null";
-      if (first_chunk && from_boundary) {
-        where += " and " + QuoteIdentifier(cfg.cursor) + " >= CAST(:b AS " + SqlType(*key[0]) + ")";
-        ro.params.emplace_back("b", skip_cursor);
-      } else if (!last.empty() && !key.empty()) {
-        where += (where.empty() ? "" : " and ") + KeyAfter(key, 0);
-        for (size_t i = 0; i < last.size(); ++i) ro.params.emplace_back("k" + std::to_string(i), last[i]);
-      }
-      std::string sql = "select " + columns + " from " + from + (where.empty() ? "" : " where " + where);
-      bool chunked = !key.empty();
-      if (chunked) sql += " order by " + order + " limit " + std::to_string(o.chunk_rows);
-      ChunkWriter writer(out, csv, record_prefix, record_suffix, key_idx, incremental, first_chunk ? skip_cursor : std::string(),
-                         first_chunk ? skip_keys : std::set<std::string>(), boundary_cursor, boundary_keys);
-      first_chunk = false;
-      auto run = RunStatement(client, sql, ro, &writer);
-      if (!run.ok()) {
-        close_out();
-        return Status(run.status()).Prepend("stream " + name);
-      }
-      ++res.statements;
-      if (Status d = protocol ? (std::fflush(out) == 0 ? Status::OK() : Status::IoError("cannot write to stdout")) : Durable(out);
-          !d.ok()) {
-        close_out();
-        return d;
-      }
-      if (protocol && res.statements == 1 && o.stream_status) o.stream_status(s, "RUNNING");
-      res.rows += writer.rows();
-      st["rows"] = st.value("rows", 0LL) + writer.rows();
-      if (writer.read() > 0 && chunked) {
-        if (writer.last_key_null()) {
-          close_out();
-          return Status::InvalidArgument("stream " + name + ": a key column holds NULL; choose a non-null key");
-        }
-        last = writer.last_key();
-        st["key"] = last;
-      }
-      if (incremental) {
-        boundary_cursor = writer.boundary_cursor();
-        boundary_keys = writer.boundary_keys();
-        if (!boundary_cursor.empty()) {
-          st["boundary_cursor"] = boundary_cursor;
-          st["boundary_keys"] = boundary_keys;
-        }
-      }
-      bool done = !chunked || writer.read() < o.chunk_rows;
-      if (done) st["complete"] = true;
-      if (protocol) {
-        st["stream_namespace"] = s.schema;
-        if (o.checkpoint) RSX_RETURN_IF_ERROR(o.checkpoint(s, st.dump(), writer.rows()));
-      } else {
-        RSX_RETURN_IF_ERROR(SaveState(state_path, state));  // after the rows are on disk
-      }
-      if (o.progress) o.progress(name, res.rows, writer.bytes());
-      if (done) break;
-    }
-    close_out();
-    if (protocol && o.stream_status) o.stream_status(s, "COMPLETE");
-    results.push_back(res);
+    RSX_ASSIGN_OR_RETURN(StreamResult r, engine.SyncStream(cfg));
+    results.push_back(std::move(r));
   }
   return results;
 }

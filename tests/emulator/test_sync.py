@@ -76,7 +76,7 @@ class FullRefresh(unittest.TestCase):
                         if table == "sales":
                             self.assertEqual([r["salesid"] for r in ids], list(range(1, 17001)))
                 sales = [s for s in manifest["streams"] if s["stream"] == "public.sales"][0]
-                self.assertEqual(sales["statements"], 6)  # 17,000 rows in chunks of 3,000
+                self.assertEqual(sales["statements"], 7)  # the key check + 17,000 rows in chunks of 3,000
 
     def test_parallel_key_ranges_in_key_order(self):
         with tempfile.TemporaryDirectory() as out:
@@ -85,7 +85,7 @@ class FullRefresh(unittest.TestCase):
             self.assertEqual(digest(rows), digest(psql_rows("select * from listing")))
             self.assertEqual([int(r[0]) for r in rows], list(range(1, 20001)))  # written in key order
             manifest = json.load(open(os.path.join(out, "manifest.json")))
-            self.assertGreaterEqual(manifest["streams"][0]["statements"], 14)  # probe + 14 ranges
+            self.assertGreaterEqual(manifest["streams"][0]["statements"], 15)  # key check, probe, 14 ranges
             self.assertEqual([f for f in os.listdir(out) if f.startswith(".rsx-part")], [])
             state = json.load(open(os.path.join(out, ".rsx-state.json")))["streams"]["public.listing"]
             self.assertTrue(state["complete"])
@@ -96,7 +96,11 @@ class FullRefresh(unittest.TestCase):
                  "insert into \"Odd Schema\".\"select \"\"from\"\" Tâble\" select g, 'v' || g || ''' or 1=1 --', 'ü' || g, date '2020-01-01' + g from generate_series(1, 250) g")
         with tempfile.TemporaryDirectory() as out:
             sync("--stream", 'Odd Schema.select "from" Tâble', "--to", out, "--format", "csv", "--chunk-rows", "40")
-            path = os.path.join(out, 'Odd Schema.select "from" Tâble.csv')
+            # The file name escapes what is not a letter, digit, _ or - (the manifest keeps the name).
+            path = os.path.join(out, 'Odd%20Schema.select%20%22from%22%20Tâble.csv')
+            manifest = json.load(open(os.path.join(out, "manifest.json")))
+            self.assertEqual(manifest["streams"][0]["stream"], 'Odd Schema.select "from" Tâble')
+            self.assertEqual(manifest["streams"][0]["file"], path)
             rows = csv_rows(path)
             self.assertEqual(digest(rows), digest(psql_rows('select * from "Odd Schema"."select ""from"" Tâble"')))
             with open(path) as f:
@@ -169,10 +173,10 @@ class Crash(unittest.TestCase):
     def test_injected_fault_then_rerun_loses_nothing(self):
         import urllib.request
         with tempfile.TemporaryDirectory() as out:
-            # Statements 1-2 are discovery's (primary keys, row estimates), 3-5 the first three
-            # chunks; the 6th (the 4th chunk) fails in the emulator and the sync stops.
+            # Statements 1-2 are discovery's (primary keys, row estimates), 3 the key check, 4-6
+            # the first three chunks; the 7th (the 4th chunk) fails in the emulator and the sync stops.
             req = urllib.request.Request(EMU.url + "/_emulator/faults", method="POST", data=json.dumps(
-                {"operation": "ExecuteStatement", "nth": 6, "action": "fail_statement",
+                {"operation": "ExecuteStatement", "nth": 7, "action": "fail_statement",
                  "message": "ERROR: injected failure"}).encode())
             urllib.request.urlopen(req).read()
             args = ["--stream", "public.sales", "--to", out, "--format", "csv", "--chunk-rows", "1000", "--parallel", "1"]
@@ -229,7 +233,7 @@ class BadInput(unittest.TestCase):
                 f.write("{not json")
             p = sync("--stream", "public.sales", "--to", out, check=False)
             self.assertNotEqual(p.returncode, 0)
-            self.assertIn("malformed", p.stderr)
+            self.assertIn("is not valid JSON (at byte 3)", p.stderr)
             self.assertEqual(open(os.path.join(out, ".rsx-state.json")).read(), "{not json")
         p = sync("--stream", "public.sales", "--to", "/proc/rsx-cannot-write-here", check=False)
         self.assertNotEqual(p.returncode, 0)

@@ -13,6 +13,8 @@
 #include "rsx/catalog.h"
 #include "rsx/sync.h"
 #include "rsx/workspace.h"
+#include "sync/stream_state.h"
+#include "util/json_access.h"
 
 namespace rsx::cli {
 namespace {
@@ -104,28 +106,65 @@ int RunDiscoverCmd(const AirbyteOptions& o) {
 // Input state: an array of STREAM state messages, a legacy object, {} or []. Returns rsx's
 // internal {"streams": {"schema.table": stream_state}}.
 Result<json> ParseInputState(const std::string& path) {
+  namespace ja = json_access;
   json internal = {{"streams", json::object()}};
   if (path.empty()) return internal;
   RSX_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "state"));
   if (text.find_first_not_of(" \n\r\t") == std::string::npos) return internal;
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return Status::InvalidArgument("the state file " + path + " is not valid JSON");
+  std::string what = "the state file " + path;
+  RSX_ASSIGN_OR_RETURN(json j, ja::Parse(text, what));
   if (j.is_object() && j.empty()) return internal;
-  if (!j.is_array()) return Status::InvalidArgument("the state file " + path + " must be an array of STREAM state messages");
-  for (const auto& m : j) {
-    if (!m.is_object() || m.value("type", "") != "STREAM" || !m.contains("stream"))
-      return Status::InvalidArgument("the state file " + path + " holds a message that is not STREAM state");
-    const json& s = m["stream"];
-    const json& d = s.value("stream_descriptor", json::object());
-    const json& ss = s.contains("stream_state") ? s["stream_state"] : json();
-    if (ss.is_null()) continue;  // a reset
-    std::string ns = d.value("namespace", ss.is_object() ? ss.value("stream_namespace", "") : "");
-    std::string name = d.value("name", "");
-    if (name.empty() || ns.empty()) return Status::InvalidArgument("the state file names a stream without name or namespace");
+  if (!j.is_array()) return Status::InvalidArgument(what + ": expected a list of STREAM state messages, found " + ja::Describe(j));
+  for (size_t i = 0; i < j.size(); ++i) {
+    const json& m = j[i];
+    std::string where = what + "[" + std::to_string(i) + "]";
+    RSX_ASSIGN_OR_RETURN(std::string type, ja::String(m, "type", where));
+    if (type != "STREAM")
+      return Status::InvalidArgument(ja::Path(where, "type") + ": expected \"STREAM\" (per-stream state), found \"" + type + "\"");
+    RSX_ASSIGN_OR_RETURN(const json* s, ja::Member(m, "stream", where));
+    std::string swhere = ja::Path(where, "stream");
+    if (!s) return Status::InvalidArgument(swhere + ": missing");
+    RSX_ASSIGN_OR_RETURN(const json* d, ja::Member(*s, "stream_descriptor", swhere));
+    std::string dwhere = ja::Path(swhere, "stream_descriptor");
+    if (!d) return Status::InvalidArgument(dwhere + ": missing");
+    RSX_ASSIGN_OR_RETURN(const json* ss, ja::Member(*s, "stream_state", swhere));
+    if (!ss) continue;  // a reset
+    std::string sswhere = ja::Path(swhere, "stream_state");
+    RSX_ASSIGN_OR_RETURN(StreamState parsed, ParseStreamState(*ss, sswhere));
+    RSX_ASSIGN_OR_RETURN(std::string name, ja::String(*d, "name", dwhere));
+    RSX_ASSIGN_OR_RETURN(std::string ns, ja::OptString(*d, "namespace", dwhere, parsed.stream_namespace));
+    if (name.empty() || ns.empty()) return Status::InvalidArgument(dwhere + ": a stream needs a name and a namespace");
     // A stream named "schema.table" (a table name shared by several schemas) already holds its schema.
-    internal["streams"][name.rfind(ns + ".", 0) == 0 ? name : ns + "." + name] = ss;
+    internal["streams"][name.rfind(ns + ".", 0) == 0 ? name : ns + "." + name] = *ss;
   }
   return internal;
+}
+
+// The shapes RunRead relies on, checked up front so that no access below can throw.
+Status CheckConfiguredCatalog(const json& configured, const std::string& what) {
+  namespace ja = json_access;
+  const json& streams = configured["streams"];
+  for (size_t i = 0; i < streams.size(); ++i) {
+    std::string where = what + ".streams[" + std::to_string(i) + "]";
+    const json& cs = streams[i];
+    RSX_ASSIGN_OR_RETURN(const json* as, ja::Member(cs, "stream", where));
+    std::string swhere = ja::Path(where, "stream");
+    if (!as) return Status::InvalidArgument(swhere + ": missing");
+    RSX_RETURN_IF_ERROR(ja::String(*as, "name", swhere).status());
+    RSX_RETURN_IF_ERROR(ja::OptString(*as, "namespace", swhere).status());
+    RSX_ASSIGN_OR_RETURN(std::string mode, ja::OptString(cs, "sync_mode", where, "full_refresh"));
+    if (mode != "full_refresh" && mode != "incremental")
+      return Status::InvalidArgument(ja::Path(where, "sync_mode") + ": expected \"full_refresh\" or \"incremental\", found \"" + mode + "\"");
+    RSX_RETURN_IF_ERROR(ja::OptStringList(cs, "cursor_field", where).status());
+    RSX_RETURN_IF_ERROR(ja::OptStringList(*as, "default_cursor_field", swhere).status());
+    RSX_RETURN_IF_ERROR(ja::OptStringListList(cs, "primary_key", where).status());
+    RSX_ASSIGN_OR_RETURN(const json* schema, ja::Member(*as, "json_schema", swhere));
+    if (schema) {
+      RSX_ASSIGN_OR_RETURN(const json* props, ja::Member(*schema, "properties", ja::Path(swhere, "json_schema")));
+      if (props) RSX_RETURN_IF_ERROR(ja::ExpectObject(*props, ja::Path(ja::Path(swhere, "json_schema"), "properties")));
+    }
+  }
+  return Status::OK();
 }
 
 int RunRead(const AirbyteOptions& o) {
@@ -135,8 +174,11 @@ int RunRead(const AirbyteOptions& o) {
   auto catalog_text = ReadTextFile(o.catalog, "catalog");
   if (!catalog_text.ok()) return FromStatus(catalog_text.status());
   json configured = json::parse(*catalog_text, nullptr, false);
-  if (configured.is_discarded() || !configured.contains("streams") || !configured["streams"].is_array())
+  if (configured.is_discarded() || !configured.is_object() || !configured.contains("streams") ||
+      !configured["streams"].is_array())
     return TraceError("the catalog file " + o.catalog + " is not a configured catalog ({\"streams\": [...]})", "config_error");
+  if (Status shape = CheckConfiguredCatalog(configured, "the catalog file " + o.catalog); !shape.ok())
+    return FromStatus(shape);
   auto state = ParseInputState(o.state);
   if (!state.ok()) return FromStatus(state.status());
   auto client = OpenClient(*f);
@@ -174,7 +216,12 @@ int RunRead(const AirbyteOptions& o) {
     }
     if (cs.value("sync_mode", "full_refresh") == "incremental") {
       c.mode = SyncMode::kIncremental;
-      std::vector<std::string> field = cs.value("cursor_field", as.value("default_cursor_field", std::vector<std::string>{}));
+      // Shapes checked by CheckConfiguredCatalog.
+      auto configured_field = json_access::OptStringList(cs, "cursor_field", "");
+      auto default_field = json_access::OptStringList(as, "default_cursor_field", "");
+      std::vector<std::string> field = configured_field.ok() && *configured_field ? **configured_field
+                                       : default_field.ok() && *default_field ? **default_field
+                                                                              : std::vector<std::string>{};
       if (field.size() != 1)
         return TraceError("stream " + ns + "." + name + " is incremental but has no cursor_field", "config_error");
       c.cursor = field[0];

@@ -3,9 +3,11 @@
 // function main() calls when that subcommand was chosen; it returns the exit code.
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <functional>
+#include <string>
 
-#include "rsx/status.h"
+#include "rsx/result.h"
 
 namespace rsx::cli {
 
@@ -25,5 +27,10 @@ void AddSingerCommand(CLI::App& app, Runner* run);
 // Prints "rsx: error: <message>" and the details that help (AWS error code, request id) to
 // stderr; returns the exit code for the status (2 bad input, 1 anything else).
 int ReportError(const Status& st);
+
+// A duration flag: "90s", "15m", "1h", "250ms", or plain seconds; "" gives `def`. The error
+// names `flag`.
+Result<std::chrono::milliseconds> ParseDuration(const std::string& flag, const std::string& value,
+                                                std::chrono::milliseconds def);
 
 }  // namespace rsx::cli

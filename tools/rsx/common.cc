@@ -1,16 +1,54 @@
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "commands.h"
 
 namespace rsx::cli {
 
+namespace {
+// Names from the database may hold control characters: show them as \xNN, never raw.
+std::string Printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+}  // namespace
+
 int ReportError(const Status& st) {
-  std::fprintf(stderr, "rsx: error: %s\n", st.message().c_str());
+  std::fprintf(stderr, "rsx: error: %s\n", Printable(st.message()).c_str());
   for (const auto& [k, v] : st.details()) {
     if (k == "sent") continue;
-    std::fprintf(stderr, "  %s: %s\n", k.c_str(), v.c_str());
+    std::fprintf(stderr, "  %s: %s\n", Printable(k).c_str(), Printable(v).c_str());
   }
   return st.code() == StatusCode::kInvalidArgument ? 2 : 1;
+}
+
+Result<std::chrono::milliseconds> ParseDuration(const std::string& flag, const std::string& s,
+                                                std::chrono::milliseconds def) {
+  if (s.empty()) return def;
+  auto bad = [&] {
+    return Status::InvalidArgument(flag + " '" + s + "' is not a duration like 90s, 15m, 1h or 250ms");
+  };
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (end == s.c_str() || !(v >= 0) || v > 1e9) return bad();
+  std::string unit = end;
+  double ms;
+  if (unit.empty() || unit == "s") ms = v * 1000;
+  else if (unit == "ms") ms = v;
+  else if (unit == "m") ms = v * 60000;
+  else if (unit == "h") ms = v * 3600000;
+  else return bad();
+  return std::chrono::milliseconds(static_cast<long long>(ms));
 }
 
 }  // namespace rsx::cli

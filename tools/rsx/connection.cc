@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -24,6 +25,9 @@ void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
                   "Data API endpoint (default AWS_ENDPOINT_URL_REDSHIFT_DATA, AWS_ENDPOINT_URL)");
   cmd->add_option("--sts-endpoint-url", f->sts_endpoint_url,
                   "STS endpoint (default AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL)");
+  cmd->add_flag("--allow-insecure-http", f->allow_insecure_http,
+                "allow an http:// endpoint on another host (the session token and SQL then cross the "
+                "network in clear text; default: only this machine, or RSX_ALLOW_INSECURE_HTTP=1)");
 }
 
 Status ResolveSavedConnection(ConnectionFlags* f) {
@@ -61,6 +65,7 @@ const HttpCallStats& ProcessHttpStats() { return *ProcessStats(); }
 
 Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags f) {
   RSX_RETURN_IF_ERROR(ResolveSavedConnection(&f));
+  if (f.allow_insecure_http) setenv("RSX_ALLOW_INSECURE_HTTP", "1", 1);  // read by endpoint resolution
   const Environment& env = Environment::Process();
   auto fallback = [&](std::string* v, const char* var) {
     if (v->empty()) *v = env.Get(var).value_or("");

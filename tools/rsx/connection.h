@@ -18,6 +18,7 @@ struct ConnectionFlags {
   std::string name;  // a saved connection; flags given explicitly override its fields
   std::string region, workgroup, database, role_arn, external_id, profile, endpoint_url,
       sts_endpoint_url;
+  bool allow_insecure_http = false;
   int duration = 3600;
   int max_concurrent_statements = 4;
 };

@@ -24,22 +24,6 @@ struct QueryOptions {
   bool timings = false;
 };
 
-// "30s", "5m", "1h", "250ms", or plain seconds.
-Result<std::chrono::milliseconds> ParseDuration(const std::string& s) {
-  if (s.empty()) return std::chrono::milliseconds(0);
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  std::string unit = end;
-  double ms;
-  if (unit.empty() || unit == "s") ms = v * 1000;
-  else if (unit == "ms") ms = v;
-  else if (unit == "m") ms = v * 60000;
-  else if (unit == "h") ms = v * 3600000;
-  else return Status::InvalidArgument("--timeout '" + s + "' is not a duration like 30s, 5m, 1h or 250ms");
-  if (end == s.c_str() || v < 0) return Status::InvalidArgument("--timeout '" + s + "' is not a duration like 30s, 5m, 1h or 250ms");
-  return std::chrono::milliseconds(static_cast<long long>(ms));
-}
-
 // Parses --format, --result-format and --param into `run`.
 Status ParseRunFlags(const QueryOptions& o, RunOptions* run) {
   if (o.result_format != "auto" && o.result_format != "json" && o.result_format != "csv")
@@ -54,6 +38,8 @@ Status ParseRunFlags(const QueryOptions& o, RunOptions* run) {
         return Status::InvalidArgument("--param name '" + name + "' may hold only letters, digits and _");
     if (eq + 1 == p.size())
       return Status::InvalidArgument("--param '" + name + "' has an empty value; the Data API refuses empty values");
+    for (const auto& [seen, value] : run->params)
+      if (seen == name) return Status::InvalidArgument("--param '" + name + "' is given twice; give each name once");
     run->params.emplace_back(name, p.substr(eq + 1));
   }
   return Status::OK();
@@ -125,8 +111,11 @@ int RunQuery(QueryOptions o) {
   } else {
     o.sql = o.positional.at(0);
   }
+  if (o.sql.find_first_not_of(" \t\r\n") == std::string::npos)
+    return ReportError(Status::InvalidArgument("the SQL is empty: give a statement, e.g. rsx query \"select 1\""));
+  if (o.max_rows < 0) return ReportError(Status::InvalidArgument("--max-rows must be 0 or more"));
   auto interrupted = InstallInterruptHandler();
-  auto timeout = ParseDuration(o.timeout);
+  auto timeout = ParseDuration("--timeout", o.timeout, std::chrono::milliseconds(0));
   if (!timeout.ok()) return ReportError(timeout.status());
   RunOptions run;
   run.timeout = *timeout;
@@ -140,6 +129,7 @@ int RunResult(QueryOptions o) {
   std::string id = o.positional.back();
   if (o.positional.size() == 2) o.conn.name = o.positional[0];
   if (id.empty()) return ReportError(Status::InvalidArgument("the statement ID is empty"));
+  if (o.max_rows < 0) return ReportError(Status::InvalidArgument("--max-rows must be 0 or more"));
   auto interrupted = InstallInterruptHandler();
   RunOptions run;
   run.interrupted = interrupted;
@@ -172,7 +162,8 @@ void AddQueryCommand(CLI::App& app, Runner* run) {
   AddConnectionFlags(cmd, &o->conn);
   cmd->add_option("--param", o->params, "a parameter NAME=VALUE for :NAME in the SQL (repeatable)");
   AddOutputFlags(cmd, o.get());
-  cmd->add_option("--timeout", o->timeout, "cancel the statement after this long, e.g. 30s, 5m");
+  cmd->add_option("--timeout,--statement-timeout", o->timeout,
+                  "cancel the statement after this long, e.g. 90s, 15m, 1h (default: no limit)");
   cmd->add_option("--result-format", o->result_format,
                   "Data API result format: auto (default), json or csv");
   cmd->callback([run, o] { *run = [o] { return RunQuery(*o); }; });

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "commands.h"
+#include "sync/stream_state.h"
+#include "util/json_access.h"
 #include "connection.h"
 #include "rsx/catalog.h"
 #include "rsx/sync.h"
@@ -86,6 +88,34 @@ int RunDiscover(const SingerOptions& o) {
   return 0;
 }
 
+// The value of a Singer STATE message (or the whole message), with every bookmark checked to
+// be a state rsx wrote, so nothing below can throw and no STATE repeats a bad bookmark.
+Result<json> SingerState(const std::string& text, const std::string& what) {
+  namespace ja = json_access;
+  RSX_ASSIGN_OR_RETURN(json value, ja::Parse(text, what));
+  std::string where = what;
+  if (value.is_array())
+    return Status::InvalidArgument(what + ": expected the value of a Singer STATE message ({\"bookmarks\": {...}}), "
+                                   "found a list (an Airbyte state? use rsx airbyte read)");
+  RSX_RETURN_IF_ERROR(ja::ExpectObject(value, what));
+  if (value.contains("value") && value.contains("type")) {  // a whole STATE message
+    json inner = value["value"];
+    value = std::move(inner);
+    where = ja::Path(what, "value");
+    RSX_RETURN_IF_ERROR(ja::ExpectObject(value, where));
+  }
+  RSX_ASSIGN_OR_RETURN(const json* bookmarks, ja::Member(value, "bookmarks", where));
+  if (!bookmarks) {
+    value["bookmarks"] = json::object();
+    return value;
+  }
+  std::string bwhere = ja::Path(where, "bookmarks");
+  RSX_RETURN_IF_ERROR(ja::ExpectObject(*bookmarks, bwhere));
+  for (auto it = bookmarks->begin(); it != bookmarks->end(); ++it)
+    RSX_RETURN_IF_ERROR(ParseStreamState(it.value(), ja::Path(bwhere, it.key())).status());
+  return value;
+}
+
 int RunSyncMode(const SingerOptions& o) {
   auto interrupted = InstallInterruptHandler();
   auto cfg = Config(o.config);
@@ -101,10 +131,9 @@ int RunSyncMode(const SingerOptions& o) {
     auto st = ReadTextFile(o.state, "state");
     if (!st.ok()) return Fail(st.status());
     if (st->find_first_not_of(" \n\r\t") != std::string::npos) {
-      value = json::parse(*st, nullptr, false);
-      if (value.is_discarded() || !value.is_object()) return Fail(Status::InvalidArgument("the state file " + o.state + " is not valid JSON"));
-      if (value.contains("value")) value = value["value"];  // a whole STATE message
-      if (!value.contains("bookmarks")) value["bookmarks"] = json::object();
+      auto shaped = SingerState(*st, "the state file " + o.state);
+      if (!shaped.ok()) return Fail(shaped.status());
+      value = std::move(*shaped);
     }
   }
   auto client = OpenClient(cfg->first);

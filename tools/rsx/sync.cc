@@ -12,6 +12,8 @@
 #include "rsx/catalog.h"
 #include "rsx/sync.h"
 #include "rsx/workspace.h"
+#include "sync/output_files.h"
+#include "util/json_access.h"
 #include "util/strings.h"
 
 namespace rsx::cli {
@@ -21,10 +23,51 @@ struct SyncCliOptions {
   ConnectionFlags conn;
   std::vector<std::string> streams;
   bool all = false, incremental = false;
-  std::string cursor, primary_key, to, format = "jsonl", state;
+  std::string cursor, primary_key, to, format = "jsonl", state, statement_timeout;
+  bool trust_key = false;
   long long chunk_rows = 100000;
   int parallel = 0;  // 0: the connection's max_concurrent_statements
 };
+
+// "schema.table", split at the first dot; a name holding a dot is quoted as in SQL:
+// "we.ird".t or "we.ird"."t.x" ("" inside quotes is one ").
+Result<std::pair<std::string, std::string>> ParseStreamName(const std::string& s) {
+  auto bad = [&] {
+    return Status::InvalidArgument("--stream '" + s + "' must be schema.table (quote a name holding a dot: \"my.schema\".table)");
+  };
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= s.size()) {
+    std::string part;
+    if (i < s.size() && s[i] == '"') {
+      bool closed = false;
+      for (++i; i < s.size(); ++i) {
+        if (s[i] == '"' && i + 1 < s.size() && s[i + 1] == '"') {
+          part += '"';
+          ++i;
+        } else if (s[i] == '"') {
+          closed = true;
+          ++i;
+          break;
+        } else {
+          part += s[i];
+        }
+      }
+      if (!closed || (i < s.size() && s[i] != '.')) return bad();
+    } else {
+      size_t dot = parts.empty() ? s.find('.', i) : std::string::npos;
+      part = s.substr(i, dot == std::string::npos ? std::string::npos : dot - i);
+      i = dot == std::string::npos ? s.size() : dot;
+    }
+    if (part.empty()) return bad();
+    parts.push_back(part);
+    if (i >= s.size()) break;
+    ++i;  // the dot
+    if (i == s.size()) return bad();
+  }
+  if (parts.size() != 2) return bad();
+  return std::make_pair(parts[0], parts[1]);
+}
 
 int RunSyncCommand(SyncCliOptions o) {
   auto interrupted = InstallInterruptHandler();
@@ -36,12 +79,16 @@ int RunSyncCommand(SyncCliOptions o) {
   if (o.incremental && o.cursor.empty())
     return ReportError(Status::InvalidArgument("--incremental needs --cursor COLUMN"));
   if (o.chunk_rows < 1) return ReportError(Status::InvalidArgument("--chunk-rows must be at least 1"));
+  if (o.parallel < 0) return ReportError(Status::InvalidArgument("--parallel must be at least 1"));
+  auto statement_timeout = ParseDuration("--statement-timeout", o.statement_timeout, std::chrono::hours(1));
+  if (!statement_timeout.ok()) return ReportError(statement_timeout.status());
   std::vector<std::string> schemas;
+  std::vector<std::pair<std::string, std::string>> wanted;
   for (const auto& s : o.streams) {
-    auto dot = s.find('.');
-    if (dot == std::string::npos || dot == 0 || dot + 1 == s.size())
-      return ReportError(Status::InvalidArgument("--stream '" + s + "' must be schema.table"));
-    schemas.push_back(s.substr(0, dot));
+    auto parsed = ParseStreamName(s);
+    if (!parsed.ok()) return ReportError(parsed.status());
+    wanted.push_back(*parsed);
+    schemas.push_back(parsed->first);
   }
   if (Status st = ResolveSavedConnection(&o.conn); !st.ok()) return ReportError(st);
   auto client = OpenClient(o.conn);
@@ -75,11 +122,11 @@ int RunSyncCommand(SyncCliOptions o) {
     for (const auto& s : *catalog)
       if (Status st = add(s); !st.ok()) return ReportError(st);
   } else {
-    for (const auto& name : o.streams) {
+    for (size_t i = 0; i < wanted.size(); ++i) {
       const Stream* found = nullptr;
       for (const auto& s : *catalog)
-        if (s.schema + "." + s.table == name) found = &s;
-      if (!found) return ReportError(Status::NotFound("unknown stream '" + name + "' (see `rsx discover`)"));
+        if (s.schema == wanted[i].first && s.table == wanted[i].second) found = &s;
+      if (!found) return ReportError(Status::NotFound("unknown stream '" + o.streams[i] + "' (see `rsx discover`)"));
       if (Status st = add(*found); !st.ok()) return ReportError(st);
     }
   }
@@ -91,6 +138,8 @@ int RunSyncCommand(SyncCliOptions o) {
   so.parallel = o.parallel > 0 ? o.parallel : o.conn.max_concurrent_statements;
   so.state_path = o.state;
   so.interrupted = interrupted;
+  so.trust_key = o.trust_key;
+  so.statement_timeout = *statement_timeout;
   bool tty = isatty(fileno(stderr));
   auto t0 = std::chrono::steady_clock::now();
   std::map<std::string, long long> estimates;
@@ -134,13 +183,9 @@ int RunSyncCommand(SyncCliOptions o) {
     total += r.rows;
   }
   manifest["state_file"] = o.state.empty() ? o.to + "/.rsx-state.json" : o.state;
-  std::string path = o.to + "/manifest.json", tmp = path + ".tmp";
-  if (FILE* f = std::fopen(tmp.c_str(), "wb")) {
-    std::string text = manifest.dump(2) + "\n";
-    std::fwrite(text.data(), 1, text.size(), f);
-    std::fclose(f);
-    std::rename(tmp.c_str(), path.c_str());
-  }
+  auto text = json_access::Dump(manifest, 2);
+  Status saved = text.ok() ? WriteFileAtomic(o.to + "/manifest.json", *text + "\n", 0644) : text.status();
+  if (!saved.ok()) return ReportError(Status(saved).Prepend("the streams were synced and the state saved, but manifest.json was not"));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "synced %zu stream%s, %lld rows in %.2f s to %s (manifest.json)\n", results->size(),
                results->size() == 1 ? "" : "s", total, secs, o.to.c_str());
@@ -168,7 +213,13 @@ void AddSyncCommand(CLI::App& app, Runner* run) {
   cmd->add_option("--parallel", o->parallel,
                   "full refresh: statements at once over key ranges (default: the connection's "
                   "max_concurrent_statements, 4)");
-  cmd->add_option("--state", o->state, "state file (default DIR/.rsx-state.json)");
+  cmd->add_option("--state", o->state, "state file (default DIR/.rsx-state.json); one sync at a time holds it");
+  cmd->add_flag("--trust-key", o->trust_key,
+                "skip the check that the key is unique and non-null (one statement per stream); a key "
+                "that repeats then loses rows silently, so use it only for keys you know are unique");
+  cmd->add_option("--statement-timeout", o->statement_timeout,
+                  "cancel a statement that runs longer, e.g. 90s, 15m, 1h (default 1h); the sync then "
+                  "stops at its last checkpoint");
   cmd->callback([run, o] { *run = [o] { return RunSyncCommand(*o); }; });
 }
 

@@ -1,0 +1,198 @@
+#include "sync/output_files.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "aws/crypto.h"
+#include "rsx/sync.h"
+#include "util/strings.h"
+
+namespace rsx {
+namespace {
+
+// Length of the well-formed UTF-8 sequence of a non-ASCII letter at s[i], or 0.
+size_t Utf8Sequence(std::string_view s, size_t i) {
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = b(i);
+  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k)
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+  if (c == 0xE0 && b(i + 1) < 0xA0) return 0;   // overlong
+  if (c == 0xED && b(i + 1) >= 0xA0) return 0;  // surrogates
+  if (c == 0xF0 && b(i + 1) < 0x90) return 0;   // overlong
+  if (c == 0xF4 && b(i + 1) >= 0x90) return 0;  // past U+10FFFF
+  return n;
+}
+
+std::string EncodePart(std::string_view s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  if (s.empty()) return "%";  // a lone % (every other % starts an escape): no hidden ".t" file
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (std::isalnum(c) && c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else if (c == '_' || c == '-') {
+      out += static_cast<char>(c);
+      ++i;
+    } else if (size_t n = c >= 0x80 ? Utf8Sequence(s, i) : 0; n > 0) {
+      out.append(s.substr(i, n));
+      i += n;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+      ++i;
+    }
+  }
+  return out;
+}
+
+Status Errno(const std::string& what) { return Status::IoError(what + ": " + std::strerror(errno)); }
+
+}  // namespace
+
+std::string StreamFileName(std::string_view schema, std::string_view table, std::string_view ext) {
+  std::string base = EncodePart(schema) + "." + EncodePart(table);
+  if (base.size() > 200) {
+    size_t cut = 150;
+    // Never cut inside a %XX escape or a UTF-8 sequence.
+    while (cut > 0 && (base[cut - 1] == '%' || (cut > 1 && base[cut - 2] == '%'))) --cut;
+    while (cut > 0 && (static_cast<unsigned char>(base[cut]) & 0xC0) == 0x80) --cut;
+    std::string full = std::string(schema) + '\0' + std::string(table);
+    base = base.substr(0, cut) + "~" + crypto::Sha256Hex(full).substr(0, 16);
+  }
+  return base + "." + std::string(ext);
+}
+
+Result<std::string> PathUnder(const std::string& dir, const std::string& name) {
+  if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+      name.find('\0') != std::string::npos)
+    return Status::InvalidArgument("refusing to write '" + name + "': a file name must stay inside " + dir);
+  return dir + "/" + name;
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view data, int mode) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) return Errno("cannot write " + tmp);
+  if (fchmod(fd, mode) != 0) {
+    Status st = Errno("cannot set the mode of " + tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      Status st = Errno("cannot write " + tmp);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return st;
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    Status st = Errno("cannot flush " + tmp + " to disk");
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    Status st = Errno("cannot save " + path);
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Errno("cannot open the folder " + dir);
+  int rc = ::fsync(dfd);
+  ::close(dfd);
+  if (rc != 0) return Errno("cannot flush the folder " + dir + " to disk");
+  return Status::OK();
+}
+
+Result<FileLock> FileLock::Acquire(const std::string& path, const std::string& what) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Errno("cannot open the lock file " + path);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    char buf[32] = {0};
+    ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    ::close(fd);
+    if (err != EWOULDBLOCK) {
+      errno = err;
+      return Errno("cannot lock " + path);
+    }
+    std::string pid = n > 0 ? util::Trim(std::string(buf, static_cast<size_t>(n))) : "";
+    return Status::Unavailable("another rsx process" + (pid.empty() ? std::string() : " (PID " + pid + ")") +
+                               " is using " + what + " (lock file " + path +
+                               "); wait for it to finish, or stop it, then run again");
+  }
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    Status st = Errno("cannot write the lock file " + path);
+    ::close(fd);
+    return st;
+  }
+  return FileLock(fd);
+}
+
+FileLock::~FileLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+Status TruncateToCheckpoint(const std::string& path, long long bytes) {
+  struct stat sb;
+  if (::stat(path.c_str(), &sb) != 0) {
+    if (errno == ENOENT && bytes <= 0) return Status::OK();
+    return Status::InvalidArgument("the stream file " + path + " is missing, but the state records " +
+                                   std::to_string(bytes) + " bytes written: it was moved or deleted outside rsx. "
+                                   "Put it back, or move the state file aside to start the stream over");
+  }
+  long long size = static_cast<long long>(sb.st_size);
+  if (bytes < 0) {  // a state without lengths: cut a torn last line
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Errno("cannot read " + path);
+    long long end = size;
+    char buf[4096];
+    bool found = false;
+    while (end > 0 && !found) {
+      long long from = std::max(0LL, end - static_cast<long long>(sizeof buf));
+      ssize_t n = ::pread(fd, buf, static_cast<size_t>(end - from), from);
+      if (n <= 0) break;
+      for (ssize_t i = n - 1; i >= 0; --i)
+        if (buf[i] == '\n') {
+          bytes = from + i + 1;
+          found = true;
+          break;
+        }
+      end = from;
+    }
+    ::close(fd);
+    if (!found) bytes = 0;
+  }
+  if (size < bytes)
+    return Status::InvalidArgument("the stream file " + path + " is " + std::to_string(size) +
+                                   " bytes, shorter than the " + std::to_string(bytes) +
+                                   " bytes of its last checkpoint: it was changed outside rsx. Move the state "
+                                   "file aside to start the stream over");
+  if (size > bytes && ::truncate(path.c_str(), bytes) != 0) return Errno("cannot truncate " + path);
+  return Status::OK();
+}
+
+}  // namespace rsx

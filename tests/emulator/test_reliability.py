@@ -1,0 +1,323 @@
+"""Regression tests for the data-loss and security defects of a hostile or unlucky customer
+(issue: nothing lost, no one let in). Each test is named after the defect it pins."""
+import csv
+import json
+import os
+import signal
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+from emulator_fixture import Emulator
+
+RSX = os.environ.get("RSX_BIN", os.path.join(os.path.dirname(__file__), "../../build/rsx"))
+EMU = None
+
+
+def setUpModule():
+    global EMU
+    EMU = Emulator()
+
+
+def tearDownModule():
+    EMU.stop()
+
+
+def env(**extra):
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RSX_"))}
+    e.update({k: v for k, v in EMU.env.items() if k != "RSX_EMULATOR_PG_DSN"})
+    e.update(AWS_EC2_METADATA_DISABLED="true", HOME="/nonexistent")
+    e.update(extra)
+    return e
+
+
+def rsx(*args, check=True, extra_env=None, timeout=300, stdin=None):
+    p = subprocess.run([RSX] + list(args), capture_output=True, text=True, env=env(**(extra_env or {})),
+                       timeout=timeout, input=stdin)
+    if check and p.returncode != 0:
+        raise AssertionError("rsx %s exited %d: %s" % (" ".join(args), p.returncode, p.stderr))
+    return p
+
+
+def fault(**f):
+    req = urllib.request.Request(EMU.url + "/_emulator/faults", method="POST", data=json.dumps(f).encode())
+    urllib.request.urlopen(req).read()
+
+
+def clear_faults():
+    urllib.request.urlopen(urllib.request.Request(EMU.url + "/_emulator/faults", method="DELETE")).read()
+
+
+def stats():
+    return json.load(urllib.request.urlopen(EMU.url + "/_emulator/stats"))
+
+
+def calls(op):
+    s = stats()
+    return s.get(op, s.get("calls", {}).get(op, 0)) if isinstance(s, dict) else 0
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def csv_rows(path):
+    with open(path, newline="") as f:
+        return [r for r in csv.reader(f)][1:]
+
+
+def jsonl(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f]
+
+
+def manifest(out):
+    return {s["stream"]: s for s in json.loads(read(os.path.join(out, "manifest.json")))["streams"]}
+
+
+class PathTraversal(unittest.TestCase):
+    def test_defect1_schema_and_table_names_stay_inside_the_output_folder(self):
+        EMU.psql('create schema "../../../../escaped"; create table "../../../../escaped".t (id int primary key); '
+                 'insert into "../../../../escaped".t select generate_series(1, 5); '
+                 'create schema trav; create table trav."sub/dir" (id int primary key); '
+                 'insert into trav."sub/dir" select generate_series(1, 3); '
+                 'create table trav."." (id int primary key); insert into trav."." values (1)')
+        wanted = {"../../../../escaped.t": 5, "trav.sub/dir": 3, "trav..": 1}
+        for args in (["--all"], ["--stream", '"../../../../escaped".t', "--stream", "trav.sub/dir",
+                                 "--stream", 'trav."."']):
+            with tempfile.TemporaryDirectory() as root:
+                out = os.path.join(root, "trav", "a", "b", "out")
+                rsx("sync", *args, "--to", out)
+                m = manifest(out)
+                for name, rows in wanted.items():
+                    self.assertEqual(len(jsonl(m[name]["file"])), rows, name)
+                for name, entry in m.items():
+                    self.assertEqual(os.path.dirname(os.path.realpath(entry["file"])), os.path.realpath(out), name)
+                # Nothing anywhere but inside out/.
+                found = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs]
+                self.assertTrue(all(f.startswith(out + os.sep) for f in found), found)
+                names = os.listdir(out)
+                self.assertIn("%2E%2E%2F%2E%2E%2F%2E%2E%2F%2E%2E%2Fescaped.t.jsonl", names)
+                self.assertIn("trav.sub%2Fdir.jsonl", names)
+                self.assertIn("trav.%2E.jsonl", names)
+
+
+class TornLine(unittest.TestCase):
+    def setUp(self):
+        clear_faults()
+
+    def interrupted_sync(self, out, fmt):
+        # Discovery runs 2 statements, the key check 1; the 5th statement (the 2nd chunk) fails.
+        fault(operation="ExecuteStatement", nth=5, action="fail_statement", message="ERROR: injected failure")
+        args = ["sync", "--stream", "public.sales", "--to", out, "--format", fmt, "--chunk-rows", "1000", "--parallel", "1"]
+        p = rsx(*args, check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("injected failure", p.stderr)
+        return args
+
+    def test_defect2_resume_cuts_a_torn_line(self):
+        for fmt in ("jsonl", "csv"):
+            with tempfile.TemporaryDirectory() as out:
+                args = self.interrupted_sync(out, fmt)
+                path = os.path.join(out, "public.sales." + fmt)
+                with open(path, "a") as f:  # what a kill -9 during a chunk write leaves behind
+                    f.write('{"salesid":999999,"listid":7' if fmt == "jsonl" else "999999,7,8")
+                rsx(*args)
+                if fmt == "jsonl":
+                    ids = [r["salesid"] for r in jsonl(path)]  # every line parses
+                else:
+                    rows = csv_rows(path)
+                    self.assertTrue(all(len(r) == len(rows[0]) for r in rows))
+                    ids = [int(r[0]) for r in rows]
+                self.assertEqual(ids, list(range(1, 17001)))
+
+    def test_defect2_a_file_shorter_than_its_checkpoint_is_an_error(self):
+        with tempfile.TemporaryDirectory() as out:
+            args = self.interrupted_sync(out, "jsonl")
+            path = os.path.join(out, "public.sales.jsonl")
+            with open(path, "r+") as f:
+                f.truncate(100)
+            p = rsx(*args, check=False)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("shorter than", p.stderr)
+
+
+class SavedKey(unittest.TestCase):
+    def setUp(self):
+        clear_faults()
+        EMU.psql("create table if not exists two_keys (a int not null unique, b int not null unique, v text); "
+                 "truncate two_keys; insert into two_keys select g, 100000 - g, 'v' || g from generate_series(1, 5000) g")
+
+    def test_defect3_resume_with_another_key_never_mixes(self):
+        with tempfile.TemporaryDirectory() as out:
+            fault(operation="ExecuteStatement", nth=6, action="fail_statement", message="ERROR: injected failure")
+            base = ["sync", "--stream", "public.two_keys", "--to", out, "--chunk-rows", "1000", "--parallel", "1"]
+            p = rsx(*base, "--primary-key", "a", check=False)
+            self.assertIn("injected failure", p.stderr)
+            rsx(*base, "--primary-key", "b")
+            rows = jsonl(os.path.join(out, "public.two_keys.jsonl"))
+            self.assertEqual(sorted(r["a"] for r in rows), list(range(1, 5001)))  # none lost, none repeated
+
+    def test_defect3_incremental_state_for_another_key_is_refused(self):
+        with tempfile.TemporaryDirectory() as out:
+            base = ["sync", "--stream", "public.two_keys", "--incremental", "--cursor", "v", "--to", out]
+            rsx(*base, "--primary-key", "a")
+            before = read(os.path.join(out, ".rsx-state.json"))
+            p = rsx(*base, "--primary-key", "b", check=False)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("the key (v, a), not (v, b)", p.stderr)
+            self.assertEqual(read(os.path.join(out, ".rsx-state.json")), before)
+
+
+class KeyCheck(unittest.TestCase):
+    def test_defect4_a_key_that_repeats_or_holds_null_is_refused(self):
+        EMU.psql("create table dup_k (k int, v text); insert into dup_k select g / 2, 'v' || g from generate_series(1, 1000) g; "
+                 "create table null_k (k int, v text); insert into null_k select case when g % 10 = 0 then null else g end, "
+                 "'v' || g from generate_series(1, 100) g")
+        for table, text in (("dup_k", "key value"), ("null_k", "NULL in the key")):
+            with tempfile.TemporaryDirectory() as out:
+                p = rsx("sync", "--stream", "public." + table, "--primary-key", "k", "--to", out, "--chunk-rows", "50",
+                        "--parallel", "1", check=False)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("is not unique and non-null", p.stderr)
+                self.assertIn(text, p.stderr)
+                self.assertIn("--trust-key", p.stderr)
+                self.assertFalse(os.path.exists(os.path.join(out, ".rsx-state.json")))
+        with tempfile.TemporaryDirectory() as out:  # incremental: the tie-break key is checked too
+            p = rsx("sync", "--stream", "public.dup_k", "--incremental", "--cursor", "v", "--primary-key", "k",
+                    "--to", out, check=False)
+            self.assertEqual(p.returncode, 0, p.stderr)  # (v, k) is unique: v is
+        with tempfile.TemporaryDirectory() as out:  # a table without any key: one statement, all rows
+            rsx("sync", "--stream", "public.dup_k", "--to", out)
+            self.assertEqual(len(jsonl(os.path.join(out, "public.dup_k.jsonl"))), 1000)
+
+
+class TypedKeys(unittest.TestCase):
+    def test_defect5_key_values_holding_the_old_separator_do_not_collide(self):
+        EMU.psql("create table sep_k (a text, b text, ts int not null, primary key (a, b)); "
+                 "insert into sep_k values (E'x\\x1f', 'y', 1)")
+        with tempfile.TemporaryDirectory() as out:
+            args = ["sync", "--stream", "public.sep_k", "--incremental", "--cursor", "ts", "--to", out]
+            rsx(*args)
+            # Same cursor value, a key that joined with \x1f reads like the first one.
+            EMU.psql("insert into sep_k values ('x', E'\\x1fy', 1)")
+            rsx(*args)
+            rows = jsonl(os.path.join(out, "public.sep_k.jsonl"))
+            self.assertEqual(sorted((r["a"], r["b"]) for r in rows), [("x", "\x1fy"), ("x\x1f", "y")])
+            state = json.loads(read(os.path.join(out, ".rsx-state.json")))["streams"]["public.sep_k"]
+            self.assertEqual(sorted(state["boundary_keys"]), [["x", "\x1fy"], ["x\x1f", "y"]])
+
+
+class StatementTimeout(unittest.TestCase):
+    def setUp(self):
+        clear_faults()
+
+    def test_defect6_a_stalled_chunk_times_out_and_is_cancelled(self):
+        with tempfile.TemporaryDirectory() as out:
+            # 2 discovery statements, the key check, chunk 1; chunk 2 stalls.
+            fault(operation="ExecuteStatement", nth=5, action="stall_statement")
+            t0 = time.time()
+            p = rsx("sync", "--stream", "public.sales", "--to", out, "--chunk-rows", "1000", "--parallel", "1",
+                    "--statement-timeout", "2s", check=False, timeout=60)
+            self.assertLess(time.time() - t0, 30)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("did not finish within", p.stderr)
+            self.assertIn("cancelled: yes", p.stderr)
+            state = json.loads(read(os.path.join(out, ".rsx-state.json")))["streams"]["public.sales"]
+            self.assertEqual((state["complete"], state["rows"], state["key"]), (False, 1000, ["1000"]))
+        p = rsx("sync", "--stream", "public.sales", "--to", "/tmp/x", "--statement-timeout", "soon", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--statement-timeout 'soon'", p.stderr)
+
+
+class KeyLookup(unittest.TestCase):
+    def setUp(self):
+        clear_faults()
+
+    def test_defect7_a_failed_primary_key_lookup_is_retried_then_fails_the_run(self):
+        with tempfile.TemporaryDirectory() as out:
+            fault(operation="ExecuteStatement", nth=1, action="fail_statement", message="ERROR: injected failure")
+            rsx("sync", "--stream", "public.sales", "--to", out, "--chunk-rows", "5000", "--parallel", "1")
+            self.assertEqual(manifest(out)["public.sales"]["statements"], 5)  # key check + 4 chunks
+        clear_faults()
+        with tempfile.TemporaryDirectory() as out:
+            fault(operation="ExecuteStatement", nth=1, count=3, action="fail_statement", message="ERROR: injected failure")
+            p = rsx("sync", "--stream", "public.sales", "--to", out, check=False)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("reading the primary keys (3 attempts)", p.stderr)
+            self.assertFalse(os.path.exists(os.path.join(out, "public.sales.jsonl")))
+
+
+class PlainHttp(unittest.TestCase):
+    def test_defect8_plain_http_to_another_host_is_refused(self):
+        # 0.0.0.0 is not this machine's loopback name; the refusal comes before any connection.
+        url = "http://0.0.0.0:%s" % EMU.url.rsplit(":", 1)[1]
+        for var in ("AWS_ENDPOINT_URL_REDSHIFT_DATA", "AWS_ENDPOINT_URL"):
+            p = rsx("query", "select 1", check=False, extra_env={var: url})
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("clear text", p.stderr)
+            self.assertIn("--allow-insecure-http", p.stderr)
+        p = rsx("query", "select 1", "--format", "csv", "--allow-insecure-http", extra_env={"AWS_ENDPOINT_URL": url})
+        self.assertEqual(p.stdout.strip().splitlines()[-1], "1")
+
+
+class BadInput(unittest.TestCase):
+    def test_defect9_wrong_typed_state_is_a_clear_error(self):
+        cases = [
+            ({"complete": "yes"}, "complete: expected true or false, found a string"),
+            ({"key": [5]}, "key[0]: expected a string, found a number (5)"),
+            ({"key": [None]}, "key[0]: expected a string, found null"),
+            ({"key": "8000"}, "key: expected a list of strings, found a string"),
+            ({"boundary_keys": 3}, "boundary_keys: expected a list of lists of strings"),
+            ({"mode": "sideways"}, "mode: expected \"full_refresh\" or \"incremental\""),
+        ]
+        for extra, text in cases:
+            with tempfile.TemporaryDirectory() as out:
+                st = {"mode": "full_refresh", "cursor": "", "key_columns": ["salesid"], "complete": False, "rows": 0}
+                st.update(extra)
+                path = os.path.join(out, ".rsx-state.json")
+                raw = json.dumps({"streams": {"public.sales": st}})
+                write(path, raw)
+                p = rsx("sync", "--stream", "public.sales", "--to", out, check=False)
+                self.assertEqual(p.returncode, 2, (extra, p.stderr))
+                self.assertIn(text, p.stderr)
+                self.assertIn('streams["public.sales"]', p.stderr)
+                self.assertEqual(read(path), raw)
+
+    def test_defect9_sql_that_is_not_utf8_is_a_clear_error(self):
+        p = subprocess.run([RSX.encode(), b"query", b"select 1 as \"\xff\""], capture_output=True, env=env(), timeout=60)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn(b"not valid UTF-8", p.stderr)
+
+
+class OutputLock(unittest.TestCase):
+    def test_defect11_a_second_sync_into_the_same_folder_is_refused_naming_the_first(self):
+        EMU.psql("create or replace view slow_lock as select listid, pg_sleep(0.001)::text as s from listing where listid <= 3000")
+        with tempfile.TemporaryDirectory() as out:
+            first = subprocess.Popen([RSX, "sync", "--stream", "public.slow_lock", "--to", out], env=env(),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            lock = os.path.join(out, ".rsx-state.json.lock")
+            deadline = time.time() + 20
+            while time.time() < deadline and not (os.path.exists(lock) and read(lock).strip()):
+                time.sleep(0.02)
+            p = rsx("sync", "--stream", "public.slow_lock", "--to", out, check=False)
+            _, err = first.communicate(timeout=120)
+            self.assertEqual(first.returncode, 0, err)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn("PID %d" % first.pid, p.stderr)
+            self.assertEqual(len(jsonl(os.path.join(out, "public.slow_lock.jsonl"))), 3000)
+            self.assertEqual(stat.S_IMODE(os.stat(os.path.join(out, ".rsx-state.json")).st_mode), 0o600)
+        EMU.psql("drop view slow_lock")
+
+
+if __name__ == "__main__":
+    unittest.main()

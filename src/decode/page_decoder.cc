@@ -260,8 +260,14 @@ Status PageDecoder::DecodeCsv(std::string& body, const std::vector<ColumnInfo>& 
       case RedshiftType::kVarbyte: {
         std::string_view hex = v.substr(0, 2) == "\\x" ? v.substr(2) : v;
         std::string bytes;
-        for (size_t k = 0; k + 1 < hex.size(); k += 2)
-          bytes.push_back(static_cast<char>(std::stoi(std::string(hex.substr(k, 2)), nullptr, 16)));
+        auto nibble = [](char c) {
+          return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        };
+        for (size_t k = 0; k + 1 < hex.size(); k += 2) {
+          int hi = nibble(hex[k]), lo = nibble(hex[k + 1]);
+          if (hi < 0 || lo < 0) return Status::Internal("a varbyte value in a CSV result page is not hexadecimal");
+          bytes.push_back(static_cast<char>(hi * 16 + lo));
+        }
         size_t start = scratch.size();
         scratch.append(util::Base64Encode(bytes));
         cell.kind = CellKind::kBlob;

@@ -59,6 +59,21 @@ TEST(PageDecoder, CsvQuotingNullsAndTrailingEmptyFields) {
   EXPECT_EQ(p.at(2, 2).text, "y");
 }
 
+// Found by fuzz_csv_page: a varbyte field that is not hexadecimal threw from std::stoi.
+TEST(PageDecoder, CsvVarbyteThatIsNotHexIsAnError) {
+  std::vector<ColumnInfo> cols(1);
+  cols[0].type_name = "varbyte";
+  PageDecoder d;
+  DecodedPage p;
+  std::string good = R"({"Records":[{"CSVRecords":"\\x00ff\n"}],"TotalNumRows":1})";
+  ASSERT_TRUE(d.DecodeCsv(good, cols, &p).ok());
+  EXPECT_EQ(p.at(0, 0).text, "AP8=");
+  std::string bad = R"({"Records":[{"CSVRecords":"zz\n"}],"TotalNumRows":1})";
+  Status st = d.DecodeCsv(bad, cols, &p);
+  EXPECT_EQ(st.code(), StatusCode::kInternal);
+  EXPECT_NE(st.message().find("not hexadecimal"), std::string::npos) << st.ToString();
+}
+
 TEST(TypeMap, JsonValuesNeverLoseDecimalDigits) {
   std::string out;
   Cell c{CellKind::kString, false, 0, "12345678901234567890.123456789012345678"};

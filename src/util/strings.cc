@@ -181,6 +181,7 @@ Result<TimePoint> ParseTimestamp(std::string_view text) {
   for (char c : s) numeric = numeric && (std::isdigit(static_cast<unsigned char>(c)) || c == '.');
   if (numeric) {
     double secs = std::strtod(s.c_str(), nullptr);
+    if (!(secs >= 0 && secs < 7.0e9)) return bad();  // past 2200 the clock's nanoseconds overflow
     return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
         std::chrono::duration<double>(secs)));
   }
@@ -190,7 +191,9 @@ Result<TimePoint> ParseTimestamp(std::string_view text) {
       std::sscanf(s.c_str(), "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
                   &consumed) != 6)
     return bad();
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return bad();
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || mi < 0 || sec < 0 || h > 23 || mi > 59 || sec > 60)
+    return bad();
+  if (y < 1900 || y > 2200) return bad();  // the clock counts nanoseconds: about 1678 to 2262
   std::string_view rest(s);
   rest.remove_prefix(static_cast<size_t>(consumed));
   double frac = 0;

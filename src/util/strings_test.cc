@@ -40,5 +40,15 @@ TEST(Strings, ParsesAwsTimestamps) {
   EXPECT_FALSE(ParseTimestamp("2015-13-30T12:36:00Z").ok());
 }
 
+// Found by fuzz_emulator_request: years the clock's nanoseconds cannot hold were undefined
+// behaviour (signed overflow), both as dates and as epoch seconds.
+TEST(Strings, TimestampsBeyondTheClockAreErrors) {
+  EXPECT_FALSE(ParseTimestamp("2924-01-01T00:00:00Z").ok());
+  EXPECT_FALSE(ParseTimestamp("30105302400").ok());
+  EXPECT_FALSE(ParseTimestamp("1e300").ok());
+  EXPECT_FALSE(ParseTimestamp("0001-01-01T00:00:00Z").ok());
+  EXPECT_TRUE(ParseTimestamp("2199-12-31T23:59:59Z").ok());
+}
+
 }  // namespace
 }  // namespace rsx::util

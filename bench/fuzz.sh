@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (fuzz/, clang-16 with ASan+UBSan) and runs each for
+# Builds the libFuzzer targets (fuzz/, clang-16 with ASan+UBSan, in build-asan/) and runs each for
 # FUZZ_SECONDS (default 600) from the seed corpus and the regression inputs; prints executions
 # and coverage per target and fails on any crash, leak or sanitizer report.
 #   bash bench/fuzz.sh                         # every target, 10 minutes each
@@ -17,11 +17,12 @@ if ! command -v clang++-16 >/dev/null || ! dpkg-query -W -f='${Status}' libfuzze
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends clang-16 libfuzzer-16-dev libclang-rt-16-dev >/dev/null
 fi
-CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -DRSX_FUZZ=ON -DRSX_BUILD_TESTS=OFF \
+# The same build directory as scripts/sanitize's ASan+UBSan job (same flags: one build serves both).
+CC=clang-16 CXX=clang++-16 cmake -S . -B build-asan -DRSX_FUZZ=ON -DRSX_BUILD_TESTS=ON \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=()
 for t in $TARGETS; do targets+=("fuzz_$t"); done
-cmake --build build-fuzz -j"${RSX_JOBS:-2}" --target "${targets[@]}" >/dev/null
+cmake --build build-asan -j"${RSX_JOBS:-2}" --target "${targets[@]}" >/dev/null
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -34,14 +35,14 @@ for t in $TARGETS; do
   [ -d "fuzz/regressions/$t" ] && dirs+=("fuzz/regressions/$t")
   log="$work/$t.log"
   result=ok
-  if ! "build-fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
+  if ! "build-asan/fuzz_$t" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix="$work/$t-" "${dirs[@]}" >"$log" 2>&1; then
     result="CRASH (see below)"
     failed=1
   fi
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*')
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || true)
   printf '%-18s %10s %12s %8s %8s %s\n' "$t" "$SECONDS_EACH" "${execs:-?}" "${rate:-?}" "${cov:-?}" "$result"
   if [ "$result" != ok ]; then
     grep -E 'ERROR|runtime error|SUMMARY|#[0-9]+ 0x' "$log" | head -30 >&2

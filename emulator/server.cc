@@ -129,6 +129,10 @@ bool Server::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Resp
     }
   }
   if (!matched) return false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++fired_[op + ":" + hit.action];
+  }
   if (hit.action == "delay") {
     std::this_thread::sleep_for(std::chrono::milliseconds(hit.delay_ms));
     return false;
@@ -185,7 +189,7 @@ void Server::HandleControl(const httplib::Request& req, httplib::Response& res) 
   }
   if (req.path == "/_emulator/stats") {
     std::lock_guard<std::mutex> lock(mu_);
-    res.set_content(json{{"calls", calls_}}.dump(), "application/json");
+    res.set_content(json{{"calls", calls_}, {"faults_fired", fired_}}.dump(), "application/json");
     return;
   }
   if (req.path == "/_emulator/health") {

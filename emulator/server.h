@@ -42,6 +42,7 @@ class Server {
   httplib::Server http_;
   std::mutex mu_;  // guards faults, counters and rate buckets
   std::map<std::string, int> calls_;
+  std::map<std::string, int> fired_;  // "Operation:action" -> faults that fired
   std::map<std::string, std::pair<double, std::chrono::steady_clock::time_point>> buckets_;
 };
 

@@ -83,6 +83,9 @@ ApiResult<Principal> Auth::Authenticate(const httplib::Request& req, const std::
   if (creds.secret_access_key.empty()) {
     for (const auto& u : config_.users) {
       if (u.access_key_id != a->key_id) continue;
+      // A long-term key carries no session token: AWS refuses one sent with it.
+      if (!req.get_header_value("X-Amz-Security-Token").empty())
+        return Err(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
       creds.secret_access_key = u.secret_access_key;
       who.arn = u.arn;
       who.account = ArnAccount(u.arn);

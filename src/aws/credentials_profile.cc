@@ -2,9 +2,17 @@
 // (source_profile or credential_source, external_id, role_session_name, duration_seconds),
 // web identity profiles, and credential_process.
 
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 
 #include "aws/credentials_internal.h"
@@ -50,17 +58,58 @@ std::string Value(const IniSection& s, const std::string& key) {
 }
 
 // Runs credential_process. Its stdout is parsed, never echoed (it holds secrets); stderr goes
-// to ours so the user sees the tool's own messages.
-Result<Credentials> RunCredentialProcess(const std::string& command, const std::string& profile) {
+// to ours so the user sees the tool's own messages. A process that has not finished after
+// RSX_CREDENTIAL_PROCESS_TIMEOUT seconds (default 60) is killed, with its process group.
+Result<Credentials> RunCredentialProcess(const std::string& command, const std::string& profile,
+                                         const Environment& env) {
   std::string who = "credential_process of profile " + profile;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return Status::Unauthenticated(who + ": cannot start '" + command + "'");
+  int timeout_s = 60;
+  if (auto t = env.Get("RSX_CREDENTIAL_PROCESS_TIMEOUT")) timeout_s = std::max(1, std::atoi(t->c_str()));
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return Status::Unauthenticated(who + ": cannot start '" + command + "'");
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return Status::Unauthenticated(who + ": cannot start '" + command + "'");
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    dup2(fds[1], STDOUT_FILENO);
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  setpgid(pid, pid);
+  close(fds[1]);
   std::string out;
   char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  int rc = pclose(pipe);
-  if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0)
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  bool timed_out = false;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    int r = poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) continue;
+    ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > (1 << 20)) break;  // far more than any credentials document
+  }
+  close(fds[0]);
+  if (timed_out) kill(-pid, SIGKILL);
+  int rc = 0;
+  while (waitpid(pid, &rc, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out)
+    return Status::Unauthenticated(who + ": '" + command + "' did not finish within " + std::to_string(timeout_s) +
+                                   " s and was stopped (RSX_CREDENTIAL_PROCESS_TIMEOUT sets the limit)");
+  if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 0)
     return Status::Unauthenticated(who + ": '" + command + "' failed (exit status " +
                                    std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1) + ")");
   return ParseCredentialsJson(out, "SessionToken", who);
@@ -105,7 +154,7 @@ class ProfileResolver {
     if (std::string cmd = Value(s, "credential_process"); !cmd.empty()) {
       std::string who = "credential_process of profile " + name;
       return std::shared_ptr<CredentialsProvider>(std::make_shared<RefreshingProvider>(
-          who, [cmd, name] { return RunCredentialProcess(cmd, name); }, o_.clock, o_.refresh_ahead));
+          who, [cmd, name, env = o_.env] { return RunCredentialProcess(cmd, name, *env); }, o_.clock, o_.refresh_ahead));
     }
     if (as_source)
       return Status::Unauthenticated("source profile '" + name + "' has no credentials");

@@ -2,6 +2,8 @@
 // Providers that need STS are exercised against moto in tests/integration/moto_test.cc.
 
 #include <gtest/gtest.h>
+
+#include <chrono>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -173,6 +175,23 @@ TEST(Credentials, CredentialProcess) {
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("exit status 3"), std::string::npos) << c.status().message();
   EXPECT_EQ(c.status().ToString().find("leaked-secret"), std::string::npos);
+}
+
+// A credential_process that never exits (it waits on a child that keeps stdout open) must not
+// hang rsx: it is stopped, with its process group, after RSX_CREDENTIAL_PROCESS_TIMEOUT.
+TEST(Credentials, CredentialProcessThatNeverExitsTimesOut) {
+  Home h;
+  auto script = h.dir.path() / "hang.sh";
+  test::WriteFile(script, "#!/bin/sh\nsleep 300 &\nwait\n");
+  chmod(script.c_str(), 0700);
+  h.Config("[default]\ncredential_process = " + script.string() + "\n");
+  h.env.Set("RSX_CREDENTIAL_PROCESS_TIMEOUT", "1");
+  auto t0 = std::chrono::steady_clock::now();
+  auto c = h.Resolve();
+  auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("did not finish within 1 s"), std::string::npos) << c.status().message();
+  EXPECT_LT(took, std::chrono::seconds(10));
 }
 
 TEST(Credentials, ContainerProviderSendsAuthorizationToken) {

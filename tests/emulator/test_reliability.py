@@ -319,5 +319,98 @@ class OutputLock(unittest.TestCase):
         EMU.psql("drop view slow_lock")
 
 
+class Smaller(unittest.TestCase):
+    """The smaller defects of the list (item 12)."""
+
+    def protocol(self, tool, *args, state=None, catalog=None):
+        with tempfile.TemporaryDirectory() as d:
+            config = os.path.join(d, "config.json")
+            write(config, json.dumps({"region": EMU.region, "workgroup": EMU.env["RSX_WORKGROUP"],
+                                      "database": EMU.env["RSX_DATABASE"], "role_arn": EMU.env["RSX_ROLE_ARN"],
+                                      "external_id": EMU.env["RSX_EXTERNAL_ID"]}))
+            extra = []
+            if catalog is not None:
+                write(os.path.join(d, "catalog.json"), json.dumps(catalog))
+                extra += ["--catalog", os.path.join(d, "catalog.json")]
+            if state is not None:
+                write(os.path.join(d, "state.json"), json.dumps(state))
+                extra += ["--state", os.path.join(d, "state.json")]
+            cmd = [tool, "read", "--config", config] if tool == "airbyte" else [tool, "--config", config]
+            return rsx(*(cmd + extra + list(args)), check=False, extra_env={"RSX_HOME": d, "HOME": d})
+
+    def test_defect12_query_input_checks(self):
+        for args, text in ((["query", "   "], "the SQL is empty"),
+                           (["query", "select :a", "--param", "a=1", "--param", "a=2"], "'a' is given twice"),
+                           (["query", "select 1", "--max-rows", "-1"], "--max-rows must be 0 or more"),
+                           (["query"], "no SQL")):
+            p = rsx(*args, check=False)
+            self.assertEqual(p.returncode, 2, (args, p.stderr))
+            self.assertIn(text, p.stderr)
+        # SQL longer than one command-line argument may be (128 kB), from a file or stdin.
+        sql = "select 41 + 1 as answer -- " + "x" * 60000 + "\n"
+        with tempfile.NamedTemporaryFile("w", suffix=".sql") as f:
+            f.write(sql)
+            f.flush()
+            p = rsx("query", "-f", f.name, "--format", "csv")
+            self.assertEqual(p.stdout.splitlines()[-1], "42")
+        p = rsx("query", "-f", "-", "--format", "csv", stdin=sql)
+        self.assertEqual(p.stdout.splitlines()[-1], "42")
+
+    def test_defect12_control_characters_are_not_echoed_raw(self):
+        p = rsx("sync", "--stream", "public.bad\x1b[31mname", "--to", "/tmp/rsx-never", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertNotIn("\x1b", p.stderr)
+        self.assertIn("bad\\x1b[31mname", p.stderr)
+
+    def test_defect12_a_schema_with_a_dot_can_be_named(self):
+        EMU.psql('create schema "we.ird"; create table "we.ird".t (id int primary key); insert into "we.ird".t values (1), (2)')
+        with tempfile.TemporaryDirectory() as out:
+            rsx("sync", "--stream", '"we.ird".t', "--to", out)
+            self.assertEqual(len(jsonl(manifest(out)["we.ird.t"]["file"])), 2)
+        p = rsx("sync", "--stream", '"we.ird.t', "--to", "/tmp/rsx-never", check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("must be schema.table", p.stderr)
+
+    def test_defect12_parallel_progress_reports_bytes(self):
+        with tempfile.TemporaryDirectory() as out:
+            p = rsx("sync", "--stream", "public.listing", "--to", out, "--chunk-rows", "1500", "--parallel", "4")
+            line = [l for l in p.stderr.splitlines() if l.startswith("public.listing: 20000 rows")][0]
+            self.assertNotIn(" 0.0 MB", line)
+
+    def test_defect12_protocol_states_and_catalogs_of_the_wrong_shape(self):
+        stream = {"name": "sales", "namespace": "public", "supported_sync_modes": ["full_refresh"],
+                  "json_schema": {"type": "object", "properties": {"salesid": {}}}}
+        p = self.protocol("airbyte", catalog={"streams": [{"stream": stream, "sync_mode": "bogus",
+                                                           "destination_sync_mode": "append"}]})
+        msgs = [json.loads(l) for l in p.stdout.splitlines()]
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(msgs[-1]["trace"]["type"], "ERROR")
+        self.assertIn("streams[0].sync_mode: expected \"full_refresh\" or \"incremental\"", msgs[-1]["trace"]["error"]["message"])
+        ok_catalog = {"streams": [{"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "append"}]}
+        bad_state = [{"type": "STREAM", "stream": {"stream_descriptor": {"name": "sales", "namespace": "public"},
+                                                   "stream_state": {"mode": "full_refresh", "key": [1]}}}]
+        p = self.protocol("airbyte", catalog=ok_catalog, state=bad_state)
+        msgs = [json.loads(l) for l in p.stdout.splitlines()]
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual([m["type"] for m in msgs], ["TRACE"])
+        self.assertIn("stream_state.key[0]: expected a string, found a number (1)", msgs[0]["trace"]["error"]["message"])
+        # Singer: an Airbyte state handed to it, and a bookmark of the wrong type; no STATE echoes it.
+        p = self.protocol("singer", state=bad_state, catalog={"streams": []})
+        self.assertEqual(p.returncode, 1, p.stderr)  # a Singer tap's CRITICAL
+        self.assertIn("found a list (an Airbyte state?", p.stderr)
+        p = self.protocol("singer", state={"bookmarks": {"public-sales": {"mode": "incremental", "cursor": 5}}},
+                          catalog={"streams": []})
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn('bookmarks.public-sales.cursor: expected a string, found a number (5)', p.stderr)
+        self.assertNotIn("STATE", p.stdout)
+
+    def test_defect12_emulator_refuses_a_session_token_with_a_long_term_key(self):
+        import botocore.exceptions
+        data = EMU.client("redshift-data", token="bogus-token")
+        with self.assertRaises(botocore.exceptions.ClientError) as e:
+            data.list_statements()
+        self.assertEqual(e.exception.response["Error"]["Code"], "UnrecognizedClientException")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <iostream>
+#include <iterator>
 
 #include "commands.h"
 #include "connection.h"
@@ -18,7 +20,7 @@ namespace {
 struct QueryOptions {
   ConnectionFlags conn;
   std::vector<std::string> positional;  // [NAME] SQL
-  std::string sql, format = "table", output, timeout, result_format = "auto";
+  std::string sql, sql_file, format = "table", output, timeout, result_format = "auto";
   std::vector<std::string> params;
   long long max_rows = 1000;
   bool timings = false;
@@ -105,11 +107,24 @@ int Emit(const QueryOptions& o, const std::atomic<bool>* interrupted,
 }
 
 int RunQuery(QueryOptions o) {
-  if (o.positional.size() == 2) {
+  if (!o.sql_file.empty()) {  // -f FILE (or -f - for stdin): the only SQL; a positional is the connection
+    if (o.positional.size() > 1)
+      return ReportError(Status::InvalidArgument("give the SQL either as an argument or with -f, not both"));
+    if (o.positional.size() == 1) o.conn.name = o.positional[0];
+    if (o.sql_file == "-") {
+      o.sql.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+      auto text = ReadTextFile(o.sql_file, "SQL");
+      if (!text.ok()) return ReportError(text.status());
+      o.sql = *text;
+    }
+  } else if (o.positional.size() == 2) {
     o.conn.name = o.positional[0];
     o.sql = o.positional[1];
+  } else if (o.positional.size() == 1) {
+    o.sql = o.positional[0];
   } else {
-    o.sql = o.positional.at(0);
+    return ReportError(Status::InvalidArgument("no SQL: give it as an argument, or with -f FILE (-f - reads stdin)"));
   }
   if (o.sql.find_first_not_of(" \t\r\n") == std::string::npos)
     return ReportError(Status::InvalidArgument("the SQL is empty: give a statement, e.g. rsx query \"select 1\""));
@@ -157,8 +172,10 @@ void AddQueryCommand(CLI::App& app, Runner* run) {
   cmd->add_option("connection_and_sql", o->positional,
                   "[NAME] SQL: a saved connection (optional; else flags or RSX_* variables) and the "
                   "SQL statement (use :name placeholders with --param)")
-      ->required()
-      ->expected(1, 2);
+      ->expected(0, 2);
+  cmd->add_option("-f,--file", o->sql_file,
+                  "read the SQL from FILE (- for stdin), for statements longer than a command line "
+                  "allows; a positional argument is then the connection name");
   AddConnectionFlags(cmd, &o->conn);
   cmd->add_option("--param", o->params, "a parameter NAME=VALUE for :NAME in the SQL (repeatable)");
   AddOutputFlags(cmd, o.get());

@@ -1,11 +1,13 @@
 #include "pg.h"
 
+#include <fcntl.h>
 #include <glob.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 
@@ -35,6 +37,26 @@ int Run(const std::vector<std::string>& argv, const std::string& user, const std
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+// If this process dies without Stop() (kill -9), a small shell waiting on a pipe sees EOF,
+// stops the server at once (SIGQUIT to the postmaster) and removes the folder. The write end
+// is close-on-exec, so only this process holds it.
+void StartWatchdog(const std::string& dir) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[0], 0);
+    setsid();                  // Ctrl-C on our terminal does not reach it
+    signal(SIGINT, SIG_IGN);   // ignored signals stay ignored across exec
+    signal(SIGTERM, SIG_IGN);
+    std::string script = "read _; p=$(head -n 1 '" + dir + "/data/postmaster.pid' 2>/dev/null); " +
+                         "[ -n \"$p\" ] && kill -QUIT \"$p\" 2>/dev/null; sleep 1; rm -rf '" + dir + "'";
+    execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[0]);  // fds[1] stays open (and unused) for this process's whole life
 }
 
 std::string FindBinDir() {
@@ -111,6 +133,7 @@ Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
             "start"},
            user, log);
   if (rc != 0) return Status::Internal("PostgreSQL did not start (see " + cluster->dir_ + "/server.log)");
+  StartWatchdog(cluster->dir_);
   return cluster;
 }
 

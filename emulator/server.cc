@@ -68,8 +68,11 @@ bool UsesWorkgroup(const std::string& op) {
 
 Server::Server(EmulatorConfig& config, Engine& engine, Auth& auth)
     : config_(config), engine_(engine), auth_(auth) {
-  http_.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  // Idle keep-alive and half-sent connections each hold a worker until they time out: enough
+  // workers that a few dozen of them do not stall other clients, and a short read timeout.
+  http_.new_task_queue = [] { return new httplib::ThreadPool(128); };
   http_.set_keep_alive_max_count(100000);
+  http_.set_read_timeout(2, 0);
   // Headers and body go out in separate writes: without TCP_NODELAY, Nagle holds the body
   // until the client's delayed ACK (~40 ms per request on Linux loopback).
   http_.set_tcp_nodelay(true);

@@ -29,6 +29,54 @@ class Lifecycle(unittest.TestCase):
         self.assertFalse(os.path.exists(pg_dir))
         self.assertEqual(postgres_processes(pg_dir), [])
 
+    def test_kill_9_leaves_no_cluster_behind(self):
+        emu = Emulator(sample=False)
+        pg_dir = re.search(r"host='([^']+)'", emu.env["RSX_EMULATOR_PG_DSN"]).group(1)
+        self.assertTrue(postgres_processes(pg_dir))
+        emu.proc.kill()  # SIGKILL: no handler runs; the watchdog must clean up
+        emu.proc.wait()
+        deadline = time.time() + 15
+        while time.time() < deadline and (os.path.exists(pg_dir) or postgres_processes(pg_dir)):
+            time.sleep(0.1)
+        self.assertEqual(postgres_processes(pg_dir), [])
+        self.assertFalse(os.path.exists(pg_dir))
+        emu.log.close()
+        emu.dir.cleanup()
+
+    def test_idle_half_sent_and_bad_length_requests_do_not_stall_others(self):
+        import socket
+        emu = Emulator(sample=False)
+        try:
+            host, port = emu.url.split("//")[1].split(":")
+
+            def ask(raw, wait=10):
+                s = socket.create_connection((host, int(port)))
+                s.settimeout(wait)
+                t0 = time.time()
+                s.sendall(raw)
+                try:
+                    head = s.recv(64)
+                finally:
+                    s.close()
+                return time.time() - t0, head
+
+            held = [socket.create_connection((host, int(port))) for _ in range(60)]
+            for s in held[:30]:
+                s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Le")  # half-sent headers
+            took, head = ask(b"GET /_emulator/health HTTP/1.1\r\nHost: x\r\n\r\n")
+            self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+            self.assertLess(took, 1.0)
+            for s in held:
+                s.close()
+            for raw, status in ((b"POST / HTTP/1.1\r\nHost: x\r\n\r\n{}", b"400"),
+                                (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n{}", b"413"),
+                                (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10737418240\r\n\r\n{}", b"413")):
+                took, head = ask(raw)
+                self.assertIn(status, head.split(b"\r\n")[0], raw)
+                self.assertLess(took, 4.0, raw)
+        finally:
+            emu.stop()
+
     def test_pg_dsn_uses_an_existing_server(self):
         host = Emulator(sample=False)  # provides a running PostgreSQL
         try:

@@ -1,6 +1,8 @@
 #include "engine.h"
 #include "engine_internal.h"
 
+#include <unistd.h>
+
 #include <regex>
 
 #include "aws/crypto.h"
@@ -364,19 +366,32 @@ ApiResult<std::string> Engine::GetStatementResult(const Principal& who, const js
   std::string out;
   size_t begin = first == 0 ? 0 : p.row_end[first - 1];
   size_t end = last == 0 ? 0 : p.row_end[last - 1];
+  // The page's rows: from memory, or read back from the spill file (offsets relative to `base`).
+  std::string_view rows = p.data;
+  size_t base = 0;
+  std::string loaded;
+  if (p.spill) {
+    loaded.resize(end - begin);
+    if (!loaded.empty() &&
+        pread(fileno(p.spill->f), loaded.data(), loaded.size(), static_cast<off_t>(begin)) !=
+            static_cast<ssize_t>(loaded.size()))
+      return ApiError{500, "InternalServerException", "cannot read the spilled result"};
+    rows = loaded;
+    base = begin;
+  }
   out.reserve(end - begin + (last - first) + 4096);
   out.append("{\"Records\":[");
   if (v2) {
     if (last > first) {
       out.append("{\"CSVRecords\":");
-      AppendJsonString(&out, std::string_view(p.data).substr(begin, end - begin));
+      AppendJsonString(&out, rows.substr(begin - base, end - begin));
       out.append("}");
     }
   } else {
     for (size_t r = first; r < last; ++r) {
       size_t b = r == 0 ? 0 : p.row_end[r - 1];
       if (r > first) out.push_back(',');
-      out.append(p.data, b, p.row_end[r] - b);
+      out.append(rows.substr(b - base, p.row_end[r] - b));
     }
   }
   out.append("],\"ColumnMetadata\":");

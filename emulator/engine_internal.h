@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -16,6 +17,18 @@
 
 namespace rsx::emu {
 
+// A finished result moved out of memory: an unlinked temporary file, gone with its last user.
+struct SpillFile {
+  std::FILE* f = nullptr;
+  ~SpillFile() {
+    if (f) std::fclose(f);
+  }
+};
+
+// Results larger than this are spilled to disk when they finish, so that many retained results
+// (kept 24 hours) do not hold their rows in memory; only row offsets stay.
+inline constexpr size_t kSpillBytes = 4 << 20;
+
 // One SQL statement's execution and its materialized result.
 struct Part {
   std::string sql, status = "SUBMITTED", error;
@@ -23,7 +36,8 @@ struct Part {
   bool has_result = false;
   TimePoint created, updated;
   std::vector<ColumnMeta> columns;
-  std::string data;                 // encoded rows back to back
+  std::string data;                 // encoded rows back to back (empty once spilled)
+  std::shared_ptr<SpillFile> spill;  // holds `data` when it was larger than kSpillBytes
   std::vector<size_t> row_end;      // end offset of each row in data
   std::vector<size_t> page_start;   // first row of each page
 };

@@ -4,6 +4,8 @@
 
 #include "engine.h"
 #include "engine_internal.h"
+
+#include <malloc.h>
 #include "sql_params.h"
 #include "util/strings.h"
 
@@ -137,6 +139,16 @@ std::string RunPart(PGconn* conn, Statement& st, Part& p, const Limits& limits, 
   p.rows = nrows;
   p.size = static_cast<long long>(p.data.size());
   p.has_result = true;
+  if (p.data.size() > kSpillBytes) {
+    auto spill = std::make_shared<SpillFile>();
+    spill->f = std::tmpfile();  // already unlinked
+    if (spill->f && std::fwrite(p.data.data(), 1, p.data.size(), spill->f) == p.data.size() &&
+        std::fflush(spill->f) == 0) {
+      p.spill = std::move(spill);
+      std::string().swap(p.data);
+      malloc_trim(0);  // hand the freed pages back; glibc's arenas would keep them otherwise
+    }  // else: keep it in memory
+  }
   return finish("FINISHED", "");
 }
 

@@ -7,8 +7,9 @@
 #include "fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const char* kTypes[] = {"int4", "int8", "numeric", "varchar", "bool", "float8", "timestamp",
-                                 "timestamptz", "date", "super", "varbyte", "time", "timetz", "bpchar"};
+  static const char* kTypes[] = {"int4",    "int8",      "numeric",     "varchar", "bool",
+                                 "float8",  "timestamp", "timestamptz", "date",    "super",
+                                 "varbyte", "time",      "timetz",      "bpchar"};
   static rsx::PageDecoder decoder;
   rsx::fuzz::Input in(data, size);
   std::vector<rsx::ColumnInfo> cols(1 + in.Byte() % 6);

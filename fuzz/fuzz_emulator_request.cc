@@ -9,7 +9,8 @@
 #include "sql_params.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const rsx::emu::EmulatorConfig config = rsx::emu::DefaultConfig(rsx::emu::kDefaultExternalId);
+  static const rsx::emu::EmulatorConfig config =
+      rsx::emu::DefaultConfig(rsx::emu::kDefaultExternalId);
   static rsx::emu::Auth auth(config);
   rsx::fuzz::Input in(data, size);
   unsigned char which = in.Byte() % 3;

@@ -13,27 +13,43 @@ namespace rsx::sync_internal {
 
 std::string SqlType(const ColumnInfo& c) {
   switch (TypeFromName(c.type_name)) {
-    case RedshiftType::kSmallInt: return "smallint";
-    case RedshiftType::kInteger: return "integer";
-    case RedshiftType::kBigInt: return "bigint";
-    case RedshiftType::kDecimal: return "numeric(" + std::to_string(c.precision) + "," + std::to_string(c.scale) + ")";
-    case RedshiftType::kReal: return "real";
-    case RedshiftType::kDouble: return "double precision";
-    case RedshiftType::kBoolean: return "boolean";
-    case RedshiftType::kDate: return "date";
-    case RedshiftType::kTime: return "time";
-    case RedshiftType::kTimeTz: return "timetz";
-    case RedshiftType::kTimestamp: return "timestamp";
-    case RedshiftType::kTimestampTz: return "timestamptz";
-    default: return "varchar";
+    case RedshiftType::kSmallInt:
+      return "smallint";
+    case RedshiftType::kInteger:
+      return "integer";
+    case RedshiftType::kBigInt:
+      return "bigint";
+    case RedshiftType::kDecimal:
+      return "numeric(" + std::to_string(c.precision) + "," + std::to_string(c.scale) + ")";
+    case RedshiftType::kReal:
+      return "real";
+    case RedshiftType::kDouble:
+      return "double precision";
+    case RedshiftType::kBoolean:
+      return "boolean";
+    case RedshiftType::kDate:
+      return "date";
+    case RedshiftType::kTime:
+      return "time";
+    case RedshiftType::kTimeTz:
+      return "timetz";
+    case RedshiftType::kTimestamp:
+      return "timestamp";
+    case RedshiftType::kTimestampTz:
+      return "timestamptz";
+    default:
+      return "varchar";
   }
 }
 
 std::string ParamText(const Cell& c) {
   switch (c.kind) {
-    case CellKind::kLong: return std::to_string(c.l);
-    case CellKind::kBool: return c.b ? "true" : "false";
-    default: return std::string(c.text);
+    case CellKind::kLong:
+      return std::to_string(c.l);
+    case CellKind::kBool:
+      return c.b ? "true" : "false";
+    default:
+      return std::string(c.text);
   }
 }
 
@@ -41,7 +57,8 @@ std::string KeyAfter(const std::vector<const ColumnInfo*>& key, size_t i) {
   std::string col = QuoteIdentifier(key[i]->name);
   std::string param = "CAST(:k" + std::to_string(i) + " AS " + SqlType(*key[i]) + ")";
   if (i + 1 == key.size()) return col + " > " + param;
-  return "(" + col + " > " + param + " or (" + col + " = " + param + " and " + KeyAfter(key, i + 1) + "))";
+  return "(" + col + " > " + param + " or (" + col + " = " + param + " and " +
+         KeyAfter(key, i + 1) + "))";
 }
 
 Status Durable(FILE* f) {
@@ -63,8 +80,10 @@ Status ChunkWriter::OnPage(const DecodedPage& p) {
     if (track_) {
       std::string cursor = ParamText(p.at(r, key_columns_[0]));
       rest.clear();
-      for (size_t k = 1; k < key_columns_.size(); ++k) rest.push_back(ParamText(p.at(r, key_columns_[k])));
-      if (skip_cursor_ && cursor == *skip_cursor_ && skip_keys_->count(rest)) continue;  // emitted by the last run
+      for (size_t k = 1; k < key_columns_.size(); ++k)
+        rest.push_back(ParamText(p.at(r, key_columns_[k])));
+      if (skip_cursor_ && cursor == *skip_cursor_ && skip_keys_->count(rest))
+        continue;  // emitted by the last run
       if (cursor != boundary_.cursor) {
         boundary_.cursor = cursor;
         boundary_.keys.clear();
@@ -98,13 +117,15 @@ Status ChunkWriter::OnPage(const DecodedPage& p) {
   return Status::OK();
 }
 
-Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& o, const std::string& columns,
-                                      const std::string& from, const ColumnInfo& key, size_t key_index,
-                                      long long lo, long long hi, long long count, FILE* out, bool csv,
+Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& o,
+                                      const std::string& columns, const std::string& from,
+                                      const ColumnInfo& key, size_t key_index, long long lo,
+                                      long long hi, long long count, FILE* out, bool csv,
                                       int* statements) {
   long long ranges = std::max(1LL, std::min(10000LL, (count + o.chunk_rows - 1) / o.chunk_rows));
   // hi - lo can exceed the range of long long: compute the width in unsigned arithmetic.
-  unsigned long long span = static_cast<unsigned long long>(hi) - static_cast<unsigned long long>(lo);
+  unsigned long long span =
+      static_cast<unsigned long long>(hi) - static_cast<unsigned long long>(lo);
   unsigned long long width = span / static_cast<unsigned long long>(ranges) + 1;
   std::string k = QuoteIdentifier(key.name), type = SqlType(key);
   struct Part {
@@ -118,8 +139,12 @@ Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& 
   for (unsigned long long a = static_cast<unsigned long long>(lo);;) {
     unsigned long long left = static_cast<unsigned long long>(hi) - a;
     unsigned long long b = left < width ? static_cast<unsigned long long>(hi) : a + width - 1;
-    parts.push_back({static_cast<long long>(a), static_cast<long long>(b),
-                     o.out_dir + "/.rsx-part-" + std::to_string(parts.size()), 0, 0, {}});
+    parts.push_back({static_cast<long long>(a),
+                     static_cast<long long>(b),
+                     o.out_dir + "/.rsx-part-" + std::to_string(parts.size()),
+                     0,
+                     0,
+                     {}});
     if (b == static_cast<unsigned long long>(hi)) break;
     a = b + 1;
   }
@@ -142,14 +167,16 @@ Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& 
         ro.interrupted = o.interrupted;
         ro.timeout = o.statement_timeout;
         ro.params = {{"lo", std::to_string(part.from)}, {"hi", std::to_string(part.to)}};
-        std::string where = k + " >= CAST(:lo AS " + type + ") and " + k + " <= CAST(:hi AS " + type + ")";
+        std::string where =
+            k + " >= CAST(:lo AS " + type + ") and " + k + " <= CAST(:hi AS " + type + ")";
         if (!last.empty()) {
           where += " and " + k + " > CAST(:k0 AS " + type + ")";
           ro.params.emplace_back("k0", last);
         }
         ChunkWriter writer(f.get(), csv, "", "\n", {key_index}, false, nullptr, nullptr, {});
-        auto run = RunStatement(client, "select " + columns + " from " + from + " where " + where +
-                                            " order by " + k + " limit " + std::to_string(o.chunk_rows),
+        auto run = RunStatement(client,
+                                "select " + columns + " from " + from + " where " + where +
+                                    " order by " + k + " limit " + std::to_string(o.chunk_rows),
                                 ro, &writer);
         ++part.statements;
         if (!run.ok()) {
@@ -186,7 +213,8 @@ Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& 
       }
       size_t n;
       while (first.ok() && (n = std::fread(buf.data(), 1, buf.size(), f.get())) > 0)
-        if (std::fwrite(buf.data(), 1, n, out) != n) first = Status::IoError("cannot write the output");
+        if (std::fwrite(buf.data(), 1, n, out) != n)
+          first = Status::IoError("cannot write the output");
       rows += part.rows;
     }
   }

@@ -46,9 +46,15 @@ class ChunkWriter : public ResultConsumer {
   ChunkWriter(FILE* out, bool csv, std::string record_prefix, std::string record_suffix,
               std::vector<size_t> key_columns, bool track_boundary, const std::string* skip_cursor,
               const std::set<std::vector<std::string>>* skip_keys, Boundary boundary)
-      : out_(out), csv_(csv), record_prefix_(std::move(record_prefix)), record_suffix_(std::move(record_suffix)),
-        key_columns_(std::move(key_columns)), track_(track_boundary), skip_cursor_(skip_cursor),
-        skip_keys_(skip_keys), boundary_(std::move(boundary)) {}
+      : out_(out),
+        csv_(csv),
+        record_prefix_(std::move(record_prefix)),
+        record_suffix_(std::move(record_suffix)),
+        key_columns_(std::move(key_columns)),
+        track_(track_boundary),
+        skip_cursor_(skip_cursor),
+        skip_keys_(skip_keys),
+        boundary_(std::move(boundary)) {}
   Status OnColumns(const std::vector<ColumnInfo>& cols) override;
   Status OnPage(const DecodedPage& p) override;
 
@@ -78,9 +84,10 @@ class ChunkWriter : public ResultConsumer {
 // Full refresh of [lo, hi] of an integer key: ranges read `options.parallel` statements at
 // once, each by keyset chunks into its own part file, then concatenated in key order into
 // `out`. Returns the rows written.
-Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& options, const std::string& columns,
-                                      const std::string& from, const ColumnInfo& key, size_t key_index,
-                                      long long lo, long long hi, long long count, FILE* out, bool csv,
+Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& options,
+                                      const std::string& columns, const std::string& from,
+                                      const ColumnInfo& key, size_t key_index, long long lo,
+                                      long long hi, long long count, FILE* out, bool csv,
                                       int* statements);
 
 }  // namespace rsx::sync_internal

@@ -20,7 +20,10 @@ namespace {
 size_t Utf8Sequence(std::string_view s, size_t i) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = b(i);
-  size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  size_t n = c >= 0xC2 && c <= 0xDF   ? 2
+             : c >= 0xE0 && c <= 0xEF ? 3
+             : c >= 0xF0 && c <= 0xF4 ? 4
+                                      : 0;
   if (n == 0 || i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k)
     if ((b(i + k) & 0xC0) != 0x80) return 0;
@@ -56,7 +59,9 @@ std::string EncodePart(std::string_view s) {
   return out;
 }
 
-Status Errno(const std::string& what) { return Status::IoError(what + ": " + std::strerror(errno)); }
+Status Errno(const std::string& what) {
+  return Status::IoError(what + ": " + std::strerror(errno));
+}
 
 }  // namespace
 
@@ -76,7 +81,8 @@ std::string StreamFileName(std::string_view schema, std::string_view table, std:
 Result<std::string> PathUnder(const std::string& dir, const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
       name.find('\0') != std::string::npos)
-    return Status::InvalidArgument("refusing to write '" + name + "': a file name must stay inside " + dir);
+    return Status::InvalidArgument("refusing to write '" + name +
+                                   "': a file name must stay inside " + dir);
   return dir + "/" + name;
 }
 
@@ -139,12 +145,14 @@ Result<FileLock> FileLock::Acquire(const std::string& path, const std::string& w
       return Errno("cannot lock " + path);
     }
     std::string pid = n > 0 ? util::Trim(std::string(buf, static_cast<size_t>(n))) : "";
-    return Status::Unavailable("another rsx process" + (pid.empty() ? std::string() : " (PID " + pid + ")") +
-                               " is using " + what + " (lock file " + path +
+    return Status::Unavailable("another rsx process" +
+                               (pid.empty() ? std::string() : " (PID " + pid + ")") + " is using " +
+                               what + " (lock file " + path +
                                "); wait for it to finish, or stop it, then run again");
   }
   std::string pid = std::to_string(getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     Status st = Errno("cannot write the lock file " + path);
     ::close(fd);
     return st;
@@ -160,9 +168,10 @@ Status TruncateToCheckpoint(const std::string& path, long long bytes) {
   struct stat sb;
   if (::stat(path.c_str(), &sb) != 0) {
     if (errno == ENOENT && bytes <= 0) return Status::OK();
-    return Status::InvalidArgument("the stream file " + path + " is missing, but the state records " +
-                                   std::to_string(bytes) + " bytes written: it was moved or deleted outside rsx. "
-                                   "Put it back, or move the state file aside to start the stream over");
+    return Status::InvalidArgument(
+        "the stream file " + path + " is missing, but the state records " + std::to_string(bytes) +
+        " bytes written: it was moved or deleted outside rsx. "
+        "Put it back, or move the state file aside to start the stream over");
   }
   long long size = static_cast<long long>(sb.st_size);
   if (bytes < 0) {  // a state without lengths: cut a torn last line
@@ -187,10 +196,11 @@ Status TruncateToCheckpoint(const std::string& path, long long bytes) {
     if (!found) bytes = 0;
   }
   if (size < bytes)
-    return Status::InvalidArgument("the stream file " + path + " is " + std::to_string(size) +
-                                   " bytes, shorter than the " + std::to_string(bytes) +
-                                   " bytes of its last checkpoint: it was changed outside rsx. Move the state "
-                                   "file aside to start the stream over");
+    return Status::InvalidArgument(
+        "the stream file " + path + " is " + std::to_string(size) + " bytes, shorter than the " +
+        std::to_string(bytes) +
+        " bytes of its last checkpoint: it was changed outside rsx. Move the state "
+        "file aside to start the stream over");
   if (size > bytes && ::truncate(path.c_str(), bytes) != 0) return Errno("cannot truncate " + path);
   return Status::OK();
 }

@@ -13,7 +13,8 @@ Result<StreamState> ParseStreamState(const json& v, const std::string& where) {
   StreamState s;
   RSX_ASSIGN_OR_RETURN(std::string mode, ja::OptString(v, "mode", where, "full_refresh"));
   if (mode != "full_refresh" && mode != "incremental")
-    return Status::InvalidArgument(ja::Path(where, "mode") + ": expected \"full_refresh\" or \"incremental\", found \"" +
+    return Status::InvalidArgument(ja::Path(where, "mode") +
+                                   ": expected \"full_refresh\" or \"incremental\", found \"" +
                                    mode + "\"");
   s.incremental = mode == "incremental";
   RSX_ASSIGN_OR_RETURN(s.cursor, ja::OptString(v, "cursor", where));
@@ -26,7 +27,8 @@ Result<StreamState> ParseStreamState(const json& v, const std::string& where) {
   RSX_ASSIGN_OR_RETURN(const json* bc, ja::Member(v, "boundary_cursor", where));
   if (bc) {
     if (!bc->is_string())
-      return Status::InvalidArgument(ja::Path(where, "boundary_cursor") + ": expected a string, found " + ja::Describe(*bc));
+      return Status::InvalidArgument(ja::Path(where, "boundary_cursor") +
+                                     ": expected a string, found " + ja::Describe(*bc));
     s.boundary_cursor = bc->get_ref<const std::string&>();
   }
   RSX_ASSIGN_OR_RETURN(const json* bk, ja::Member(v, "boundary_keys", where));
@@ -36,7 +38,8 @@ Result<StreamState> ParseStreamState(const json& v, const std::string& where) {
       const json& e = (*bk)[i];
       if (!e.is_string())
         return Status::InvalidArgument(ja::Path(where, "boundary_keys") + "[" + std::to_string(i) +
-                                       "]: expected a string like the others, found " + ja::Describe(e));
+                                       "]: expected a string like the others, found " +
+                                       ja::Describe(e));
       auto parts = util::Split(e.get_ref<const std::string&>(), '\x1f');
       if (!parts.empty() && parts.back().empty()) parts.pop_back();
       s.boundary_keys.push_back(std::move(parts));
@@ -45,18 +48,24 @@ Result<StreamState> ParseStreamState(const json& v, const std::string& where) {
     RSX_ASSIGN_OR_RETURN(s.boundary_keys, ja::OptStringListList(v, "boundary_keys", where));
   }
   RSX_ASSIGN_OR_RETURN(s.file_bytes, ja::OptInt(v, "file_bytes", where, -1));
-  if (s.rows < 0) return Status::InvalidArgument(ja::Path(where, "rows") + ": expected a count of 0 or more");
-  if (s.file_bytes < -1) return Status::InvalidArgument(ja::Path(where, "file_bytes") + ": expected a length of 0 or more");
+  if (s.rows < 0)
+    return Status::InvalidArgument(ja::Path(where, "rows") + ": expected a count of 0 or more");
+  if (s.file_bytes < -1)
+    return Status::InvalidArgument(ja::Path(where, "file_bytes") +
+                                   ": expected a length of 0 or more");
   RSX_ASSIGN_OR_RETURN(s.stream_namespace, ja::OptString(v, "stream_namespace", where));
   if (s.key_columns && !s.key.empty() && s.key.size() != s.key_columns->size())
-    return Status::InvalidArgument(ja::Path(where, "key") + ": holds " + std::to_string(s.key.size()) +
-                                   " values for " + std::to_string(s.key_columns->size()) + " key columns");
+    return Status::InvalidArgument(ja::Path(where, "key") + ": holds " +
+                                   std::to_string(s.key.size()) + " values for " +
+                                   std::to_string(s.key_columns->size()) + " key columns");
   return s;
 }
 
 json StreamStateJson(const StreamState& s) {
-  json j = {{"mode", s.incremental ? "incremental" : "full_refresh"}, {"cursor", s.cursor},
-            {"complete", s.complete}, {"rows", s.rows}};
+  json j = {{"mode", s.incremental ? "incremental" : "full_refresh"},
+            {"cursor", s.cursor},
+            {"complete", s.complete},
+            {"rows", s.rows}};
   if (s.key_columns) j["key_columns"] = *s.key_columns;
   if (s.columns) j["columns"] = *s.columns;
   if (!s.key.empty()) j["key"] = s.key;
@@ -73,10 +82,12 @@ Result<SyncState> ParseSyncState(const std::string& text, const std::string& wha
   SyncState st;
   RSX_ASSIGN_OR_RETURN(st.doc, ja::Parse(text, what));
   RSX_ASSIGN_OR_RETURN(const json* streams, ja::Member(st.doc, "streams", what));
-  if (!streams) return Status::InvalidArgument(what + ": missing \"streams\" (expected the JSON rsx writes)");
+  if (!streams)
+    return Status::InvalidArgument(what + ": missing \"streams\" (expected the JSON rsx writes)");
   RSX_RETURN_IF_ERROR(ja::ExpectObject(*streams, what + ".streams"));
   for (auto it = streams->begin(); it != streams->end(); ++it) {
-    RSX_RETURN_IF_ERROR(ParseStreamState(it.value(), ja::Path(what + ".streams", it.key())).status());
+    RSX_RETURN_IF_ERROR(
+        ParseStreamState(it.value(), ja::Path(what + ".streams", it.key())).status());
   }
   return st;
 }

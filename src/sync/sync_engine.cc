@@ -42,12 +42,12 @@ std::string Join(const std::vector<std::string>& v) {
 
 // Everything a run on one stream works from.
 struct Plan {
-  std::string name;                        // schema.table
-  std::vector<std::string> key_names;      // (cursor, key...) or key
+  std::string name;                    // schema.table
+  std::vector<std::string> key_names;  // (cursor, key...) or key
   std::vector<const ColumnInfo*> key;
   std::vector<size_t> key_idx;
   std::vector<std::string> column_names;
-  std::string columns, order, from;        // SQL pieces
+  std::string columns, order, from;  // SQL pieces
 };
 
 Result<Plan> MakePlan(const StreamSyncConfig& cfg) {
@@ -72,15 +72,16 @@ Result<Plan> MakePlan(const StreamSyncConfig& cfg) {
     p.columns += (i ? ", " : "") + QuoteIdentifier(s.columns[i].name);
     p.column_names.push_back(s.columns[i].name);
   }
-  for (size_t i = 0; i < p.key.size(); ++i) p.order += (i ? ", " : "") + QuoteIdentifier(p.key[i]->name);
+  for (size_t i = 0; i < p.key.size(); ++i)
+    p.order += (i ? ", " : "") + QuoteIdentifier(p.key[i]->name);
   p.from = QuoteIdentifier(s.schema) + "." + QuoteIdentifier(s.table);
   return p;
 }
 
 // Keyset reads skip rows when the key repeats or is NULL. One statement counts both among
 // the rows the run will read (`where`).
-Status CheckKey(DataApiClient& client, const Plan& p, size_t first_key_column, const std::string& where,
-                const RunOptions& base, int* statements) {
+Status CheckKey(DataApiClient& client, const Plan& p, size_t first_key_column,
+                const std::string& where, const RunOptions& base, int* statements) {
   std::string nulls, group;
   std::vector<std::string> names;
   for (size_t i = first_key_column; i < p.key.size(); ++i) {
@@ -89,25 +90,32 @@ Status CheckKey(DataApiClient& client, const Plan& p, size_t first_key_column, c
     group += (group.empty() ? "" : ", ") + col;
   }
   std::string w = where.empty() ? "" : "(" + where + ") and ";
-  std::string sql = "select (select count(*) from " + p.from + " where " + w + "(" + nulls + ")), " +
-                    "(select count(*) from (select 1 from " + p.from + (where.empty() ? "" : " where " + where) +
-                    " group by " + p.order + " having count(*) > 1) d)";
+  std::string sql = "select (select count(*) from " + p.from + " where " + w + "(" + nulls +
+                    ")), " + "(select count(*) from (select 1 from " + p.from +
+                    (where.empty() ? "" : " where " + where) + " group by " + p.order +
+                    " having count(*) > 1) d)";
   TextRows counts;
   auto run = RunStatement(client, sql, base, &counts);
   ++*statements;
-  if (!run.ok()) return Status(run.status()).Prepend("stream " + p.name + " (checking that the key is unique)");
+  if (!run.ok())
+    return Status(run.status()).Prepend("stream " + p.name + " (checking that the key is unique)");
   if (counts.rows.size() != 1 || counts.rows[0].size() != 2)
     return Status::Internal("stream " + p.name + ": the key check returned an unexpected result");
-  long long null_rows = std::atoll(counts.rows[0][0].c_str()), repeated = std::atoll(counts.rows[0][1].c_str());
+  long long null_rows = std::atoll(counts.rows[0][0].c_str()),
+            repeated = std::atoll(counts.rows[0][1].c_str());
   if (null_rows == 0 && repeated == 0) return Status::OK();
   std::string what;
-  if (repeated > 0) what = std::to_string(repeated) + " key value" + (repeated == 1 ? " occurs" : "s occur") + " more than once";
+  if (repeated > 0)
+    what = std::to_string(repeated) + " key value" + (repeated == 1 ? " occurs" : "s occur") +
+           " more than once";
   if (null_rows > 0)
-    what += (what.empty() ? "" : " and ") + std::to_string(null_rows) + " row" + (null_rows == 1 ? " has" : "s have") +
-            " a NULL in the key";
+    what += (what.empty() ? "" : " and ") + std::to_string(null_rows) + " row" +
+            (null_rows == 1 ? " has" : "s have") + " a NULL in the key";
   return Status::InvalidArgument(
-      "stream " + p.name + ": the key (" + Join(p.key_names) + ") is not unique and non-null: " + what +
-      ". Reading in key order would skip rows (Redshift does not enforce PRIMARY KEY). Name a unique, non-null key "
+      "stream " + p.name + ": the key (" + Join(p.key_names) +
+      ") is not unique and non-null: " + what +
+      ". Reading in key order would skip rows (Redshift does not enforce PRIMARY KEY). Name a "
+      "unique, non-null key "
       "(--primary-key), or skip this check (--trust-key) only if you know the key is unique");
 }
 
@@ -127,7 +135,8 @@ class Engine {
     }
     std::error_code ec;
     std::filesystem::create_directories(o_.out_dir, ec);
-    if (ec) return Status::IoError("cannot create the output folder " + o_.out_dir + ": " + ec.message());
+    if (ec)
+      return Status::IoError("cannot create the output folder " + o_.out_dir + ": " + ec.message());
     if (access(o_.out_dir.c_str(), W_OK) != 0)
       return Status::IoError("the output folder " + o_.out_dir + " is not writable");
     auto lock = FileLock::Acquire(state_path_ + ".lock", "the state file " + state_path_);
@@ -145,7 +154,8 @@ class Engine {
                                        "; it was left untouched (move it aside to start over)");
       state_ = std::move(*parsed);
     } else if (errno != ENOENT) {
-      return Status::IoError("cannot read the state file " + state_path_ + ": " + std::strerror(errno));
+      return Status::IoError("cannot read the state file " + state_path_ + ": " +
+                             std::strerror(errno));
     }
     return Status::OK();
   }
@@ -154,18 +164,22 @@ class Engine {
 
  private:
   void Warn(const std::string& m) {
-    if (o_.warn) o_.warn(m);
-    else std::fprintf(stderr, "rsx: warning: %s\n", m.c_str());
+    if (o_.warn)
+      o_.warn(m);
+    else
+      std::fprintf(stderr, "rsx: warning: %s\n", m.c_str());
   }
   Status Save() {
     RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(state_.doc, 2));
     return WriteFileAtomic(state_path_, text + "\n", 0600);
   }
   // Records the stream's state, then saves it (files) or hands it to the protocol.
-  Status Checkpoint(const Stream& s, const std::string& name, StreamState& st, FILE* out, long long records) {
+  Status Checkpoint(const Stream& s, const std::string& name, StreamState& st, FILE* out,
+                    long long records) {
     if (!protocol_) {
       struct stat sb;
-      if (fstat(fileno(out), &sb) != 0) return Status::IoError(std::string("cannot stat the output: ") + std::strerror(errno));
+      if (fstat(fileno(out), &sb) != 0)
+        return Status::IoError(std::string("cannot stat the output: ") + std::strerror(errno));
       st.file_bytes = static_cast<long long>(sb.st_size);
     }
     if (protocol_) st.stream_namespace = s.schema;
@@ -200,32 +214,38 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
   std::string aside = " (move the state file aside to start over)";
   if (prev && incremental) {
     if (prev->cursor != cfg.cursor)
-      return Status::InvalidArgument(refuse + "cursor '" + prev->cursor + "', not '" + cfg.cursor + "'" + aside);
+      return Status::InvalidArgument(refuse + "cursor '" + prev->cursor + "', not '" + cfg.cursor +
+                                     "'" + aside);
     if (prev->key_columns && *prev->key_columns != p.key_names)
       return Status::InvalidArgument(refuse + "the key (" + Join(*prev->key_columns) + "), not (" +
                                      Join(p.key_names) + ")" + aside);
     if (prev->columns && *prev->columns != p.column_names && (!prev->complete || csv_))
       return Status::InvalidArgument(refuse + "the columns (" + Join(*prev->columns) + "), not (" +
-                                     Join(p.column_names) + "): the file would mix two column sets" + aside);
+                                     Join(p.column_names) +
+                                     "): the file would mix two column sets" + aside);
     for (const auto& k : prev->boundary_keys)
       if (k.size() + 1 != p.key_names.size())
-        return Status::InvalidArgument(refuse + "another key: its boundary keys have " + std::to_string(k.size()) +
-                                       " values, the key (" + Join(p.key_names) + ") needs " +
+        return Status::InvalidArgument(refuse + "another key: its boundary keys have " +
+                                       std::to_string(k.size()) + " values, the key (" +
+                                       Join(p.key_names) + ") needs " +
                                        std::to_string(p.key_names.size() - 1) + aside);
     if (!prev->key.empty() && prev->key.size() != p.key_names.size())
-      return Status::InvalidArgument(refuse + "another key: it holds " + std::to_string(prev->key.size()) +
-                                     " key values, the key (" + Join(p.key_names) + ") has " +
+      return Status::InvalidArgument(refuse + "another key: it holds " +
+                                     std::to_string(prev->key.size()) + " key values, the key (" +
+                                     Join(p.key_names) + ") has " +
                                      std::to_string(p.key_names.size()) + aside);
   }
   if (prev && !incremental) {
     if (prev->complete || prev->key.empty()) {
       prev.reset();  // finished, or nothing read yet (a parallel read restarts): start over
     } else if ((prev->key_columns ? *prev->key_columns != p.key_names : !prev->key.empty()) ||
-               (prev->columns && *prev->columns != p.column_names) || prev->key.size() != p.key_names.size()) {
+               (prev->columns && *prev->columns != p.column_names) ||
+               prev->key.size() != p.key_names.size()) {
       Warn("stream " + name + ": the unfinished full refresh in the state used the key (" +
            (prev->key_columns ? Join(*prev->key_columns) : std::string("unknown")) + ") and " +
-           (prev->columns ? std::to_string(prev->columns->size()) : std::string("unknown")) + " columns; this run uses (" +
-           Join(p.key_names) + ") and " + std::to_string(p.column_names.size()) + ": the stream starts over");
+           (prev->columns ? std::to_string(prev->columns->size()) : std::string("unknown")) +
+           " columns; this run uses (" + Join(p.key_names) + ") and " +
+           std::to_string(p.column_names.size()) + ": the stream starts over");
       prev.reset();
     }
   }
@@ -243,12 +263,15 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
   File owned;
   FILE* out = o_.messages;
   if (!protocol_) {
-    RSX_ASSIGN_OR_RETURN(res.file, PathUnder(o_.out_dir, StreamFileName(s.schema, s.table, csv_ ? "csv" : "jsonl")));
+    RSX_ASSIGN_OR_RETURN(
+        res.file, PathUnder(o_.out_dir, StreamFileName(s.schema, s.table, csv_ ? "csv" : "jsonl")));
     bool append = !last.empty() || (incremental && resume);
     if (append && prev->complete && access(res.file.c_str(), F_OK) != 0 && errno == ENOENT) {
-      Warn("stream " + name + ": " + res.file + " is gone (moved away after the last run?); new rows go to a new file");
+      Warn("stream " + name + ": " + res.file +
+           " is gone (moved away after the last run?); new rows go to a new file");
     } else if (append) {
-      RSX_RETURN_IF_ERROR(Status(TruncateToCheckpoint(res.file, prev->file_bytes)).Prepend("stream " + name));
+      RSX_RETURN_IF_ERROR(
+          Status(TruncateToCheckpoint(res.file, prev->file_bytes)).Prepend("stream " + name));
     }
     owned.reset(std::fopen(res.file.c_str(), append ? "ab" : "wb"));
     if (!owned) return Status::IoError("cannot write " + res.file + ": " + std::strerror(errno));
@@ -286,7 +309,8 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
       ro->params.emplace_back("b", skip_cursor);
     } else if (!last.empty() && !p.key.empty()) {
       where += (where.empty() ? "" : " and ") + KeyAfter(p.key, 0);
-      for (size_t i = 0; i < last.size(); ++i) ro->params.emplace_back("k" + std::to_string(i), last[i]);
+      for (size_t i = 0; i < last.size(); ++i)
+        ro->params.emplace_back("k" + std::to_string(i), last[i]);
     }
     return where;
   };
@@ -295,28 +319,33 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
     RunOptions ro = base;
     std::string where = where_for(true, &ro);
     // Incremental: the cursor is never NULL in what is read; a cursor alone must be unique.
-    RSX_RETURN_IF_ERROR(CheckKey(client_, p, incremental && p.key.size() > 1 ? 1 : 0, where, ro, &res.statements));
+    RSX_RETURN_IF_ERROR(
+        CheckKey(client_, p, incremental && p.key.size() > 1 ? 1 : 0, where, ro, &res.statements));
   }
 
   // Parallel full refresh: a single integer key, nothing to resume, files (not protocols).
-  bool integer_key = p.key.size() == 1 && (TypeFromName(p.key[0]->type_name) == RedshiftType::kSmallInt ||
-                                           TypeFromName(p.key[0]->type_name) == RedshiftType::kInteger ||
-                                           TypeFromName(p.key[0]->type_name) == RedshiftType::kBigInt);
+  bool integer_key =
+      p.key.size() == 1 && (TypeFromName(p.key[0]->type_name) == RedshiftType::kSmallInt ||
+                            TypeFromName(p.key[0]->type_name) == RedshiftType::kInteger ||
+                            TypeFromName(p.key[0]->type_name) == RedshiftType::kBigInt);
   if (o_.parallel > 1 && !incremental && !protocol_ && integer_key && last.empty()) {
     TextRows bounds;
-    auto probe = RunStatement(client_, "select min(" + p.order + "), max(" + p.order + "), count(*) from " + p.from,
-                              base, &bounds);
-    if (!probe.ok()) return Status(probe.status()).Prepend("stream " + name + " (probing key bounds)");
+    auto probe = RunStatement(
+        client_, "select min(" + p.order + "), max(" + p.order + "), count(*) from " + p.from, base,
+        &bounds);
+    if (!probe.ok())
+      return Status(probe.status()).Prepend("stream " + name + " (probing key bounds)");
     ++res.statements;
     if (bounds.rows.size() != 1 || bounds.rows[0].size() != 3)
-      return Status::Internal("stream " + name + ": the key bounds probe returned an unexpected result");
+      return Status::Internal("stream " + name +
+                              ": the key bounds probe returned an unexpected result");
     const auto& b = bounds.rows[0];
     long long count = std::atoll(b[2].c_str());
     if (count > o_.chunk_rows && !b[0].empty()) {
       RSX_RETURN_IF_ERROR(Checkpoint(s, name, st, out, 0));  // "complete": false until the end
       auto rows = ParallelFullRefresh(client_, o_, p.columns, p.from, *p.key[0], p.key_idx[0],
-                                      std::atoll(b[0].c_str()), std::atoll(b[1].c_str()), count, out, csv_,
-                                      &res.statements);
+                                      std::atoll(b[0].c_str()), std::atoll(b[1].c_str()), count,
+                                      out, csv_, &res.statements);
       if (!rows.ok()) return Status(rows.status()).Prepend("stream " + name);
       RSX_RETURN_IF_ERROR(Durable(out));
       res.rows = *rows;
@@ -333,7 +362,8 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
   while (true) {
     RunOptions ro = base;
     std::string where = where_for(first_chunk, &ro);
-    std::string sql = "select " + p.columns + " from " + p.from + (where.empty() ? "" : " where " + where);
+    std::string sql =
+        "select " + p.columns + " from " + p.from + (where.empty() ? "" : " where " + where);
     if (chunked) sql += " order by " + p.order + " limit " + std::to_string(o_.chunk_rows);
     ChunkWriter writer(out, csv_, record_prefix, record_suffix, p.key_idx, incremental,
                        first_chunk && from_boundary ? &skip_cursor : nullptr, &skip_keys, boundary);
@@ -352,7 +382,8 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
     st.rows += writer.rows();
     if (writer.read() > 0 && chunked) {
       if (writer.last_key_null())  // the key check was skipped (--trust-key) and the key holds NULL
-        return Status::InvalidArgument("stream " + name + ": a key column holds NULL; choose a non-null key");
+        return Status::InvalidArgument("stream " + name +
+                                       ": a key column holds NULL; choose a non-null key");
       last = writer.last_key();
       st.key = last;
     }
@@ -375,7 +406,8 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
 
 }  // namespace
 
-Result<std::vector<StreamResult>> RunSync(DataApiClient& client, const std::vector<StreamSyncConfig>& streams,
+Result<std::vector<StreamResult>> RunSync(DataApiClient& client,
+                                          const std::vector<StreamSyncConfig>& streams,
                                           const SyncOptions& o) {
   Engine engine(client, o);
   RSX_RETURN_IF_ERROR(engine.Open());

@@ -1,10 +1,9 @@
 // Unit tests of the sync engine's file handling and state parsing: no server needed.
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
@@ -44,9 +43,21 @@ TEST(StreamFileName, PlainNamesAreKept) {
 
 TEST(StreamFileName, NothingCanLeaveTheFolderOrCollide) {
   const std::vector<std::pair<std::string, std::string>> names = {
-      {"../../../../escaped", "t"}, {"..", ".."}, {".", "."}, {"a", "b.c"}, {"a.b", "c"}, {"sub/dir", "x"},
-      {"a", "b%2Ec"}, {"a", std::string("nul\0byte", 8)}, {"ctl\n\r\t", "x"}, {"a", "\xff\xfe"}, {"a", "\xc3"},
-      {"", "t"}, {"x", std::string(300, 'y')}, {"x", std::string(300, 'y') + "z"}, {"x", std::string(120, '/')}};
+      {"../../../../escaped", "t"},
+      {"..", ".."},
+      {".", "."},
+      {"a", "b.c"},
+      {"a.b", "c"},
+      {"sub/dir", "x"},
+      {"a", "b%2Ec"},
+      {"a", std::string("nul\0byte", 8)},
+      {"ctl\n\r\t", "x"},
+      {"a", "\xff\xfe"},
+      {"a", "\xc3"},
+      {"", "t"},
+      {"x", std::string(300, 'y')},
+      {"x", std::string(300, 'y') + "z"},
+      {"x", std::string(120, '/')}};
   std::set<std::string> seen;
   for (const auto& [schema, table] : names) {
     std::string f = StreamFileName(schema, table, "jsonl");
@@ -62,7 +73,8 @@ TEST(StreamFileName, NothingCanLeaveTheFolderOrCollide) {
 }
 
 TEST(PathUnder, RefusesNamesThatLeave) {
-  for (const char* bad : {"", ".", "..", "a/b", "../x"}) EXPECT_FALSE(PathUnder("/out", bad).ok()) << bad;
+  for (const char* bad : {"", ".", "..", "a/b", "../x"})
+    EXPECT_FALSE(PathUnder("/out", bad).ok()) << bad;
   EXPECT_EQ(*PathUnder("/out", "a.b.jsonl"), "/out/a.b.jsonl");
 }
 
@@ -76,7 +88,8 @@ TEST(TruncateToCheckpoint, CutsATornTailAndRefusesAShorterFile) {
   EXPECT_EQ(Slurp(f), "{\"id\":1}\n{\"id\":2}\n");
   Status shorter = TruncateToCheckpoint(f, 100);
   EXPECT_EQ(shorter.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(shorter.message().find("shorter than the 100 bytes"), std::string::npos) << shorter.message();
+  EXPECT_NE(shorter.message().find("shorter than the 100 bytes"), std::string::npos)
+      << shorter.message();
   EXPECT_EQ(Slurp(f), "{\"id\":1}\n{\"id\":2}\n");
   EXPECT_FALSE(TruncateToCheckpoint(d.path + "/missing.jsonl", 10).ok());
   EXPECT_TRUE(TruncateToCheckpoint(d.path + "/missing.jsonl", 0).ok());
@@ -98,7 +111,8 @@ TEST(WriteFileAtomic, ReplacesWholeWithTheModeAsked) {
   struct stat sb;
   ASSERT_EQ(stat(f.c_str(), &sb), 0);
   EXPECT_EQ(sb.st_mode & 0777, 0600u);
-  EXPECT_EQ(std::distance(fs::directory_iterator(d.path), fs::directory_iterator()), 1);  // no temporary left
+  EXPECT_EQ(std::distance(fs::directory_iterator(d.path), fs::directory_iterator()),
+            1);  // no temporary left
   EXPECT_FALSE(WriteFileAtomic(d.path + "/no/such/dir/x", "x", 0600).ok());
 }
 
@@ -110,8 +124,9 @@ TEST(FileLock, SecondHolderIsRefusedWithThePid) {
   pid_t child = fork();
   if (child == 0) {  // another process: flock locks are per open file, so test across processes
     auto second = FileLock::Acquire(lock, "the folder");
-    bool ok = !second.ok() && second.status().code() == StatusCode::kUnavailable &&
-              second.status().message().find("PID " + std::to_string(getppid())) != std::string::npos;
+    bool ok =
+        !second.ok() && second.status().code() == StatusCode::kUnavailable &&
+        second.status().message().find("PID " + std::to_string(getppid())) != std::string::npos;
     _exit(ok ? 0 : 1);
   }
   int status = 0;
@@ -140,8 +155,10 @@ TEST(StreamState, RoundTrips) {
 }
 
 TEST(StreamState, ReadsTheOlderJoinedBoundaryKeys) {
-  auto s = ParseStreamState(nlohmann::json::parse(R"({"mode":"incremental","cursor":"ts","complete":true,
-      "boundary_cursor":"5","boundary_keys":["1\u001f","2\u001f"]})"), "s");
+  auto s =
+      ParseStreamState(nlohmann::json::parse(R"({"mode":"incremental","cursor":"ts","complete":true,
+      "boundary_cursor":"5","boundary_keys":["1\u001f","2\u001f"]})"),
+                       "s");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->boundary_keys, (std::vector<std::vector<std::string>>{{"1"}, {"2"}}));
 }
@@ -158,9 +175,11 @@ TEST(StreamState, WrongShapesNameTheField) {
       {R"({"mode":5})", "s.mode: expected a string, found a number (5)"},
       {R"({"mode":"x"})", "s.mode: expected \"full_refresh\" or \"incremental\""},
       {R"({"boundary_cursor":{}})", "s.boundary_cursor: expected a string, found an object"},
-      {R"({"boundary_keys":[["a"],"b"]})", "s.boundary_keys[1]: expected a list of strings, found a string"},
+      {R"({"boundary_keys":[["a"],"b"]})",
+       "s.boundary_keys[1]: expected a list of strings, found a string"},
       {R"({"boundary_keys":["a",["b"]]})", "s.boundary_keys[1]: expected a string like the others"},
-      {R"({"boundary_keys":[[1]]})", "s.boundary_keys[0][0]: expected a string, found a number (1)"},
+      {R"({"boundary_keys":[[1]]})",
+       "s.boundary_keys[0][0]: expected a string, found a number (1)"},
       {R"({"key_columns":["a","b"],"key":["1"]})", "s.key: holds 1 values for 2 key columns"},
       {R"({"file_bytes":-7})", "s.file_bytes: expected a length of 0 or more"},
       {R"([1,2])", "s: expected an object, found a list"},
@@ -169,7 +188,8 @@ TEST(StreamState, WrongShapesNameTheField) {
     auto s = ParseStreamState(nlohmann::json::parse(text), "s");
     ASSERT_FALSE(s.ok()) << text;
     EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument) << text;
-    EXPECT_NE(s.status().message().find(want), std::string::npos) << text << " -> " << s.status().message();
+    EXPECT_NE(s.status().message().find(want), std::string::npos)
+        << text << " -> " << s.status().message();
   }
 }
 
@@ -180,14 +200,16 @@ TEST(SyncState, MalformedFilesAreErrorsNotCrashes) {
       {"[]", "expected an object, found a list"},
       {"{}", "missing \"streams\""},
       {R"({"streams":[]})", "F.streams: expected an object, found a list"},
-      {R"({"streams":{"public.t":{"key":{"a":1}}}})", "F.streams[\"public.t\"].key: expected a list of strings"},
+      {R"({"streams":{"public.t":{"key":{"a":1}}}})",
+       "F.streams[\"public.t\"].key: expected a list of strings"},
       {std::string(100000, '[') + std::string(100000, ']'), "F"},
       {"{\"streams\":{\"\xff\":{}}}", "is not valid JSON"},
   };
   for (const auto& [text, want] : cases) {
     auto s = ParseSyncState(text, "F");
     ASSERT_FALSE(s.ok()) << text.substr(0, 40);
-    EXPECT_NE(s.status().message().find(want), std::string::npos) << text.substr(0, 40) << " -> " << s.status().message();
+    EXPECT_NE(s.status().message().find(want), std::string::npos)
+        << text.substr(0, 40) << " -> " << s.status().message();
   }
 }
 

@@ -20,24 +20,31 @@ Status Wrong(const std::string& path, const char* expected, const json& found) {
 
 std::string Describe(const json& v) {
   switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return std::string("a boolean (") + (v.get_ref<const bool&>() ? "true" : "false") + ")";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return std::string("a boolean (") + (v.get_ref<const bool&>() ? "true" : "false") + ")";
     case json::value_t::string: {
       auto d = Dump(v);
       return "a string (" + Clip(d.ok() ? *d : std::string("not valid UTF-8")) + ")";
     }
     case json::value_t::number_integer:
     case json::value_t::number_unsigned:
-    case json::value_t::number_float: return "a number (" + Clip(v.dump()) + ")";
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "a list";
-    default: return "something else";
+    case json::value_t::number_float:
+      return "a number (" + Clip(v.dump()) + ")";
+    case json::value_t::object:
+      return "an object";
+    case json::value_t::array:
+      return "a list";
+    default:
+      return "something else";
   }
 }
 
 std::string Path(const std::string& where, std::string_view key) {
   bool plain = !key.empty();
-  for (char c : key) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+  for (char c : key)
+    plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
   if (plain) return where.empty() ? std::string(key) : where + "." + std::string(key);
   auto quoted = Dump(json(std::string(key)));
   return where + "[" + (quoted.ok() ? *quoted : std::string("?")) + "]";
@@ -49,7 +56,8 @@ Result<json> Parse(std::string_view text, const std::string& what) {
     // and objects, so deeply nested input is an error, not a stack overflow, past this size.
     return json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
-    return Status::InvalidArgument(what + " is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+    return Status::InvalidArgument(what + " is not valid JSON (at byte " + std::to_string(e.byte) +
+                                   ")");
   } catch (const std::exception& e) {
     return Status::InvalidArgument(what + " is not valid JSON");
   }
@@ -90,7 +98,8 @@ Result<std::string> String(const json& obj, std::string_view key, const std::str
   return m->get_ref<const std::string&>();
 }
 
-Result<std::string> OptString(const json& obj, std::string_view key, const std::string& where, std::string def) {
+Result<std::string> OptString(const json& obj, std::string_view key, const std::string& where,
+                              std::string def) {
   RSX_ASSIGN_OR_RETURN(const json* m, Member(obj, key, where));
   if (!m) return def;
   if (!m->is_string()) return Wrong(Path(where, key), "a string", *m);
@@ -104,11 +113,13 @@ Result<bool> OptBool(const json& obj, std::string_view key, const std::string& w
   return m->get_ref<const bool&>();
 }
 
-Result<long long> OptInt(const json& obj, std::string_view key, const std::string& where, long long def) {
+Result<long long> OptInt(const json& obj, std::string_view key, const std::string& where,
+                         long long def) {
   RSX_ASSIGN_OR_RETURN(const json* m, Member(obj, key, where));
   if (!m) return def;
   if (m->is_number_integer()) return m->get_ref<const json::number_integer_t&>();
-  if (m->is_number_unsigned() && m->get_ref<const json::number_unsigned_t&>() <= 9223372036854775807ULL)
+  if (m->is_number_unsigned() &&
+      m->get_ref<const json::number_unsigned_t&>() <= 9223372036854775807ULL)
     return static_cast<long long>(m->get_ref<const json::number_unsigned_t&>());
   return Wrong(Path(where, key), "a whole number", *m);
 }
@@ -128,7 +139,8 @@ Result<std::optional<std::vector<std::string>>> OptStringList(const json& obj, s
   return std::optional<std::vector<std::string>>(std::move(out));
 }
 
-Result<std::vector<std::vector<std::string>>> OptStringListList(const json& obj, std::string_view key,
+Result<std::vector<std::vector<std::string>>> OptStringListList(const json& obj,
+                                                                std::string_view key,
                                                                 const std::string& where) {
   RSX_ASSIGN_OR_RETURN(const json* m, Member(obj, key, where));
   std::vector<std::vector<std::string>> out;

@@ -35,12 +35,14 @@ Result<std::string> String(const json& obj, std::string_view key, const std::str
 Result<std::string> OptString(const json& obj, std::string_view key, const std::string& where,
                               std::string def = "");
 Result<bool> OptBool(const json& obj, std::string_view key, const std::string& where, bool def);
-Result<long long> OptInt(const json& obj, std::string_view key, const std::string& where, long long def);
+Result<long long> OptInt(const json& obj, std::string_view key, const std::string& where,
+                         long long def);
 // A list of strings; absent or null: std::nullopt.
 Result<std::optional<std::vector<std::string>>> OptStringList(const json& obj, std::string_view key,
                                                               const std::string& where);
 // A list of lists of strings; absent or null: empty.
-Result<std::vector<std::vector<std::string>>> OptStringListList(const json& obj, std::string_view key,
+Result<std::vector<std::vector<std::string>>> OptStringListList(const json& obj,
+                                                                std::string_view key,
                                                                 const std::string& where);
 // `v` must be an object (an error names `where` otherwise).
 Status ExpectObject(const json& v, const std::string& where);

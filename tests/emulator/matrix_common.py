@@ -71,3 +71,13 @@ def control(emu, path, body=None, method="GET"):
 
 def fired(emu):
     return control(emu, "/_emulator/stats").get("faults_fired", {})
+
+
+def report(line):
+    """Prints a matrix's summary, and appends it to $RSX_MATRIX_REPORT (scripts/test prints that
+    file after ctest, which hides the output of passing tests)."""
+    print("\n" + line)
+    path = os.environ.get("RSX_MATRIX_REPORT")
+    if path:
+        with open(path, "a") as f:
+            f.write(line + "\n")

@@ -74,8 +74,8 @@ class CrashMatrix(unittest.TestCase):
                         expected = list(range(1, next_id))  # the table, with every row added so far
                         self.assertEqual(len(got), len(set(got)), "a row was written twice")
                         self.assertEqual(sorted(got), expected)
-        print("\ncrash matrix (seed %d): %d kill -9 of running syncs over %d points; every output exactly the table"
-              % (SEED, kills, 3 * POINTS_PER_MODE))
+        mc.report("crash matrix (seed %d): %d kill -9 of running syncs over %d points (full, parallel, "
+                  "incremental); every line parsed, every output exactly the table" % (SEED, kills, 3 * POINTS_PER_MODE))
         self.assertGreaterEqual(kills, 3 * POINTS_PER_MODE * 0.7, "too few kills landed while a sync was running")
 
 

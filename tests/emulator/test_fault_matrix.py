@@ -56,9 +56,11 @@ class FaultMatrix(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        print("\noperations per mode: %s" % json.dumps(cls.ops, sort_keys=True))
-        print("fault matrix: %(runs)d faulted syncs, %(faults_fired)d faults fired, %(reruns)d reruns after a "
-              "fatal fault; every output exactly the table" % cls.counts)
+        ops = sorted({op for per_mode in cls.ops.values() for op in per_mode})
+        mc.report("fault matrix: %d faulted syncs (%d operations x %d transient faults x %d modes, + %d fatal), "
+                  "%d faults fired, %d reruns after a fatal fault; every output exactly the %d-row table"
+                  % (cls.counts["runs"], len(ops), len(TRANSIENT), len(cls.ops), len(FATAL) * len(cls.ops),
+                     cls.counts["faults_fired"], cls.counts["reruns"], mc.ROWS))
 
     def run_case(self, mode, op, name, fault, fatal):
         calls = self.ops[mode][op]

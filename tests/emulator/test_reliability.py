@@ -404,6 +404,18 @@ class Smaller(unittest.TestCase):
         self.assertIn('bookmarks.public-sales.cursor: expected a string, found a number (5)', p.stderr)
         self.assertNotIn("STATE", p.stdout)
 
+    def test_defect9_singer_catalogs_of_the_wrong_shape(self):
+        for catalog, text in (({"streams": [{"tap_stream_id": 5}]}, "streams[0].tap_stream_id: expected a string"),
+                              ({"streams": [{"metadata": "x"}]}, "streams[0].metadata: expected a list"),
+                              ({"streams": [{"metadata": [{"breadcrumb": [], "metadata": {"replication-method": None}}]}]},
+                               "metadata[0].metadata.replication-method: expected a string, found null"),
+                              ({"streams": [{"metadata": [{"breadcrumb": ["properties", 3], "metadata": {}}]}]},
+                               "breadcrumb[1]: expected a string, found a number (3)")):
+            p = self.protocol("singer", catalog=catalog)
+            self.assertEqual(p.returncode, 1, (catalog, p.stderr))
+            self.assertIn(text, p.stderr)
+            self.assertNotIn("terminate", p.stderr)
+
     def test_defect12_emulator_refuses_a_session_token_with_a_long_term_key(self):
         import botocore.exceptions
         data = EMU.client("redshift-data", token="bogus-token")

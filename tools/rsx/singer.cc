@@ -88,6 +88,37 @@ int RunDiscover(const SingerOptions& o) {
   return 0;
 }
 
+// The shapes RunSyncMode reads from a catalog, checked up front so that no access can throw.
+Status CheckCatalog(const json& catalog, const std::string& what) {
+  namespace ja = json_access;
+  const json& streams = catalog["streams"];
+  for (size_t i = 0; i < streams.size(); ++i) {
+    std::string where = what + ".streams[" + std::to_string(i) + "]";
+    const json& cs = streams[i];
+    if (auto id = cs.find("tap_stream_id"); id != cs.end() && !id->is_string())
+      return Status::InvalidArgument(ja::Path(where, "tap_stream_id") + ": expected a string, found " + ja::Describe(*id));
+    RSX_ASSIGN_OR_RETURN(const json* metadata, ja::Member(cs, "metadata", where));
+    if (!metadata) continue;
+    std::string mwhere = ja::Path(where, "metadata");
+    if (!metadata->is_array()) return Status::InvalidArgument(mwhere + ": expected a list, found " + ja::Describe(*metadata));
+    for (size_t j = 0; j < metadata->size(); ++j) {
+      const json& m = (*metadata)[j];
+      std::string ewhere = mwhere + "[" + std::to_string(j) + "]";
+      RSX_ASSIGN_OR_RETURN(auto breadcrumb, ja::OptStringList(m, "breadcrumb", ewhere));
+      RSX_ASSIGN_OR_RETURN(const json* meta, ja::Member(m, "metadata", ewhere));
+      std::string inner = ja::Path(ewhere, "metadata");
+      if (!meta) return Status::InvalidArgument(inner + ": missing");
+      RSX_RETURN_IF_ERROR(ja::ExpectObject(*meta, inner));
+      for (const char* key : {"schema-name", "replication-method", "replication-key", "inclusion"})
+        if (auto it = meta->find(key); it != meta->end() && !it->is_string())
+          return Status::InvalidArgument(ja::Path(inner, key) + ": expected a string, found " + ja::Describe(*it));
+      if (breadcrumb && breadcrumb->size() == 1)
+        return Status::InvalidArgument(ja::Path(ewhere, "breadcrumb") + ": expected [] or [\"properties\", COLUMN]");
+    }
+  }
+  return Status::OK();
+}
+
 // The value of a Singer STATE message (or the whole message), with every bookmark checked to
 // be a state rsx wrote, so nothing below can throw and no STATE repeats a bad bookmark.
 Result<json> SingerState(const std::string& text, const std::string& what) {
@@ -125,7 +156,9 @@ int RunSyncMode(const SingerOptions& o) {
   auto text = ReadTextFile(catalog_path, "catalog");
   if (!text.ok()) return Fail(text.status());
   json catalog = json::parse(*text, nullptr, false);
-  if (catalog.is_discarded() || !catalog.contains("streams")) return Fail(Status::InvalidArgument("the catalog is not {\"streams\": [...]}"));
+  if (catalog.is_discarded() || !catalog.is_object() || !catalog.contains("streams") || !catalog["streams"].is_array())
+    return Fail(Status::InvalidArgument("the catalog is not {\"streams\": [...]}"));
+  if (Status shape = CheckCatalog(catalog, "the catalog " + catalog_path); !shape.ok()) return Fail(shape);
   json value = {{"currently_syncing", nullptr}, {"bookmarks", json::object()}};
   if (!o.state.empty()) {
     auto st = ReadTextFile(o.state, "state");

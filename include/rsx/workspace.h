@@ -20,6 +20,8 @@ struct ConnectionConfig {
   std::vector<std::string> schemas;
   std::string endpoint_url, sts_endpoint_url;
   int max_concurrent_statements = 4;
+  int statement_timeout_seconds = 0;  // 0: each command's default (1 hour for data reads)
+  bool allow_insecure_http = false;   // http:// endpoints off this machine (see docs/aws-access.md)
 
   std::string ToJson() const;  // without "name"
   // Parses a config object; unknown keys are errors (typos must not pass). `name` is kept.

@@ -111,6 +111,8 @@ std::string ConnectionConfig::ToJson() const {
   if (!endpoint_url.empty()) j["endpoint_url"] = endpoint_url;
   if (!sts_endpoint_url.empty()) j["sts_endpoint_url"] = sts_endpoint_url;
   if (max_concurrent_statements != 4) j["max_concurrent_statements"] = max_concurrent_statements;
+  if (statement_timeout_seconds != 0) j["statement_timeout_seconds"] = statement_timeout_seconds;
+  if (allow_insecure_http) j["allow_insecure_http"] = true;
   return j.dump();
 }
 
@@ -120,7 +122,8 @@ Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text, con
   ConnectionConfig c;
   c.name = name;
   static const char* kKeys[] = {"region", "workgroup", "database", "role_arn", "external_id", "schemas",
-                                "endpoint_url", "sts_endpoint_url", "max_concurrent_statements"};
+                                "endpoint_url", "sts_endpoint_url", "max_concurrent_statements",
+                                "statement_timeout_seconds", "allow_insecure_http"};
   for (const auto& [k, v] : j.items()) {
     bool known = false;
     for (const char* key : kKeys) known = known || k == key;
@@ -131,9 +134,13 @@ Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text, con
         if (!s.is_string()) return Status::InvalidArgument("connection config: schemas must be a list of names");
         c.schemas.push_back(s);
       }
-    } else if (k == "max_concurrent_statements") {
-      if (!v.is_number_integer()) return Status::InvalidArgument("connection config: max_concurrent_statements must be an integer");
-      c.max_concurrent_statements = v;
+    } else if (k == "max_concurrent_statements" || k == "statement_timeout_seconds") {
+      if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > 604800)
+        return Status::InvalidArgument("connection config: " + k + " must be a whole number from 0 to 604800");
+      (k == "max_concurrent_statements" ? c.max_concurrent_statements : c.statement_timeout_seconds) = v.get<int>();
+    } else if (k == "allow_insecure_http") {
+      if (!v.is_boolean()) return Status::InvalidArgument("connection config: allow_insecure_http must be true or false");
+      c.allow_insecure_http = v.get<bool>();
     } else {
       if (!v.is_string()) return Status::InvalidArgument("connection config: " + k + " must be a string");
       std::string s = v;
@@ -197,6 +204,8 @@ Status ValidateConnection(const ConnectionConfig& c) {
     if (s.empty() || s.size() > 127) return Status::InvalidArgument("--schemas: '" + s + "' is not a schema name");
   if (c.max_concurrent_statements < 1 || c.max_concurrent_statements > 200)
     return Status::InvalidArgument("max_concurrent_statements must be from 1 to 200");
+  if (c.statement_timeout_seconds < 0 || c.statement_timeout_seconds > 604800)
+    return Status::InvalidArgument("statement_timeout_seconds must be from 0 (the default, 1 hour) to 604800");
   for (const std::string* url : {&c.endpoint_url, &c.sts_endpoint_url})
     if (!url->empty() && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
       return Status::InvalidArgument("endpoint '" + *url + "' must be an http:// or https:// URL");

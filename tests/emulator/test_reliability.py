@@ -322,12 +322,12 @@ class OutputLock(unittest.TestCase):
 class Smaller(unittest.TestCase):
     """The smaller defects of the list (item 12)."""
 
-    def protocol(self, tool, *args, state=None, catalog=None):
+    def protocol(self, tool, *args, state=None, catalog=None, config_extra=None):
         with tempfile.TemporaryDirectory() as d:
             config = os.path.join(d, "config.json")
-            write(config, json.dumps({"region": EMU.region, "workgroup": EMU.env["RSX_WORKGROUP"],
-                                      "database": EMU.env["RSX_DATABASE"], "role_arn": EMU.env["RSX_ROLE_ARN"],
-                                      "external_id": EMU.env["RSX_EXTERNAL_ID"]}))
+            write(config, json.dumps(dict({"region": EMU.region, "workgroup": EMU.env["RSX_WORKGROUP"],
+                                           "database": EMU.env["RSX_DATABASE"], "role_arn": EMU.env["RSX_ROLE_ARN"],
+                                           "external_id": EMU.env["RSX_EXTERNAL_ID"]}, **(config_extra or {}))))
             extra = []
             if catalog is not None:
                 write(os.path.join(d, "catalog.json"), json.dumps(catalog))
@@ -403,6 +403,22 @@ class Smaller(unittest.TestCase):
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn('bookmarks.public-sales.cursor: expected a string, found a number (5)', p.stderr)
         self.assertNotIn("STATE", p.stdout)
+
+    def test_defect6_the_statement_timeout_is_a_connection_setting_too(self):
+        clear_faults()
+        stream = {"name": "sales", "namespace": "public", "supported_sync_modes": ["full_refresh"],
+                  "json_schema": {"type": "object", "properties": {"salesid": {}, "qtysold": {}}}}
+        catalog = {"streams": [{"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "append"}]}
+        fault(operation="ExecuteStatement", nth=4, action="stall_statement")  # discovery 2, key check, chunk 1
+        t0 = time.time()
+        p = self.protocol("airbyte", catalog=catalog, config_extra={"statement_timeout_seconds": 2})
+        self.assertLess(time.time() - t0, 30)
+        msgs = [json.loads(l) for l in p.stdout.splitlines()]
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("did not finish within 2000 ms", msgs[-1]["trace"]["error"]["message"])
+        clear_faults()
+        p = self.protocol("airbyte", catalog=catalog, config_extra={"statement_timeout_seconds": "2"})
+        self.assertIn("statement_timeout_seconds must be a whole number", p.stdout)
 
     def test_defect9_singer_catalogs_of_the_wrong_shape(self):
         for catalog, text in (({"streams": [{"tap_stream_id": 5}]}, "streams[0].tap_stream_id: expected a string"),

@@ -61,7 +61,9 @@ ordered_json Spec() {
       {"schemas", {{"type", "array"}, {"items", {{"type", "string"}}}, {"title", "Schemas"}, {"order", 5}}},
       {"endpoint_url", {{"type", "string"}, {"title", "Data API endpoint override"}, {"order", 6}}},
       {"sts_endpoint_url", {{"type", "string"}, {"title", "STS endpoint override"}, {"order", 7}}},
-      {"max_concurrent_statements", {{"type", "integer"}, {"minimum", 1}, {"maximum", 200}, {"default", 4}, {"order", 8}}}};
+      {"max_concurrent_statements", {{"type", "integer"}, {"minimum", 1}, {"maximum", 200}, {"default", 4}, {"order", 8}}},
+      {"statement_timeout_seconds", {{"type", "integer"}, {"minimum", 0}, {"maximum", 604800}, {"default", 0}, {"title", "Statement timeout (seconds)"}, {"description", "Cancel a statement that runs longer; 0: 1 hour"}, {"order", 9}}},
+      {"allow_insecure_http", {{"type", "boolean"}, {"default", false}, {"title", "Allow plain http:// endpoints off this machine"}, {"order", 10}}}};
   return {{"type", "SPEC"},
           {"spec", {{"documentationUrl", "https://github.com/rsx/rsx/blob/main/docs/airbyte.md"},
                     {"protocol_version", "0.5.2"},
@@ -250,6 +252,7 @@ int RunRead(const AirbyteOptions& o) {
   };
   so.record_suffix = "}}\n";
   so.interrupted = interrupted;
+  if (f->statement_timeout_seconds > 0) so.statement_timeout = std::chrono::seconds(f->statement_timeout_seconds);
   so.initial_state = state->dump();
   so.stream_status = [](const Stream& s, const std::string& status) {
     ordered_json descriptor = {{"name", s.name}, {"namespace", s.schema}};

@@ -51,6 +51,8 @@ Status ResolveSavedConnection(ConnectionFlags* f) {
     }
   }
   f->max_concurrent_statements = c.max_concurrent_statements;
+  f->statement_timeout_seconds = c.statement_timeout_seconds;
+  f->allow_insecure_http = f->allow_insecure_http || c.allow_insecure_http;
   return Status::OK();
 }
 
@@ -132,6 +134,8 @@ Result<ConnectionFlags> FlagsFromConfigFile(const std::string& path, ConnectionC
   f.endpoint_url = c.endpoint_url;
   f.sts_endpoint_url = c.sts_endpoint_url;
   f.max_concurrent_statements = c.max_concurrent_statements;
+  f.statement_timeout_seconds = c.statement_timeout_seconds;
+  f.allow_insecure_http = c.allow_insecure_http;
   if (f.external_id.empty()) {
     RSX_ASSIGN_OR_RETURN(Workspace ws, Workspace::Open());
     RSX_ASSIGN_OR_RETURN(f.external_id, ws.ExternalId());

@@ -19,6 +19,7 @@ struct ConnectionFlags {
   std::string region, workgroup, database, role_arn, external_id, profile, endpoint_url,
       sts_endpoint_url;
   bool allow_insecure_http = false;
+  int statement_timeout_seconds = 0;  // from a saved connection or config file; 0: default
   int duration = 3600;
   int max_concurrent_statements = 4;
 };

@@ -101,6 +101,10 @@ void AddConnectionsCommand(CLI::App& app, Runner* run) {
   a->add_option("--endpoint-url", add->c.endpoint_url, "Data API endpoint override");
   a->add_option("--sts-endpoint-url", add->c.sts_endpoint_url, "STS endpoint override");
   a->add_option("--max-concurrent-statements", add->c.max_concurrent_statements, "statements at once (1-200, default 4)");
+  a->add_option("--statement-timeout-seconds", add->c.statement_timeout_seconds,
+                "cancel a statement that runs longer (default 0: 1 hour for syncs; --statement-timeout overrides)");
+  a->add_flag("--allow-insecure-http", add->c.allow_insecure_http,
+              "accept http:// endpoints on another host (token and SQL in clear text)");
   a->add_option("--operator-account", add->operator_account, "your AWS account for the trust policy (default: from STS)");
   a->add_flag("--replace", add->replace, "replace a connection of the same name");
   a->callback([run, add] { *run = [add] { return RunAdd(*add); }; });

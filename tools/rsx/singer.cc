@@ -228,6 +228,8 @@ int RunSyncMode(const SingerOptions& o) {
   so.format = "protocol";
   so.messages = stdout;
   so.interrupted = interrupted;
+  if (cfg->first.statement_timeout_seconds > 0)
+    so.statement_timeout = std::chrono::seconds(cfg->first.statement_timeout_seconds);
   so.initial_state = internal.dump();
   so.record_prefix = [](const Stream& s) {
     auto now = std::chrono::system_clock::now();

@@ -80,8 +80,8 @@ int RunSyncCommand(SyncCliOptions o) {
     return ReportError(Status::InvalidArgument("--incremental needs --cursor COLUMN"));
   if (o.chunk_rows < 1) return ReportError(Status::InvalidArgument("--chunk-rows must be at least 1"));
   if (o.parallel < 0) return ReportError(Status::InvalidArgument("--parallel must be at least 1"));
-  auto statement_timeout = ParseDuration("--statement-timeout", o.statement_timeout, std::chrono::hours(1));
-  if (!statement_timeout.ok()) return ReportError(statement_timeout.status());
+  if (Status st = ParseDuration("--statement-timeout", o.statement_timeout, std::chrono::hours(1)).status(); !st.ok())
+    return ReportError(st);
   std::vector<std::string> schemas;
   std::vector<std::pair<std::string, std::string>> wanted;
   for (const auto& s : o.streams) {
@@ -91,6 +91,12 @@ int RunSyncCommand(SyncCliOptions o) {
     schemas.push_back(parsed->first);
   }
   if (Status st = ResolveSavedConnection(&o.conn); !st.ok()) return ReportError(st);
+  // --statement-timeout, else the connection's statement_timeout_seconds, else 1 hour.
+  auto statement_timeout = ParseDuration(
+      "--statement-timeout", o.statement_timeout,
+      o.conn.statement_timeout_seconds > 0 ? std::chrono::milliseconds(o.conn.statement_timeout_seconds * 1000LL)
+                                           : std::chrono::milliseconds(std::chrono::hours(1)));
+  if (!statement_timeout.ok()) return ReportError(statement_timeout.status());
   auto client = OpenClient(o.conn);
   if (!client.ok()) return ReportError(client.status());
   DiscoverOptions d;

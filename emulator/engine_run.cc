@@ -48,8 +48,15 @@ std::string PgError(const PGresult* r, PGconn* conn) {
 
 }  // namespace
 
-std::string RunPart(PGconn* conn, Statement& st, Part& p, const Limits& limits, bool batch,
+std::string RunPart(PGconn* conn, Statement& st, Part& out, const Limits& limits, bool batch,
                     long long query_id) {
+  // The result is built in a private copy and published under st.mu when it is complete:
+  // DescribeStatement and GetStatementResult read `out` concurrently.
+  Part p;
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    p = out;
+  }
   p.query_id = query_id;
   auto started = std::chrono::steady_clock::now();
   auto finish = [&](std::string status, std::string error) {
@@ -58,6 +65,8 @@ std::string RunPart(PGconn* conn, Statement& st, Part& p, const Limits& limits, 
     p.status = status;
     p.error = std::move(error);
     p.updated = Clock_::now();
+    std::lock_guard<std::mutex> lock(st.mu);
+    out = std::move(p);
     return status;
   };
   std::vector<std::pair<std::string, std::string>> params = st.params;
@@ -71,9 +80,10 @@ std::string RunPart(PGconn* conn, Statement& st, Part& p, const Limits& limits, 
   if (!bound.ok()) return finish("FAILED", "ERROR: " + bound.status().message());
   std::vector<const char*> values;
   for (const auto& v : bound->values) values.push_back(v.c_str());
+  p.status = "STARTED";
   {
     std::lock_guard<std::mutex> sl(st.mu);
-    p.status = "STARTED";
+    out.status = "STARTED";
   }
   if (!PQsendQueryParams(conn, bound->sql.c_str(), static_cast<int>(values.size()), nullptr,
                          values.data(), nullptr, nullptr, 0))

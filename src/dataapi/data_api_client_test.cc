@@ -103,7 +103,7 @@ TEST(StatementRunner, ConsumerStoppingEarlyIsNotAnError) {
   Collect sink;
   sink.stop_after = 10;
   auto r = RunStatement(**client, "select salesid from sales order by salesid", RunOptions{}, &sink);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_TRUE(r.ok()) << r.status().ToString() << "\nemulator log:\n" << emu.log();
   EXPECT_TRUE(r->stopped_early);
   EXPECT_EQ(sink.rows.size(), 10u);
 }

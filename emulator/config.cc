@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <limits>
+#include <type_traits>
+
 #include <nlohmann/json.hpp>
 
 #include "rsx/policy.h"
@@ -64,6 +67,20 @@ template <class T>
 Status Get(const json& j, const char* key, T* out, const std::string& where) {
   auto it = j.find(key);
   if (it == j.end()) return Status::OK();
+  if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+    // A number out of T's range (or a fraction for an integer) would be undefined behaviour in
+    // get<T>(): check it first.
+    if (!it->is_number()) return Status::InvalidArgument(where + "." + key + " must be a number");
+    if constexpr (std::is_integral_v<T>) {
+      bool fits = it->is_number_integer()
+                      ? it->template get<long long>() >= static_cast<long long>(std::numeric_limits<T>::min()) &&
+                            it->template get<long long>() <= static_cast<long long>(std::numeric_limits<T>::max())
+                      : false;
+      if (it->is_number_unsigned())
+        fits = it->template get<unsigned long long>() <= static_cast<unsigned long long>(std::numeric_limits<T>::max());
+      if (!fits) return Status::InvalidArgument(where + "." + key + " must be a whole number in range");
+    }
+  }
   try {
     *out = it->get<T>();
   } catch (const json::exception&) {

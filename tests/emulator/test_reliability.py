@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 from emulator_fixture import Emulator
@@ -431,6 +432,16 @@ class Smaller(unittest.TestCase):
             self.assertEqual(p.returncode, 1, (catalog, p.stderr))
             self.assertIn(text, p.stderr)
             self.assertNotIn("terminate", p.stderr)
+
+    def test_emulator_fault_numbers_out_of_range_are_refused(self):
+        # Found by fuzz_emulator_request: a huge "nth" was undefined behaviour (double to int).
+        for body in ('{"operation":"ExecuteStatement","nth":3.7e105}', '{"operation":"ExecuteStatement","nth":1.5}',
+                     '{"operation":"ExecuteStatement","count":99999999999}'):
+            req = urllib.request.Request(EMU.url + "/_emulator/faults", method="POST", data=body.encode())
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(req)
+            self.assertEqual(e.exception.code, 400)
+            self.assertIn("must be a whole number in range", e.exception.read().decode())
 
     def test_defect12_emulator_refuses_a_session_token_with_a_long_term_key(self):
         import botocore.exceptions

@@ -208,7 +208,8 @@ void AddSyncCommand(CLI::App& app, Runner* run) {
               "or a rerun after a crash -- continues where the last one ended.");
   cmd->add_option("name", o->conn.name, "saved connection (or give connection flags)");
   AddConnectionFlags(cmd, &o->conn);
-  cmd->add_option("--stream", o->streams, "schema.table to sync (repeatable)");
+  cmd->add_option("--stream", o->streams,
+                  "schema.table to sync (repeatable); quote a name holding a dot as in SQL: '\"my.schema\".t'");
   cmd->add_flag("--all", o->all, "sync every discovered stream");
   cmd->add_flag("--incremental", o->incremental, "read only rows after the saved cursor position");
   cmd->add_option("--cursor", o->cursor, "cursor column for --incremental");

@@ -205,9 +205,14 @@ Result<std::string> DataApiClient::GetStatementResultPage(const std::string& id,
 
 Result<std::vector<std::string>> DataApiClient::ListDatabases() {
   std::vector<std::string> out;
+  bool bad = false;
   RSX_RETURN_IF_ERROR(impl_->Paginate("ListDatabases", Connection(target_), [&](const json& p) {
-    for (const auto& d : Arr(p, "Databases")) out.push_back(d.get<std::string>());
+    for (const auto& d : Arr(p, "Databases")) {
+      if (d.is_string()) out.push_back(d.get_ref<const std::string&>());
+      else bad = true;
+    }
   }));
+  if (bad) return Status::Internal("redshift-data:ListDatabases answered a name in Databases that is not a string");
   return out;
 }
 
@@ -215,9 +220,14 @@ Result<std::vector<std::string>> DataApiClient::ListSchemas(const std::string& p
   json body = Connection(target_);
   if (!pattern.empty()) body["SchemaPattern"] = pattern;
   std::vector<std::string> out;
+  bool bad = false;
   RSX_RETURN_IF_ERROR(impl_->Paginate("ListSchemas", body, [&](const json& p) {
-    for (const auto& s : Arr(p, "Schemas")) out.push_back(s.get<std::string>());
+    for (const auto& s : Arr(p, "Schemas")) {
+      if (s.is_string()) out.push_back(s.get_ref<const std::string&>());
+      else bad = true;
+    }
   }));
+  if (bad) return Status::Internal("redshift-data:ListSchemas answered a name in Schemas that is not a string");
   return out;
 }
 

@@ -387,6 +387,12 @@ class Smaller(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertEqual(msgs[-1]["trace"]["type"], "ERROR")
         self.assertIn("streams[0].sync_mode: expected \"full_refresh\" or \"incremental\"", msgs[-1]["trace"]["error"]["message"])
+        for bad in ({"stream": dict(stream, namespace=None), "sync_mode": "full_refresh"},
+                    {"stream": stream, "sync_mode": None}):
+            p = self.protocol("airbyte", catalog={"streams": [bad]})
+            msgs = [json.loads(l) for l in p.stdout.splitlines()]
+            self.assertEqual((p.returncode, msgs[-1]["trace"]["type"]), (1, "ERROR"), p.stderr)
+            self.assertIn("expected a string, found null", msgs[-1]["trace"]["error"]["message"])
         ok_catalog = {"streams": [{"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "append"}]}
         bad_state = [{"type": "STREAM", "stream": {"stream_descriptor": {"name": "sales", "namespace": "public"},
                                                    "stream_state": {"mode": "full_refresh", "key": [1]}}}]

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "commands.h"
 #include "connection.h"
@@ -153,7 +154,10 @@ Status CheckConfiguredCatalog(const json& configured, const std::string& what) {
     std::string swhere = ja::Path(where, "stream");
     if (!as) return Status::InvalidArgument(swhere + ": missing");
     RSX_RETURN_IF_ERROR(ja::String(*as, "name", swhere).status());
-    RSX_RETURN_IF_ERROR(ja::OptString(*as, "namespace", swhere).status());
+    // RunRead reads these with value(), which throws on null: a present one must be a string.
+    for (auto [obj, key, path] : {std::tuple{as, "namespace", swhere}, std::tuple{&cs, "sync_mode", where}})
+      if (auto it = obj->find(key); it != obj->end() && !it->is_string())
+        return Status::InvalidArgument(ja::Path(path, key) + ": expected a string, found " + ja::Describe(*it));
     RSX_ASSIGN_OR_RETURN(std::string mode, ja::OptString(cs, "sync_mode", where, "full_refresh"));
     if (mode != "full_refresh" && mode != "incremental")
       return Status::InvalidArgument(ja::Path(where, "sync_mode") + ": expected \"full_refresh\" or \"incremental\", found \"" + mode + "\"");

@@ -1,8 +1,8 @@
 #include "auth.h"
 
-#include "aws/crypto.h"
+#include "rsx/crypto.h"
 #include "rsx/sigv4.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::emu {
 namespace {

@@ -24,6 +24,8 @@ struct ApiError {
   std::string message;
 };
 
+inline ApiError Validation(std::string msg) { return {400, "ValidationException", std::move(msg)}; }
+
 template <class T>
 using ApiResult = std::variant<T, ApiError>;
 

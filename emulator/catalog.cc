@@ -1,12 +1,11 @@
 // ListDatabases, ListSchemas, ListTables and DescribeTable, answered from PostgreSQL's catalog.
 
 #include "engine.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::emu {
 namespace {
 
-ApiError Validation(std::string msg) { return {400, "ValidationException", std::move(msg)}; }
 
 struct Page {
   long long offset = 0;

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rsx/policy.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::emu {
 

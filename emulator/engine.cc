@@ -5,16 +5,15 @@
 
 #include <regex>
 
-#include "aws/crypto.h"
+#include "rsx/crypto.h"
 #include "sql_params.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::emu {
 namespace {
 
 using Clock_ = std::chrono::system_clock;
 
-ApiError Validation(std::string msg) { return {400, "ValidationException", std::move(msg)}; }
 ApiError NotFound(std::string msg, std::string id = "") {
   return {400, "ResourceNotFoundException", std::move(msg)};
 }

@@ -7,7 +7,7 @@
 
 #include <malloc.h>
 #include "sql_params.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::emu {
 namespace {

@@ -14,7 +14,7 @@
 #include "pg.h"
 #include "sample.h"
 #include "server.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace {
 

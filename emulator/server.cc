@@ -1,9 +1,11 @@
 #include "server.h"
 
+#include <httplib.h>
+
 #include <thread>
 
-#include "aws/crypto.h"
-#include "util/strings.h"
+#include "rsx/crypto.h"
+#include "rsx/strings.h"
 
 namespace rsx::emu {
 namespace {
@@ -66,7 +68,35 @@ bool UsesWorkgroup(const std::string& op) {
 
 }  // namespace
 
-Server::Server(EmulatorConfig& config, Engine& engine, Auth& auth)
+class ServerImpl {
+ public:
+  ServerImpl(EmulatorConfig& config, Engine& engine, Auth& auth);
+  int Bind(const std::string& host, int port);
+  void Serve();
+  void Stop();
+
+ private:
+  void Handle(const httplib::Request& req, httplib::Response& res);
+  void HandleControl(const httplib::Request& req, httplib::Response& res);
+  // Returns true when a fault or throttle answered the request.
+  // `cut_after` is set when the request must run and then lose its answer (reset_after).
+  bool ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Response& res,
+                            bool* cut_after = nullptr);
+  void DataApi(const std::string& op, const httplib::Request& req, httplib::Response& res);
+  void Serverless(const std::string& op, const httplib::Request& req, httplib::Response& res);
+  void Sts(const httplib::Request& req, httplib::Response& res);
+
+  EmulatorConfig& config_;
+  Engine& engine_;
+  Auth& auth_;
+  httplib::Server http_;
+  std::mutex mu_;  // guards faults, counters and rate buckets
+  std::map<std::string, int> calls_;
+  std::map<std::string, int> fired_;  // "Operation:action" -> faults that fired
+  std::map<std::string, std::pair<double, std::chrono::steady_clock::time_point>> buckets_;
+};
+
+ServerImpl::ServerImpl(EmulatorConfig& config, Engine& engine, Auth& auth)
     : config_(config), engine_(engine), auth_(auth) {
   // Idle keep-alive and half-sent connections each hold a worker until they time out: enough
   // workers that a few dozen of them do not stall other clients, and a short read timeout.
@@ -82,13 +112,13 @@ Server::Server(EmulatorConfig& config, Engine& engine, Auth& auth)
   http_.Delete(".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
 }
 
-int Server::Bind(const std::string& host, int port) {
+int ServerImpl::Bind(const std::string& host, int port) {
   if (port == 0) return http_.bind_to_any_port(host.c_str());
   return http_.bind_to_port(host.c_str(), port) ? port : -1;
 }
 
-void Server::Serve() { http_.listen_after_bind(); }
-void Server::Stop() { http_.stop(); }
+void ServerImpl::Serve() { http_.listen_after_bind(); }
+void ServerImpl::Stop() { http_.stop(); }
 
 namespace {
 // Promise a long body, send part of it, then drop the connection.
@@ -102,7 +132,7 @@ void CutResponse(httplib::Response& res, const char* type) {
 }
 }  // namespace
 
-bool Server::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Response& res,
+bool ServerImpl::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Response& res,
                                   bool* cut_after) {
   std::string request_id = res.get_header_value("x-amzn-RequestId");
   FaultConfig hit;
@@ -157,7 +187,7 @@ bool Server::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Resp
   return true;
 }
 
-void Server::Handle(const httplib::Request& req, httplib::Response& res) {
+void ServerImpl::Handle(const httplib::Request& req, httplib::Response& res) {
   std::string request_id = crypto::RandomUuid();
   res.set_header("x-amzn-RequestId", request_id);
   if (util::StartsWith(req.path, "/_emulator/")) return HandleControl(req, res);
@@ -168,7 +198,7 @@ void Server::Handle(const httplib::Request& req, httplib::Response& res) {
   JsonError(res, {400, "UnknownOperationException", "Unknown operation " + target});
 }
 
-void Server::HandleControl(const httplib::Request& req, httplib::Response& res) {
+void ServerImpl::HandleControl(const httplib::Request& req, httplib::Response& res) {
   if (req.path == "/_emulator/faults" && req.method == "POST") {
     auto f = ParseFault(req.body);
     if (!f.ok()) {
@@ -203,7 +233,7 @@ void Server::HandleControl(const httplib::Request& req, httplib::Response& res) 
   res.set_content("{\"error\":\"unknown control path\"}", "application/json");
 }
 
-void Server::DataApi(const std::string& op, const httplib::Request& req, httplib::Response& res) {
+void ServerImpl::DataApi(const std::string& op, const httplib::Request& req, httplib::Response& res) {
   auto who = auth_.Authenticate(req, "redshift-data");
   if (auto* e = std::get_if<ApiError>(&who)) return JsonError(res, *e);
   const Principal& p = std::get<Principal>(who);
@@ -246,7 +276,7 @@ void Server::DataApi(const std::string& op, const httplib::Request& req, httplib
   JsonError(res, {400, "UnknownOperationException", "Unknown operation RedshiftData." + op});
 }
 
-void Server::Serverless(const std::string& op, const httplib::Request& req, httplib::Response& res) {
+void ServerImpl::Serverless(const std::string& op, const httplib::Request& req, httplib::Response& res) {
   auto who = auth_.Authenticate(req, "redshift-serverless");
   if (auto* e = std::get_if<ApiError>(&who)) return JsonError(res, *e);
   const Principal& p = std::get<Principal>(who);
@@ -271,7 +301,7 @@ void Server::Serverless(const std::string& op, const httplib::Request& req, http
                   kJson);
 }
 
-void Server::Sts(const httplib::Request& req, httplib::Response& res) {
+void ServerImpl::Sts(const httplib::Request& req, httplib::Response& res) {
   std::string request_id = res.get_header_value("x-amzn-RequestId");
   auto params = FormParams(req);
   std::string action = params["Action"];
@@ -334,5 +364,12 @@ void Server::Sts(const httplib::Request& req, httplib::Response& res) {
   XmlError(res, {400, "InvalidAction", "Could not find operation " + action + " for version 2011-06-15"},
            request_id);
 }
+
+Server::Server(EmulatorConfig& config, Engine& engine, Auth& auth)
+    : impl_(std::make_unique<ServerImpl>(config, engine, auth)) {}
+Server::~Server() = default;
+int Server::Bind(const std::string& host, int port) { return impl_->Bind(host, port); }
+void Server::Serve() { impl_->Serve(); }
+void Server::Stop() { impl_->Stop(); }
 
 }  // namespace rsx::emu

@@ -1,7 +1,7 @@
 #include "types.h"
 
 #include "rsx/types.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::emu {
 namespace {

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "rsx/sts.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::test {
 

@@ -22,7 +22,6 @@
 
 namespace rsx {
 
-struct DecodedPage;
 
 class ResultConsumer {
  public:
@@ -63,6 +62,11 @@ struct RunSummary {
   std::chrono::nanoseconds submit_to_finished{0};
   std::chrono::nanoseconds poll_sleep{0};  // time spent sleeping between status checks
 };
+
+// Adds "NAME=VALUE" (as given on a command line) to options->params. kInvalidArgument naming
+// the parameter: no '=', a name that is not letters, digits and _, an empty value (the Data
+// API refuses those), or a name given twice.
+Status AddParam(const std::string& name_equals_value, RunOptions* options);
 
 Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql,
                                 const RunOptions& options, ResultConsumer* consumer);

@@ -90,6 +90,35 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client,
                                           const std::vector<StreamSyncConfig>& streams,
                                           const SyncOptions& options);
 
+// Choosing streams, as `rsx sync` does: named ones ("schema.table") or all, each full refresh
+// or incremental on one cursor column, keyed by the table's primary key or `primary_key`.
+struct StreamSelection {
+  std::vector<std::string> streams;   // "schema.table"; a dotted name quoted: "we.ird".t
+  bool all = false;                   // every discovered stream
+  bool incremental = false;
+  std::string cursor;                 // incremental: required
+  std::vector<std::string> primary_key;
+};
+
+// "schema.table", split at the first dot; a name holding a dot is quoted as in SQL:
+// "we.ird".t or "we.ird"."t.x" ("" inside quotes is one "). The error names the input.
+Result<std::pair<std::string, std::string>> ParseStreamName(const std::string& name);
+
+// The schemas `selection` names (sorted, unique; empty for `all`); kInvalidArgument for a bad
+// name, a missing cursor or an empty selection.
+Result<std::vector<std::string>> SelectionSchemas(const StreamSelection& selection);
+
+// The streams to sync from a discovered catalog. kNotFound for an unknown stream;
+// kInvalidArgument for a missing cursor column or (incremental) no key.
+Result<std::vector<StreamSyncConfig>> PlanStreams(const std::vector<Stream>& catalog,
+                                                  const StreamSelection& selection);
+
+// manifest.json in `out_dir` (written atomically): each stream's file, rows, statements, mode
+// and columns, and the state file.
+Status WriteManifest(const std::string& out_dir, const std::string& connection_name,
+                     const SyncOptions& options, const std::vector<StreamSyncConfig>& streams,
+                     const std::vector<StreamResult>& results);
+
 // "schema.table" with identifiers quoted for SQL: "my schema"."my""table".
 std::string QuoteIdentifier(const std::string& name);
 

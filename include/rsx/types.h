@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "rsx/data_api.h"
 
@@ -29,6 +30,21 @@ struct Cell {
   int64_t l = 0;
   std::string_view text;  // kDouble: the number as sent; kString: text; kBlob: base64
 };
+
+// One result page, decoded: what ResultConsumer::OnPage receives. Cells are row-major; their
+// views point into the page and are valid only during the OnPage call.
+struct DecodedPage {
+  std::vector<ColumnInfo> columns;  // when the page carried ColumnMetadata
+  bool has_columns = false;
+  size_t num_rows = 0, num_cols = 0;
+  std::vector<Cell> cells;  // row-major
+  long long total_rows = -1;
+  std::string next_token;
+  const Cell& at(size_t row, size_t col) const { return cells[row * num_cols + col]; }
+};
+
+// The column's type as DDL shows it: "numeric(18,2)", "varchar(256)", "int4".
+std::string ColumnTypeText(const ColumnInfo& column);
 
 // JSON Schema of a column, e.g. {"type":["null","integer"]}; timestamps carry airbyte_type.
 std::string JsonSchemaFor(const ColumnInfo& column);

@@ -2,7 +2,7 @@
 #include <cctype>
 
 #include "aws/credentials_internal.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 #include <nlohmann/json.hpp>
 

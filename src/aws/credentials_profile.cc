@@ -19,7 +19,7 @@
 #include "aws/ini_file.h"
 #include "rsx/endpoints.h"
 #include "rsx/sts.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

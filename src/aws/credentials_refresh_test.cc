@@ -8,7 +8,7 @@
 #include "aws/credentials_internal.h"
 #include "fake_http.h"
 #include "rsx/sts.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

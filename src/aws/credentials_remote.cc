@@ -7,7 +7,7 @@
 #include "aws/credentials_internal.h"
 #include "rsx/endpoints.h"
 #include "rsx/sts.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

@@ -12,7 +12,7 @@
 #include "local_server.h"
 #include "rsx/credentials.h"
 #include "test_util.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

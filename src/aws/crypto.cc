@@ -1,4 +1,4 @@
-#include "aws/crypto.h"
+#include "rsx/crypto.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::crypto {
 

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 

@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 

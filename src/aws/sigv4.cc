@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <map>
 
-#include "aws/crypto.h"
-#include "util/strings.h"
+#include "rsx/crypto.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

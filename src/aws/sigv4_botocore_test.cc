@@ -7,7 +7,7 @@
 
 #include "rsx/sigv4.h"
 #include "test_util.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

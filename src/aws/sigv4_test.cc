@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_util.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

@@ -3,7 +3,7 @@
 #include "aws/xml.h"
 #include "http/aws_call.h"
 #include "rsx/endpoints.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_http.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

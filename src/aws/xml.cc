@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::xml {
 namespace {

@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "aws/crypto.h"
+#include "rsx/crypto.h"
 #include "decode/page_decoder.h"
 
 namespace rsx {
@@ -290,6 +290,21 @@ Result<RunSummary> FetchResult(DataApiClient& client, const std::string& stateme
   if (consumer == nullptr) return summary;
   RSX_RETURN_IF_ERROR(StreamResult(client, statement_id, desc, desc.result_format == "CSV", o, consumer, &summary));
   return summary;
+}
+
+Status AddParam(const std::string& p, RunOptions* run) {
+  size_t eq = p.find('=');
+  if (eq == std::string::npos || eq == 0) return Status::InvalidArgument("--param '" + p + "' must be NAME=VALUE");
+  std::string name = p.substr(0, eq);
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      return Status::InvalidArgument("--param name '" + name + "' may hold only letters, digits and _");
+  if (eq + 1 == p.size())
+    return Status::InvalidArgument("--param '" + name + "' has an empty value; the Data API refuses empty values");
+  for (const auto& [seen, value] : run->params)
+    if (seen == name) return Status::InvalidArgument("--param '" + name + "' is given twice; give each name once");
+  run->params.emplace_back(name, p.substr(eq + 1));
+  return Status::OK();
 }
 
 }  // namespace rsx

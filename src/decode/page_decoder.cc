@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "dataapi/json_shapes.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 

@@ -13,15 +13,7 @@
 
 namespace rsx {
 
-struct DecodedPage {
-  std::vector<ColumnInfo> columns;  // when the page carried ColumnMetadata
-  bool has_columns = false;
-  size_t num_rows = 0, num_cols = 0;
-  std::vector<Cell> cells;  // row-major
-  long long total_rows = -1;
-  std::string next_token;
-  const Cell& at(size_t row, size_t col) const { return cells[row * num_cols + col]; }
-};
+// DecodedPage: rsx/types.h.
 
 class PageDecoder {
  public:

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rsx/types.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 
@@ -283,6 +283,13 @@ std::string DisplayText(RedshiftType t, const Cell& c) {
   }
   if (t == RedshiftType::kBoolean) return c.text == "t" ? "true" : c.text == "f" ? "false" : std::string(c.text);
   return std::string(c.text);
+}
+
+std::string ColumnTypeText(const ColumnInfo& col) {
+  std::string type = col.type_name;
+  if (type == "numeric") type += "(" + std::to_string(col.precision) + "," + std::to_string(col.scale) + ")";
+  else if (type == "varchar" || type == "bpchar") type += "(" + std::to_string(col.precision) + ")";
+  return type;
 }
 
 }  // namespace rsx

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

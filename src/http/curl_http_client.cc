@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "rsx/http.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

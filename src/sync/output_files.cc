@@ -9,9 +9,9 @@
 #include <cstring>
 #include <string>
 
-#include "aws/crypto.h"
+#include "rsx/crypto.h"
 #include "rsx/sync.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {
@@ -84,6 +84,73 @@ Result<std::string> PathUnder(const std::string& dir, const std::string& name) {
     return Status::InvalidArgument("refusing to write '" + name +
                                    "': a file name must stay inside " + dir);
   return dir + "/" + name;
+}
+
+Result<std::string> ReadTextFile(const std::string& path, const std::string& what, size_t max_bytes) {
+  auto fail = [&](const std::string& why) {
+    return Status::InvalidArgument("cannot read the " + what + " file " + path + ": " + why);
+  };
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return fail(std::strerror(errno));
+  struct stat sb;
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    bool dir = S_ISDIR(sb.st_mode);
+    ::close(fd);
+    return fail(dir ? "it is a directory" : "it is not a regular file");
+  }
+  if (static_cast<unsigned long long>(sb.st_size) > max_bytes) {
+    ::close(fd);
+    return fail("larger than " + std::to_string(max_bytes >> 20) + " MB");
+  }
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      return fail(std::strerror(e));
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_bytes) {
+      ::close(fd);
+      return fail("larger than " + std::to_string(max_bytes >> 20) + " MB");
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+Result<PartialFile> PartialFile::Create(const std::string& path) {
+  std::string tmp = path + ".rsx-partial";
+  FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return Status::IoError("cannot write " + path + ": " + std::strerror(errno));
+  return PartialFile(path, f);
+}
+
+PartialFile::PartialFile(PartialFile&& o) noexcept : path_(std::move(o.path_)), file_(o.file_) { o.file_ = nullptr; }
+
+PartialFile::~PartialFile() {
+  if (!file_) return;
+  std::fclose(file_);
+  ::unlink((path_ + ".rsx-partial").c_str());
+}
+
+Status PartialFile::Commit() {
+  if (!file_) return Status::Internal("PartialFile::Commit: already committed");
+  std::string tmp = path_ + ".rsx-partial";
+  bool ok = std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
+  int err = errno;
+  ok = std::fclose(file_) == 0 && ok;
+  file_ = nullptr;
+  if (!ok || ::rename(tmp.c_str(), path_.c_str()) != 0) {
+    if (ok) err = errno;
+    ::unlink(tmp.c_str());
+    return Status::IoError("cannot write " + path_ + ": " + std::strerror(err));
+  }
+  return Status::OK();
 }
 
 Status WriteFileAtomic(const std::string& path, std::string_view data, int mode) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "rsx/files.h"
 #include "rsx/result.h"
 
 namespace rsx {
@@ -21,9 +22,8 @@ namespace rsx {
 // dir + "/" + name, refusing a name that could leave `dir` (empty, ".", "..", or with '/').
 Result<std::string> PathUnder(const std::string& dir, const std::string& name);
 
-// Writes `data` to `path` atomically and durably: a unique temporary file beside it (mode
-// `mode`), fsync, rename over `path`, fsync of the folder. On failure `path` is unchanged.
-Status WriteFileAtomic(const std::string& path, std::string_view data, int mode);
+// WriteFileAtomic and ReadTextFile: rsx/files.h.
+
 
 // An exclusive lock (flock) on `path` (created with mode 0600), held until destruction. The
 // holder's PID is written into the file so that a second process can name it.

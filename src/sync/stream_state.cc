@@ -1,7 +1,7 @@
 #include "sync/stream_state.h"
 
 #include "util/json_access.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 
@@ -10,6 +10,9 @@ using nlohmann::json;
 
 Result<StreamState> ParseStreamState(const json& v, const std::string& where) {
   RSX_RETURN_IF_ERROR(ja::ExpectObject(v, where));
+  // rsx never writes null: a null member is a damaged state, not an absent one.
+  for (auto it = v.begin(); it != v.end(); ++it)
+    if (it->is_null()) return Status::InvalidArgument(ja::Path(where, it.key()) + ": found null");
   StreamState s;
   RSX_ASSIGN_OR_RETURN(std::string mode, ja::OptString(v, "mode", where, "full_refresh"));
   if (mode != "full_refresh" && mode != "incremental")

@@ -142,21 +142,13 @@ class Engine {
     auto lock = FileLock::Acquire(state_path_ + ".lock", "the state file " + state_path_);
     if (!lock.ok()) return lock.status();
     lock_ = std::make_unique<FileLock>(std::move(*lock));
-    std::string text;
-    if (File f{std::fopen(state_path_.c_str(), "rb")}) {
-      char buf[8192];
-      size_t n;
-      while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) text.append(buf, n);
-      if (std::ferror(f.get())) return Status::IoError("cannot read the state file " + state_path_);
-      auto parsed = ParseSyncState(text, "the state file " + state_path_);
-      if (!parsed.ok())
-        return Status::InvalidArgument(parsed.status().message() +
-                                       "; it was left untouched (move it aside to start over)");
-      state_ = std::move(*parsed);
-    } else if (errno != ENOENT) {
-      return Status::IoError("cannot read the state file " + state_path_ + ": " +
-                             std::strerror(errno));
-    }
+    struct stat sb;
+    if (::stat(state_path_.c_str(), &sb) != 0 && errno == ENOENT) return Status::OK();  // a first run
+    RSX_ASSIGN_OR_RETURN(std::string text, ReadTextFile(state_path_, "state"));
+    auto parsed = ParseSyncState(text, "the state file " + state_path_);
+    if (!parsed.ok())
+      return Status::InvalidArgument(parsed.status().message() + "; it was left untouched (move it aside to start over)");
+    state_ = std::move(*parsed);
     return Status::OK();
   }
 

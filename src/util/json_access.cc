@@ -52,12 +52,18 @@ std::string Path(const std::string& where, std::string_view key) {
 
 Result<json> Parse(std::string_view text, const std::string& what) {
   try {
-    // Depth is bounded by the parser's own recursion; nlohmann parses iteratively for arrays
-    // and objects, so deeply nested input is an error, not a stack overflow, past this size.
+    // nlohmann parses (and destroys) nested arrays and objects iteratively, so deeply nested
+    // input costs memory, never the stack.
     return json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
+    // "...: syntax error while parsing value - invalid string: ill-formed UTF-8 byte; last
+    // read: '...'": keep the reason, never the bytes read (they may hold anything).
+    std::string reason = e.what();
+    size_t dash = reason.rfind(" - ");
+    reason = dash == std::string::npos ? "" : reason.substr(dash + 3);
+    reason = reason.substr(0, reason.find(';'));
     return Status::InvalidArgument(what + " is not valid JSON (at byte " + std::to_string(e.byte) +
-                                   ")");
+                                   (reason.empty() ? "" : ": " + reason) + ")");
   } catch (const std::exception& e) {
     return Status::InvalidArgument(what + " is not valid JSON");
   }

@@ -1,4 +1,4 @@
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 #include <openssl/evp.h>
 

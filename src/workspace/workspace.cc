@@ -10,9 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <cctype>
 
-#include "aws/crypto.h"
+#include "rsx/crypto.h"
+#include "rsx/files.h"
 #include "rsx/credentials.h"
 #include "rsx/endpoints.h"
+#include "util/json_access.h"
 
 namespace rsx {
 
@@ -39,19 +41,9 @@ class Lock {
 };
 
 Result<std::string> ReadAll(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
-    return Status::IoError("cannot read " + path + ": " + std::strerror(errno));
-  }
-  std::string out;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  int err = errno;
-  close(fd);
-  if (n < 0) return Status::IoError("cannot read " + path + ": " + std::strerror(err));
-  return out;
+  struct stat sb;
+  if (stat(path.c_str(), &sb) != 0 && errno == ENOENT) return Status::NotFound(path + " does not exist");
+  return ReadTextFile(path, "workspace");
 }
 
 Status WriteAtomic(const std::string& dir, const std::string& path, const std::string& contents) {
@@ -95,11 +87,17 @@ Result<json> LoadConnections(const std::string& dir) {
     if (text.status().code() == StatusCode::kNotFound) return json{{"connections", json::object()}};
     return text.status();
   }
-  json j = json::parse(*text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("connections") || !j["connections"].is_object())
-    return Status::Internal(path + " is corrupt (not the JSON rsx writes); rsx left it untouched. "
-                            "Fix it by hand or move it aside to start over.");
-  return j;
+  auto parsed = json_access::Parse(*text, "it");
+  std::string why = !parsed.ok() ? parsed.status().message()
+                    : !parsed->is_object() ? "expected an object, found " + json_access::Describe(*parsed)
+                    : !parsed->contains("connections") ? "\"connections\" is missing"
+                    : !(*parsed)["connections"].is_object()
+                        ? "connections: expected an object, found " + json_access::Describe((*parsed)["connections"])
+                        : "";
+  if (!why.empty())
+    return Status::InvalidArgument(path + " is corrupt (" + why +
+                                   "); rsx left it untouched. Fix it by hand or move it aside to start over.");
+  return std::move(*parsed);
 }
 
 }  // namespace

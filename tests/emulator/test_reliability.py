@@ -403,11 +403,11 @@ class Smaller(unittest.TestCase):
         self.assertIn("stream_state.key[0]: expected a string, found a number (1)", msgs[0]["trace"]["error"]["message"])
         # Singer: an Airbyte state handed to it, and a bookmark of the wrong type; no STATE echoes it.
         p = self.protocol("singer", state=bad_state, catalog={"streams": []})
-        self.assertEqual(p.returncode, 1, p.stderr)  # a Singer tap's CRITICAL
+        self.assertEqual(p.returncode, 2, p.stderr)  # a Singer tap's CRITICAL; 2: bad input
         self.assertIn("found a list (an Airbyte state?", p.stderr)
         p = self.protocol("singer", state={"bookmarks": {"public-sales": {"mode": "incremental", "cursor": 5}}},
                           catalog={"streams": []})
-        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn('bookmarks.public-sales.cursor: expected a string, found a number (5)', p.stderr)
         self.assertNotIn("STATE", p.stdout)
 
@@ -435,7 +435,7 @@ class Smaller(unittest.TestCase):
                               ({"streams": [{"metadata": [{"breadcrumb": ["properties", 3], "metadata": {}}]}]},
                                "breadcrumb[1]: expected a string, found a number (3)")):
             p = self.protocol("singer", catalog=catalog)
-            self.assertEqual(p.returncode, 1, (catalog, p.stderr))
+            self.assertEqual(p.returncode, 2, (catalog, p.stderr))
             self.assertIn(text, p.stderr)
             self.assertNotIn("terminate", p.stderr)
 

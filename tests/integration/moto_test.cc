@@ -14,7 +14,7 @@
 #include "rsx/credentials.h"
 #include "rsx/http.h"
 #include "test_util.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 namespace {

@@ -1,16 +1,9 @@
 #include "connection.h"
 
 #include <signal.h>
-
-#include <cstdlib>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <unistd.h>
 
 #include "rsx/endpoints.h"
-#include "rsx/sts.h"
-#include "rsx/workspace.h"
 
 namespace rsx::cli {
 
@@ -30,117 +23,62 @@ void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
                 "network in clear text; default: only this machine, or RSX_ALLOW_INSECURE_HTTP=1)");
 }
 
-Status ResolveSavedConnection(ConnectionFlags* f) {
-  if (f->name.empty()) return Status::OK();
-  RSX_ASSIGN_OR_RETURN(Workspace ws, Workspace::Open());
-  RSX_ASSIGN_OR_RETURN(ConnectionConfig c, ws.GetConnection(f->name));
-  auto fill = [](std::string* flag, const std::string& saved) {
-    if (flag->empty()) *flag = saved;
-  };
-  fill(&f->region, c.region);
-  fill(&f->workgroup, c.workgroup);
-  fill(&f->database, c.database);
-  fill(&f->role_arn, c.role_arn);
-  fill(&f->endpoint_url, c.endpoint_url);
-  fill(&f->sts_endpoint_url, c.sts_endpoint_url);
-  if (f->external_id.empty()) {
-    if (!c.external_id.empty()) {
-      f->external_id = c.external_id;
-    } else {
-      RSX_ASSIGN_OR_RETURN(f->external_id, ws.ExternalId());
-    }
+Result<ConnectionConfig> ResolveConnection(const ConnectionFlags& f) {
+  ConnectionConfig c;
+  std::optional<Workspace> ws;
+  if (!f.name.empty()) {
+    RSX_ASSIGN_OR_RETURN(Workspace opened, Workspace::Open());
+    ws.emplace(std::move(opened));
+    RSX_ASSIGN_OR_RETURN(c, ws->GetConnection(f.name));
   }
-  f->max_concurrent_statements = c.max_concurrent_statements;
-  f->statement_timeout_seconds = c.statement_timeout_seconds;
-  f->allow_insecure_http = f->allow_insecure_http || c.allow_insecure_http;
-  return Status::OK();
-}
-
-namespace {
-std::shared_ptr<HttpCallStats> ProcessStats() {
-  static auto stats = std::make_shared<HttpCallStats>();
-  return stats;
-}
-}  // namespace
-
-const HttpCallStats& ProcessHttpStats() { return *ProcessStats(); }
-
-Result<std::shared_ptr<DataApiClient>> OpenClient(ConnectionFlags f) {
-  RSX_RETURN_IF_ERROR(ResolveSavedConnection(&f));
-  if (f.allow_insecure_http) setenv("RSX_ALLOW_INSECURE_HTTP", "1", 1);  // read by endpoint resolution
   const Environment& env = Environment::Process();
-  auto fallback = [&](std::string* v, const char* var) {
-    if (v->empty()) *v = env.Get(var).value_or("");
+  auto pick = [&](std::string* field, const std::string& flag, const char* var) {
+    if (!flag.empty()) *field = flag;
+    if (field->empty() && var) *field = env.Get(var).value_or("");
   };
-  fallback(&f.workgroup, "RSX_WORKGROUP");
-  fallback(&f.database, "RSX_DATABASE");
-  fallback(&f.role_arn, "RSX_ROLE_ARN");
-  fallback(&f.external_id, "RSX_EXTERNAL_ID");
-  if (f.region.empty()) f.region = RegionFromEnvironment(env);
-  if (f.region.empty())
-    return Status::InvalidArgument("no region: pass --region or set AWS_REGION");
-  RSX_RETURN_IF_ERROR(ValidateRegion(f.region));
-  if (f.workgroup.empty())
-    return Status::InvalidArgument("no workgroup: pass --workgroup or set RSX_WORKGROUP");
-  if (f.database.empty())
-    return Status::InvalidArgument("no database: pass --database or set RSX_DATABASE");
-  AssumeRoleParams params{f.role_arn, f.external_id, "", f.duration};
-  if (!f.role_arn.empty()) RSX_RETURN_IF_ERROR(ValidateAssumeRoleParams(params));
-
-  auto http = NewTimedHttpClient(NewCurlHttpClient(), ProcessStats());
-  ChainOptions co;
-  co.profile = f.profile;
-  co.region = f.region;
-  co.sts_endpoint = f.sts_endpoint_url;
-  std::shared_ptr<CredentialsProvider> creds = NewDefaultCredentialsChain(http, co);
-  if (!f.role_arn.empty()) {
-    StsOptions so;
-    so.region = f.region;
-    so.endpoint_url = f.sts_endpoint_url;
-    RSX_ASSIGN_OR_RETURN(auto sts, StsClient::Create(http, so));
-    creds = NewAssumeRoleProvider(sts, creds, params, co);
+  pick(&c.region, f.region, nullptr);
+  pick(&c.workgroup, f.workgroup, "RSX_WORKGROUP");
+  pick(&c.database, f.database, "RSX_DATABASE");
+  pick(&c.role_arn, f.role_arn, "RSX_ROLE_ARN");
+  // A saved connection without an external ID uses the workspace's, never RSX_EXTERNAL_ID.
+  pick(&c.external_id, f.external_id, f.name.empty() ? "RSX_EXTERNAL_ID" : nullptr);
+  pick(&c.endpoint_url, f.endpoint_url, nullptr);
+  pick(&c.sts_endpoint_url, f.sts_endpoint_url, nullptr);
+  if (c.external_id.empty() && ws) {
+    RSX_ASSIGN_OR_RETURN(c.external_id, ws->ExternalId());
   }
-  // Fail early, with the credentials error, rather than on the first Data API call.
-  RSX_ASSIGN_OR_RETURN(Credentials ignored, creds->Get());
-  (void)ignored;
-  RSX_ASSIGN_OR_RETURN(auto client, DataApiClient::Create(http, creds, {f.region, f.workgroup, f.database, f.endpoint_url}));
-  client->set_max_concurrent_statements(f.max_concurrent_statements);
-  return client;
+  c.allow_insecure_http = c.allow_insecure_http || f.allow_insecure_http;
+  if (c.region.empty()) c.region = RegionFromEnvironment(env);
+  return c;
 }
 
-Result<std::string> ReadTextFile(const std::string& path, const char* what) {
-  std::ifstream in(path);
-  if (!in) return Status::InvalidArgument(std::string("cannot read the ") + what + " file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+std::shared_ptr<Runtime> ProcessRuntime(const std::string& profile) {
+  static std::shared_ptr<Runtime> runtime = [&] {
+    RuntimeOptions o;
+    o.profile = profile;
+    return *Runtime::Create(o);  // Create does not fail
+  }();
+  return runtime;
 }
 
-Result<ConnectionFlags> FlagsFromConfigFile(const std::string& path, ConnectionConfig* config,
-                                            const std::vector<std::string>& ignored_keys) {
-  RSX_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path, "config"));
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("the config file " + path + " is not a JSON object");
-  for (const auto& k : ignored_keys) j.erase(k);
-  RSX_ASSIGN_OR_RETURN(*config, ConnectionConfig::FromJson(j.dump(), "config"));
-  RSX_RETURN_IF_ERROR(ValidateConnection(*config));
-  const ConnectionConfig& c = *config;
-  ConnectionFlags f;
-  f.region = c.region;
-  f.workgroup = c.workgroup;
-  f.database = c.database;
-  f.role_arn = c.role_arn;
-  f.external_id = c.external_id;
-  f.endpoint_url = c.endpoint_url;
-  f.sts_endpoint_url = c.sts_endpoint_url;
-  f.max_concurrent_statements = c.max_concurrent_statements;
-  f.statement_timeout_seconds = c.statement_timeout_seconds;
-  f.allow_insecure_http = c.allow_insecure_http;
-  if (f.external_id.empty()) {
-    RSX_ASSIGN_OR_RETURN(Workspace ws, Workspace::Open());
-    RSX_ASSIGN_OR_RETURN(f.external_id, ws.ExternalId());
-  }
-  return f;
+Result<std::unique_ptr<Connection>> OpenConnection(const ConnectionFlags& f) {
+  RSX_ASSIGN_OR_RETURN(ConnectionConfig c, ResolveConnection(f));
+  if (c.region.empty()) return Status::InvalidArgument("no region: pass --region or set AWS_REGION");
+  if (c.workgroup.empty()) return Status::InvalidArgument("no workgroup: pass --workgroup or set RSX_WORKGROUP");
+  if (c.database.empty()) return Status::InvalidArgument("no database: pass --database or set RSX_DATABASE");
+  OpenOptions o;
+  o.role_session_seconds = f.duration;
+  return Connection::Open(c, ProcessRuntime(f.profile), o);
+}
+
+const ProtocolIo* ProtocolSession() {
+  static ProtocolIo io = [] {
+    ProtocolIo p;
+    p.runtime = ProcessRuntime();
+    p.interrupted = InstallInterruptHandler();
+    return p;
+  }();
+  return &io;
 }
 
 namespace {

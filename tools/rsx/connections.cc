@@ -10,7 +10,7 @@
 #include "rsx/policy.h"
 #include "rsx/sts.h"
 #include "rsx/workspace.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::cli {
 namespace {
@@ -33,17 +33,8 @@ Result<std::string> OperatorAccount(const std::string& given, const ConnectionCo
       return Status::InvalidArgument("--operator-account '" + given + "' must be 12 digits");
     return given;
   }
-  auto http = NewCurlHttpClient();
-  ChainOptions co;
-  co.region = c.region;
-  co.sts_endpoint = c.sts_endpoint_url;
-  auto base = NewDefaultCredentialsChain(http, co);
-  StsOptions so;
-  so.region = c.region;
-  so.endpoint_url = c.sts_endpoint_url;
-  RSX_ASSIGN_OR_RETURN(auto sts, StsClient::Create(http, so));
-  RSX_ASSIGN_OR_RETURN(CallerIdentity id, sts->GetCallerIdentity(*base));
-  return id.account;
+  RSX_ASSIGN_OR_RETURN(IdentityReport id, WhoAmI(*ProcessRuntime(), c.region, c.sts_endpoint_url));
+  return id.operator_identity.account;
 }
 
 int PrintPolicies(const ConnectionConfig& c, const std::string& external_id, const std::string& account,

@@ -5,9 +5,7 @@
 
 #include "commands.h"
 #include "connection.h"
-#include "rsx/catalog.h"
-#include "rsx/workspace.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::cli {
 namespace {
@@ -18,22 +16,12 @@ struct DiscoverCliOptions {
 };
 
 int RunDiscover(DiscoverCliOptions o) {
-  DiscoverOptions d;
-  if (!o.schemas.empty()) {
-    d.schemas = util::Split(o.schemas, ',');
-  } else if (!o.conn.name.empty()) {
-    auto ws = Workspace::Open();
-    if (ws.ok()) {
-      auto c = ws->GetConnection(o.conn.name);
-      if (c.ok()) d.schemas = c->schemas;
-    }
-  }
-  if (Status st = ResolveSavedConnection(&o.conn); !st.ok()) return ReportError(st);
-  d.concurrency = o.conn.max_concurrent_statements;  // the connection's limit
-  auto client = OpenClient(o.conn);
-  if (!client.ok()) return ReportError(client.status());
+  std::vector<std::string> schemas;  // empty: the connection's, else all
+  if (!o.schemas.empty()) schemas = util::Split(o.schemas, ',');
+  auto conn = OpenConnection(o.conn);
+  if (!conn.ok()) return ReportError(conn.status());
   auto t0 = std::chrono::steady_clock::now();
-  auto streams = Discover(**client, d);
+  auto streams = (*conn)->Discover(schemas);
   if (!streams.ok()) return ReportError(streams.status());
   std::printf("%s\n", AirbyteCatalogJson(*streams).c_str());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

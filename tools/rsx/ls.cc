@@ -4,7 +4,8 @@
 
 #include "commands.h"
 #include "connection.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
+#include "rsx/types.h"
 
 namespace rsx::cli {
 namespace {
@@ -23,7 +24,7 @@ int RunLs(LsOptions o) {
   } else if (o.positional.size() == 1) {
     ConnectionFlags probe;
     probe.name = o.positional[0];
-    if (o.positional[0].find('.') == std::string::npos && ResolveSavedConnection(&probe).ok())
+    if (o.positional[0].find('.') == std::string::npos && ResolveConnection(probe).ok())
       o.conn.name = o.positional[0];
     else
       o.path = o.positional[0];
@@ -32,9 +33,9 @@ int RunLs(LsOptions o) {
   if (parts.size() > 3 || std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
     return ReportError(Status::InvalidArgument("path '" + o.path + "' must be DB, DB.SCHEMA or DB.SCHEMA.TABLE"));
   if (!parts.empty()) o.conn.database = parts[0];
-  auto client = OpenClient(o.conn);
-  if (!client.ok()) return ReportError(client.status());
-  DataApiClient& c = **client;
+  auto conn = OpenConnection(o.conn);
+  if (!conn.ok()) return ReportError(conn.status());
+  DataApiClient& c = (*conn)->client();
   if (parts.empty()) {
     auto dbs = c.ListDatabases();
     if (!dbs.ok()) return ReportError(dbs.status());
@@ -53,10 +54,7 @@ int RunLs(LsOptions o) {
     if (cols->empty())
       return ReportError(Status::NotFound("no table " + parts[1] + "." + parts[2] + " in database " + parts[0]));
     for (const auto& col : *cols) {
-      std::string type = col.type_name;
-      if (type == "numeric") type += "(" + std::to_string(col.precision) + "," + std::to_string(col.scale) + ")";
-      else if (type == "varchar" || type == "bpchar") type += "(" + std::to_string(col.precision) + ")";
-      std::printf("%-32s %-20s %s%s\n", col.name.c_str(), type.c_str(),
+      std::printf("%-32s %-20s %s%s\n", col.name.c_str(), ColumnTypeText(col).c_str(),
                   col.nullable == 0 ? "not null" : "null",
                   col.column_default.empty() ? "" : (" default " + col.column_default).c_str());
     }

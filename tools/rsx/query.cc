@@ -1,16 +1,15 @@
 // rsx query: run one SQL statement on a workgroup and print its result.
 
 #include <chrono>
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
+#include <optional>
 #include <functional>
 #include <iostream>
 #include <iterator>
 
 #include "commands.h"
 #include "connection.h"
+#include "rsx/files.h"
 #include "rsx/statement_runner.h"
 #include "rsx/writers.h"
 
@@ -31,19 +30,7 @@ Status ParseRunFlags(const QueryOptions& o, RunOptions* run) {
   if (o.result_format != "auto" && o.result_format != "json" && o.result_format != "csv")
     return Status::InvalidArgument("--result-format '" + o.result_format + "' is not one of auto, json, csv");
   run->result_format = o.result_format == "csv" ? "CSV" : "JSON";  // auto: JSON (see docs/benchmarks.md)
-  for (const auto& p : o.params) {
-    size_t eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) return Status::InvalidArgument("--param '" + p + "' must be NAME=VALUE");
-    std::string name = p.substr(0, eq);
-    for (char c : name)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
-        return Status::InvalidArgument("--param name '" + name + "' may hold only letters, digits and _");
-    if (eq + 1 == p.size())
-      return Status::InvalidArgument("--param '" + name + "' has an empty value; the Data API refuses empty values");
-    for (const auto& [seen, value] : run->params)
-      if (seen == name) return Status::InvalidArgument("--param '" + name + "' is given twice; give each name once");
-    run->params.emplace_back(name, p.substr(eq + 1));
-  }
+  for (const auto& p : o.params) RSX_RETURN_IF_ERROR(AddParam(p, run));
   return Status::OK();
 }
 
@@ -56,30 +43,22 @@ int Emit(const QueryOptions& o, const std::atomic<bool>* interrupted,
   auto t_main = std::chrono::steady_clock::now();
   auto format = ParseOutputFormat(o.format);
   if (!format.ok()) return ReportError(format.status());
-  auto client = OpenClient(o.conn);
-  if (!client.ok()) return ReportError(client.status());
+  auto conn = OpenConnection(o.conn);
+  if (!conn.ok()) return ReportError(conn.status());
 
-  FILE* out = stdout;
-  std::string tmp;
+  std::optional<PartialFile> file;
   if (!o.output.empty()) {
-    tmp = o.output + ".rsx-partial";
-    out = std::fopen(tmp.c_str(), "wb");
-    if (!out) return ReportError(Status::IoError("cannot write --output " + o.output + ": " + std::strerror(errno)));
+    auto created = PartialFile::Create(o.output);
+    if (!created.ok()) return ReportError(Status(created.status()).Prepend("--output"));
+    file.emplace(std::move(*created));
   }
-  auto writer = NewResultWriter(*format, out, o.max_rows);
+  auto writer = NewResultWriter(*format, file ? file->get() : stdout, o.max_rows);
   auto t0 = std::chrono::steady_clock::now();
-  auto summary = read(**client, writer.get());
+  auto summary = read((*conn)->client(), writer.get());
   Status finished = summary.ok() ? writer->Finish() : summary.status();
-  if (!o.output.empty()) {
-    std::fclose(out);
-    if (finished.ok()) {
-      std::filesystem::rename(tmp, o.output);
-    } else {
-      std::filesystem::remove(tmp);
-    }
-  } else {
-    std::fflush(stdout);
-  }
+  if (file && finished.ok()) finished = file->Commit();
+  file.reset();  // uncommitted: removed
+  std::fflush(stdout);
   auto t_end = std::chrono::steady_clock::now();
   double secs = std::chrono::duration<double>(t_end - t0).count();
   if (!finished.ok()) {
@@ -94,7 +73,7 @@ int Emit(const QueryOptions& o, const std::atomic<bool>* interrupted,
                  std::max(0LL, summary->description.result_rows),
                  summary->description.result_rows == 1 ? "" : "s", secs, summary->statement_id.c_str());
   if (o.timings) {
-    const HttpCallStats& http = ProcessHttpStats();
+    const HttpCallStats& http = (*conn)->runtime().http_stats();
     auto total = t_end - t_main;
     auto in_http = std::chrono::nanoseconds(http.nanos.load());
     auto rest = total - in_http - summary->poll_sleep;

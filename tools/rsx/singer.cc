@@ -1,273 +1,16 @@
-// rsx singer: rsx as a Singer tap. Discovery prints a catalog with metadata; sync mode emits
-// SCHEMA, RECORD and STATE (the complete state each time) for the selected streams.
+// rsx singer: flags for rsx::singer (src/protocol/singer.cc).
 
-#include <chrono>
-#include <cstdio>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
+#include <memory>
 
 #include "commands.h"
-#include "sync/stream_state.h"
-#include "util/json_access.h"
 #include "connection.h"
-#include "rsx/catalog.h"
-#include "rsx/sync.h"
-#include "rsx/types.h"
-#include "rsx/workspace.h"
-#include "util/strings.h"
 
 namespace rsx::cli {
 namespace {
-
-using nlohmann::json;
-using nlohmann::ordered_json;
-
 struct SingerOptions {
   std::string config, catalog, properties, state;
   bool discover = false;
 };
-
-void Emit(const ordered_json& m) {
-  std::string line = m.dump() + "\n";
-  std::fwrite(line.data(), 1, line.size(), stdout);
-  std::fflush(stdout);
-}
-
-std::string StreamId(const Stream& s) { return s.schema + "-" + s.table; }
-
-bool Truthy(const json& v) { return v.is_boolean() ? v.get<bool>() : (v.is_string() && v.get<std::string>() == "true"); }
-
-int Fail(const Status& st) {
-  std::fprintf(stderr, "CRITICAL %s\n", st.message().c_str());
-  return 1;
-}
-
-// Singer configs conventionally carry start_date and user_agent: accepted and ignored.
-Result<std::pair<ConnectionFlags, ConnectionConfig>> Config(const std::string& path) {
-  ConnectionConfig c;
-  RSX_ASSIGN_OR_RETURN(ConnectionFlags f, FlagsFromConfigFile(path, &c, {"start_date", "user_agent"}));
-  return std::make_pair(f, c);
-}
-
-ordered_json SchemaOf(const Stream& s, const std::vector<ColumnInfo>& cols) {
-  ordered_json props = ordered_json::object();
-  for (const auto& c : cols) props[c.name] = ordered_json::parse(JsonSchemaFor(c));
-  return {{"type", "object"}, {"properties", props}};
-}
-
-int RunDiscover(const SingerOptions& o) {
-  auto cfg = Config(o.config);
-  if (!cfg.ok()) return Fail(cfg.status());
-  auto client = OpenClient(cfg->first);
-  if (!client.ok()) return Fail(client.status());
-  DiscoverOptions d;
-  d.schemas = cfg->second.schemas;
-  d.concurrency = cfg->first.max_concurrent_statements;
-  auto streams = Discover(**client, d);
-  if (!streams.ok()) return Fail(streams.status());
-  ordered_json out = {{"streams", ordered_json::array()}};
-  for (const auto& s : *streams) {
-    ordered_json meta = ordered_json::array();
-    ordered_json top = {{"inclusion", "available"}, {"selected-by-default", false},
-                        {"table-key-properties", s.primary_key}, {"valid-replication-keys", s.cursor_candidates},
-                        {"schema-name", s.schema}, {"database-name", cfg->first.database}, {"is-view", s.type == "VIEW"}};
-    if (s.row_estimate >= 0) top["row-count"] = s.row_estimate;
-    meta.push_back({{"breadcrumb", ordered_json::array()}, {"metadata", top}});
-    for (const auto& c : s.columns) {
-      bool key = std::find(s.primary_key.begin(), s.primary_key.end(), c.name) != s.primary_key.end();
-      meta.push_back({{"breadcrumb", {"properties", c.name}},
-                      {"metadata", {{"inclusion", key ? "automatic" : "available"}, {"sql-datatype", c.type_name},
-                                    {"selected-by-default", true}}}});
-    }
-    out["streams"].push_back({{"tap_stream_id", StreamId(s)}, {"stream", s.table}, {"table_name", s.table},
-                              {"schema", SchemaOf(s, s.columns)}, {"key_properties", s.primary_key},
-                              {"metadata", meta}});
-  }
-  std::printf("%s\n", out.dump(2).c_str());
-  return 0;
-}
-
-// The shapes RunSyncMode reads from a catalog, checked up front so that no access can throw.
-Status CheckCatalog(const json& catalog, const std::string& what) {
-  namespace ja = json_access;
-  const json& streams = catalog["streams"];
-  for (size_t i = 0; i < streams.size(); ++i) {
-    std::string where = what + ".streams[" + std::to_string(i) + "]";
-    const json& cs = streams[i];
-    if (auto id = cs.find("tap_stream_id"); id != cs.end() && !id->is_string())
-      return Status::InvalidArgument(ja::Path(where, "tap_stream_id") + ": expected a string, found " + ja::Describe(*id));
-    RSX_ASSIGN_OR_RETURN(const json* metadata, ja::Member(cs, "metadata", where));
-    if (!metadata) continue;
-    std::string mwhere = ja::Path(where, "metadata");
-    if (!metadata->is_array()) return Status::InvalidArgument(mwhere + ": expected a list, found " + ja::Describe(*metadata));
-    for (size_t j = 0; j < metadata->size(); ++j) {
-      const json& m = (*metadata)[j];
-      std::string ewhere = mwhere + "[" + std::to_string(j) + "]";
-      RSX_ASSIGN_OR_RETURN(auto breadcrumb, ja::OptStringList(m, "breadcrumb", ewhere));
-      RSX_ASSIGN_OR_RETURN(const json* meta, ja::Member(m, "metadata", ewhere));
-      std::string inner = ja::Path(ewhere, "metadata");
-      if (!meta) return Status::InvalidArgument(inner + ": missing");
-      RSX_RETURN_IF_ERROR(ja::ExpectObject(*meta, inner));
-      for (const char* key : {"schema-name", "replication-method", "replication-key", "inclusion"})
-        if (auto it = meta->find(key); it != meta->end() && !it->is_string())
-          return Status::InvalidArgument(ja::Path(inner, key) + ": expected a string, found " + ja::Describe(*it));
-      if (breadcrumb && breadcrumb->size() == 1)
-        return Status::InvalidArgument(ja::Path(ewhere, "breadcrumb") + ": expected [] or [\"properties\", COLUMN]");
-    }
-  }
-  return Status::OK();
-}
-
-// The value of a Singer STATE message (or the whole message), with every bookmark checked to
-// be a state rsx wrote, so nothing below can throw and no STATE repeats a bad bookmark.
-Result<json> SingerState(const std::string& text, const std::string& what) {
-  namespace ja = json_access;
-  RSX_ASSIGN_OR_RETURN(json value, ja::Parse(text, what));
-  std::string where = what;
-  if (value.is_array())
-    return Status::InvalidArgument(what + ": expected the value of a Singer STATE message ({\"bookmarks\": {...}}), "
-                                   "found a list (an Airbyte state? use rsx airbyte read)");
-  RSX_RETURN_IF_ERROR(ja::ExpectObject(value, what));
-  if (value.contains("value") && value.contains("type")) {  // a whole STATE message
-    json inner = value["value"];
-    value = std::move(inner);
-    where = ja::Path(what, "value");
-    RSX_RETURN_IF_ERROR(ja::ExpectObject(value, where));
-  }
-  RSX_ASSIGN_OR_RETURN(const json* bookmarks, ja::Member(value, "bookmarks", where));
-  if (!bookmarks) {
-    value["bookmarks"] = json::object();
-    return value;
-  }
-  std::string bwhere = ja::Path(where, "bookmarks");
-  RSX_RETURN_IF_ERROR(ja::ExpectObject(*bookmarks, bwhere));
-  for (auto it = bookmarks->begin(); it != bookmarks->end(); ++it)
-    RSX_RETURN_IF_ERROR(ParseStreamState(it.value(), ja::Path(bwhere, it.key())).status());
-  return value;
-}
-
-int RunSyncMode(const SingerOptions& o) {
-  auto interrupted = InstallInterruptHandler();
-  auto cfg = Config(o.config);
-  if (!cfg.ok()) return Fail(cfg.status());
-  std::string catalog_path = o.catalog.empty() ? o.properties : o.catalog;
-  if (catalog_path.empty()) return Fail(Status::InvalidArgument("sync mode needs --catalog (run --discover first and select streams)"));
-  auto text = ReadTextFile(catalog_path, "catalog");
-  if (!text.ok()) return Fail(text.status());
-  json catalog = json::parse(*text, nullptr, false);
-  if (catalog.is_discarded() || !catalog.is_object() || !catalog.contains("streams") || !catalog["streams"].is_array())
-    return Fail(Status::InvalidArgument("the catalog is not {\"streams\": [...]}"));
-  if (Status shape = CheckCatalog(catalog, "the catalog " + catalog_path); !shape.ok()) return Fail(shape);
-  json value = {{"currently_syncing", nullptr}, {"bookmarks", json::object()}};
-  if (!o.state.empty()) {
-    auto st = ReadTextFile(o.state, "state");
-    if (!st.ok()) return Fail(st.status());
-    if (st->find_first_not_of(" \n\r\t") != std::string::npos) {
-      auto shaped = SingerState(*st, "the state file " + o.state);
-      if (!shaped.ok()) return Fail(shaped.status());
-      value = std::move(*shaped);
-    }
-  }
-  auto client = OpenClient(cfg->first);
-  if (!client.ok()) return Fail(client.status());
-  DiscoverOptions d;
-  d.concurrency = cfg->first.max_concurrent_statements;
-  for (const auto& cs : catalog["streams"]) {
-    std::string schema;
-    for (const auto& m : cs.value("metadata", json::array()))
-      if (m.value("breadcrumb", json::array()).empty()) schema = m["metadata"].value("schema-name", "");
-    if (!schema.empty() && std::find(d.schemas.begin(), d.schemas.end(), schema) == d.schemas.end()) d.schemas.push_back(schema);
-  }
-  auto discovered = Discover(**client, d);
-  if (!discovered.ok()) return Fail(discovered.status());
-
-  std::vector<StreamSyncConfig> configs;
-  json internal = {{"streams", json::object()}};
-  for (const auto& cs : catalog["streams"]) {
-    std::string id = cs.value("tap_stream_id", "");
-    json top = json::object();
-    std::map<std::string, json> column_meta;
-    bool any_column_selection = false;
-    for (const auto& m : cs.value("metadata", json::array())) {
-      auto bc = m.value("breadcrumb", json::array());
-      if (bc.empty()) top = m.value("metadata", json::object());
-      else if (bc.size() == 2) {
-        column_meta[bc[1].get<std::string>()] = m.value("metadata", json::object());
-        any_column_selection = any_column_selection || m["metadata"].contains("selected");
-      }
-    }
-    if (!Truthy(top.value("selected", json(false)))) continue;
-    const Stream* found = nullptr;
-    for (const auto& s : *discovered)
-      if (StreamId(s) == id) found = &s;
-    if (!found) return Fail(Status::InvalidArgument("the catalog selects stream '" + id + "', which does not exist"));
-    StreamSyncConfig c;
-    c.stream = *found;
-    std::vector<ColumnInfo> cols;
-    for (const auto& col : found->columns) {
-      const json& cm = column_meta.count(col.name) ? column_meta[col.name] : json::object();
-      bool automatic = cm.value("inclusion", "") == "automatic";
-      bool selected = !any_column_selection || Truthy(cm.value("selected", json(false)));
-      if (cm.value("inclusion", "") != "unsupported" && (automatic || selected)) cols.push_back(col);
-    }
-    c.stream.columns = cols;
-    if (top.value("replication-method", "FULL_TABLE") == "INCREMENTAL") {
-      c.mode = SyncMode::kIncremental;
-      c.cursor = top.value("replication-key", "");
-      bool has = false;
-      for (const auto& col : cols) has = has || col.name == c.cursor;
-      if (c.cursor.empty() || !has)
-        return Fail(Status::InvalidArgument("stream '" + id + "': replication-key '" + c.cursor + "' is not a selected column"));
-    }
-    if (value["bookmarks"].contains(id)) internal["streams"][found->schema + "." + found->table] = value["bookmarks"][id];
-    configs.push_back(c);
-  }
-
-  SyncOptions so;
-  so.format = "protocol";
-  so.messages = stdout;
-  so.interrupted = interrupted;
-  if (cfg->first.statement_timeout_seconds > 0)
-    so.statement_timeout = std::chrono::seconds(cfg->first.statement_timeout_seconds);
-  so.initial_state = internal.dump();
-  so.record_prefix = [](const Stream& s) {
-    auto now = std::chrono::system_clock::now();
-    std::string extracted = util::FormatIso8601(now);
-    ordered_json head = {{"type", "RECORD"}, {"stream", StreamId(s)}, {"time_extracted", extracted}};
-    std::string text = head.dump();
-    text.pop_back();
-    return text + ",\"record\":";
-  };
-  so.record_suffix = "}\n";
-  so.stream_status = [&](const Stream& s, const std::string& status) {
-    if (status == "STARTED") {
-      value["currently_syncing"] = StreamId(s);
-      for (const auto& c : configs) {
-        if (StreamId(c.stream) != StreamId(s)) continue;
-        ordered_json schema = {{"type", "SCHEMA"}, {"stream", StreamId(s)}, {"schema", SchemaOf(s, c.stream.columns)},
-                               {"key_properties", s.primary_key}};
-        if (c.mode == SyncMode::kIncremental) schema["bookmark_properties"] = {c.cursor};
-        Emit(schema);
-      }
-    }
-    if (status == "COMPLETE") {
-      value["currently_syncing"] = nullptr;
-      Emit({{"type", "STATE"}, {"value", value}});
-    }
-  };
-  so.checkpoint = [&](const Stream& s, const std::string& stream_state, long long records) -> Status {
-    value["bookmarks"][StreamId(s)] = json::parse(stream_state);
-    Emit({{"type", "STATE"}, {"value", value}});  // the complete state, every time
-    std::fprintf(stderr, "INFO METRIC: {\"type\":\"counter\",\"metric\":\"record_count\",\"value\":%lld,\"tags\":{\"stream\":\"%s\"}}\n",
-                 records, StreamId(s).c_str());
-    return Status::OK();
-  };
-  auto results = RunSync(**client, configs, so);
-  if (!results.ok()) return Fail(results.status());
-  return 0;
-}
-
 }  // namespace
 
 void AddSingerCommand(CLI::App& app, Runner* run) {
@@ -280,7 +23,13 @@ void AddSingerCommand(CLI::App& app, Runner* run) {
   cmd->add_option("--catalog", o->catalog, "catalog with selected streams");
   cmd->add_option("--properties", o->properties, "legacy name of --catalog");
   cmd->add_option("--state", o->state, "the value of the last STATE message");
-  cmd->callback([run, o] { *run = [o] { return o->discover ? RunDiscover(*o) : RunSyncMode(*o); }; });
+  cmd->callback([run, o] {
+    *run = [o] {
+      const ProtocolIo& io = *ProtocolSession();
+      return o->discover ? singer::Discover(io, o->config)
+                         : singer::Sync(io, o->config, o->catalog.empty() ? o->properties : o->catalog, o->state);
+    };
+  });
 }
 
 }  // namespace rsx::cli

@@ -5,11 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "rsx/credentials.h"
+#include "connection.h"
 #include "rsx/endpoints.h"
-#include "rsx/http.h"
-#include "rsx/sts.h"
-#include "util/strings.h"
+#include "rsx/strings.h"
 
 namespace rsx::cli {
 namespace {
@@ -32,45 +30,19 @@ int RunWhoami(const WhoamiOptions& o) {
     if (Status st = ValidateAssumeRoleParams(params); !st.ok()) return ReportError(st);
   }
 
-  auto http = NewCurlHttpClient();
-  ChainOptions chain_opt;
-  chain_opt.profile = o.profile;
-  chain_opt.region = region;
-  chain_opt.sts_endpoint = o.sts_endpoint;
-  auto base = NewDefaultCredentialsChain(http, chain_opt);
-  StsOptions sts_opt;
-  sts_opt.region = region;
-  sts_opt.endpoint_url = o.sts_endpoint;
-  auto sts = StsClient::Create(http, sts_opt);
-  if (!sts.ok()) return ReportError(sts.status());
-
-  auto base_creds = base->Get();
-  if (!base_creds.ok()) return ReportError(base_creds.status());
-  auto id = (*sts)->GetCallerIdentity(*base);
-  if (!id.ok()) return ReportError(id.status());
-
+  auto r = WhoAmI(*ProcessRuntime(o.profile), region, o.sts_endpoint, o.role_arn.empty() ? nullptr : &params);
+  if (!r.ok()) return ReportError(r.status());
+  const CallerIdentity& id = r->operator_identity;
   nlohmann::json out;
-  out["base"] = {{"account", id->account}, {"arn", id->arn}, {"user_id", id->user_id},
-                 {"provider", base_creds->provider}, {"access_key", base_creds->Describe()}};
-  out["sts_endpoint"] = (*sts)->endpoint_url();
-  if (!o.role_arn.empty()) {
-    auto assumed = (*sts)->AssumeRole(*base, params);
-    if (!assumed.ok()) {
-      if (!o.json) {
-        std::fprintf(stderr, "Base identity: %s (account %s), credentials from %s\n",
-                     id->arn.c_str(), id->account.c_str(), base_creds->provider.c_str());
-      }
-      return ReportError(assumed.status());
-    }
-    auto role_creds = NewStaticCredentialsProvider(assumed->credentials);
-    auto role_id = (*sts)->GetCallerIdentity(*role_creds);
-    if (!role_id.ok()) return ReportError(role_id.status());
-    auto left = std::chrono::duration_cast<std::chrono::minutes>(*assumed->credentials.expiration -
-                                                                  Clock::Real().Now());
-    out["assumed"] = {{"arn", role_id->arn},
-                      {"account", role_id->account},
-                      {"assumed_role_id", assumed->assumed_role_id},
-                      {"expiration", util::FormatIso8601(*assumed->credentials.expiration)},
+  out["base"] = {{"account", id.account}, {"arn", id.arn}, {"user_id", id.user_id},
+                 {"provider", r->operator_provider}, {"access_key", r->operator_access_key}};
+  out["sts_endpoint"] = r->sts_endpoint;
+  if (r->assumed) {
+    auto left = std::chrono::duration_cast<std::chrono::minutes>(r->expiration - Clock::Real().Now());
+    out["assumed"] = {{"arn", r->role_identity.arn},
+                      {"account", r->role_identity.account},
+                      {"assumed_role_id", r->assumed_role_id},
+                      {"expiration", util::FormatIso8601(r->expiration)},
                       {"minutes_left", left.count()},
                       {"external_id", o.external_id}};
   }
@@ -79,19 +51,19 @@ int RunWhoami(const WhoamiOptions& o) {
     return 0;
   }
   std::printf("Base identity\n");
-  std::printf("  account     %s\n", id->account.c_str());
-  std::printf("  arn         %s\n", id->arn.c_str());
-  std::printf("  user id     %s\n", id->user_id.c_str());
-  std::printf("  credentials %s\n", base_creds->Describe().c_str());
-  std::printf("  sts         %s\n", (*sts)->endpoint_url().c_str());
-  if (out.contains("assumed")) {
-    const auto& a = out["assumed"];
+  std::printf("  account     %s\n", id.account.c_str());
+  std::printf("  arn         %s\n", id.arn.c_str());
+  std::printf("  user id     %s\n", id.user_id.c_str());
+  std::printf("  credentials %s\n", r->operator_access_key.c_str());
+  std::printf("  sts         %s\n", r->sts_endpoint.c_str());
+  if (r->assumed) {
+    auto left = std::chrono::duration_cast<std::chrono::minutes>(r->expiration - Clock::Real().Now());
     std::printf("Assumed role\n");
-    std::printf("  arn         %s\n", a["arn"].get<std::string>().c_str());
-    std::printf("  account     %s\n", a["account"].get<std::string>().c_str());
+    std::printf("  arn         %s\n", r->role_identity.arn.c_str());
+    std::printf("  account     %s\n", r->role_identity.account.c_str());
     std::printf("  external id %s\n", o.external_id.empty() ? "(none sent)" : o.external_id.c_str());
-    std::printf("  expires     %s (in %lld min)\n", a["expiration"].get<std::string>().c_str(),
-                static_cast<long long>(a["minutes_left"].get<long long>()));
+    std::printf("  expires     %s (in %lld min)\n", util::FormatIso8601(r->expiration).c_str(),
+                static_cast<long long>(left.count()));
   }
   return 0;
 }

@@ -1,0 +1,161 @@
+#pragma once
+// The connector API: a Runtime shared by every connection of a process, and a Connection to
+// one customer's workgroup through their role.
+//
+//   auto runtime = rsx::Runtime::Create();                  // once per process
+//   rsx::ConnectionConfig cfg = ...;                         // or Workspace::GetConnection
+//   auto conn = rsx::Connection::Open(cfg, *runtime);        // assumes the role, fails early
+//   rsx::TextRows rows;
+//   (*conn)->Query("select 1", {}, &rows);
+//
+// Thread-safety: a Runtime is safe for concurrent use by any number of connections and
+// threads. A Connection is safe for concurrent Query/Discover calls (the Data API client
+// bounds the statements in flight to the config's max_concurrent_statements); Sync on one
+// state file is serialised by that file's lock.
+//
+// Cancellation: Query and Sync take an `interrupted` flag (RunOptions / SyncOptions): when it
+// becomes true the running statement is cancelled on the server and confirmed, and the call
+// returns kCancelled (Sync: at its last checkpoint).
+//
+// Errors: every call returns Status/Result; nothing throws. kInvalidArgument is bad input
+// (a config field, a state file), named in the message; kPermissionDenied / kUnauthenticated
+// come from AWS with its error code in detail("aws_error").
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rsx/catalog.h"
+#include "rsx/credentials.h"
+#include "rsx/data_api.h"
+#include "rsx/http.h"
+#include "rsx/statement_runner.h"
+#include "rsx/sts.h"
+#include "rsx/sync.h"
+#include "rsx/workspace.h"
+
+namespace rsx {
+
+struct RuntimeOptions {
+  HttpOptions http;                          // timeouts and CA bundle of the default client
+  std::shared_ptr<HttpClient> http_client;   // default: libcurl (tests pass a fake)
+  const Environment* env = nullptr;          // default: the process environment
+  std::string profile;                       // the operator's profile (default AWS_PROFILE)
+  // The operator's base credentials (default: the standard AWS chain for `profile`).
+  std::shared_ptr<CredentialsProvider> operator_credentials;
+  std::function<void(std::string_view)> log; // warnings; default: "rsx: warning: ..." on stderr
+};
+
+// What every connection of a process shares: the HTTP client (one connection pool), the
+// operator's base credentials, the environment and the logger. Thread-safe.
+class Runtime {
+ public:
+  static Result<std::shared_ptr<Runtime>> Create(RuntimeOptions options = {});
+
+  const Environment& env() const { return *env_; }
+  const std::shared_ptr<HttpClient>& http() const { return http_; }
+  // Requests sent through http() and the wall time spent inside them.
+  const HttpCallStats& http_stats() const { return *stats_; }
+  void Log(std::string_view message) const;
+  // The operator's base credentials; `region` and `sts_endpoint` are used by profiles that
+  // themselves assume a role. One provider (and one cache) per pair.
+  std::shared_ptr<CredentialsProvider> OperatorCredentials(const std::string& region,
+                                                           const std::string& sts_endpoint);
+  const std::string& profile() const { return options_.profile; }
+
+ private:
+  explicit Runtime(RuntimeOptions options) : options_(std::move(options)) {}
+  RuntimeOptions options_;
+  const Environment* env_ = nullptr;
+  std::shared_ptr<HttpCallStats> stats_;
+  std::shared_ptr<HttpClient> http_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<CredentialsProvider>> creds_;  // guarded by mu_
+};
+
+struct OpenOptions {
+  int role_session_seconds = 3600;  // the assumed role's session (refreshed ahead of expiry)
+  bool verify_credentials = true;   // fetch credentials now, so a refused role fails Open
+};
+
+// One customer's workgroup, through their role (assumed with the external ID, refreshed ahead
+// of expiry). Without role_arn, the operator's own credentials are used.
+class Connection {
+ public:
+  // Validates `config` (the error names the field), then builds the credentials and the Data
+  // API client. The external ID is the config's (callers fill in the workspace's when the
+  // connection has none). kInvalidArgument for a bad field; AWS's error when the role is refused.
+  static Result<std::unique_ptr<Connection>> Open(const ConnectionConfig& config,
+                                                  std::shared_ptr<Runtime> runtime,
+                                                  const OpenOptions& options = {});
+
+  const ConnectionConfig& config() const { return config_; }
+  DataApiClient& client() { return *client_; }
+  const std::shared_ptr<DataApiClient>& shared_client() { return client_; }
+  Runtime& runtime() { return *runtime_; }
+
+  // The statement timeout for data reads: the config's statement_timeout_seconds, else 1 hour.
+  std::chrono::milliseconds DefaultStatementTimeout() const;
+
+  // Streams of `schemas` (empty: the config's schemas, else every non-system schema).
+  Result<std::vector<Stream>> Discover(const std::vector<std::string>& schemas = {});
+  // One statement to the consumer (see statement_runner.h).
+  Result<RunSummary> Query(const std::string& sql, const RunOptions& options, ResultConsumer* consumer);
+  // Full and incremental reads to files or a protocol (see sync.h).
+  Result<std::vector<StreamResult>> Sync(const std::vector<StreamSyncConfig>& streams,
+                                         const SyncOptions& options);
+
+ private:
+  Connection() = default;
+  ConnectionConfig config_;
+  std::shared_ptr<Runtime> runtime_;
+  std::shared_ptr<DataApiClient> client_;
+};
+
+// `rsx whoami`: the operator's identity and, with `role`, the role assumed with it.
+struct IdentityReport {
+  CallerIdentity operator_identity;
+  std::string operator_provider;    // which provider of the chain supplied the credentials
+  std::string operator_access_key;  // the key ID, masked (Credentials::Describe)
+  std::string sts_endpoint;
+  bool assumed = false;
+  CallerIdentity role_identity;
+  std::string assumed_role_id;
+  TimePoint expiration{};
+};
+
+// Fails with the first error: no operator credentials, STS refusing them, or the role
+// refused (AWS's error, with the operator's identity prepended to the message).
+Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region, const std::string& sts_endpoint,
+                              const AssumeRoleParams* role = nullptr);
+
+// `rsx check`: can rsx do its job with this connection? The operator's credentials, then the
+// role assumed with the external ID, then each of the nine permissions with a harmless call.
+struct PermissionResult {
+  std::string action;              // e.g. "redshift-data:ExecuteStatement"
+  enum Outcome { kGranted, kDenied, kUnknown } outcome = kUnknown;
+  std::string aws_error;           // AWS's error code, when it answered with one
+  std::string message;             // AWS's message (denied) or why it is unknown
+  static const char* Name(Outcome o);
+};
+
+struct CheckReport {
+  // Each stage that passed; a failed one ends the check (failed_stage, error).
+  std::string operator_arn, operator_account, operator_provider;
+  std::string assumed_arn;
+  std::string failed_stage;  // empty: all stages ran
+  Status error;              // why failed_stage failed
+  std::vector<PermissionResult> permissions;
+  bool ok() const;                          // every stage ran and every permission granted
+  std::vector<std::string> Missing() const;  // the denied actions
+};
+
+// Never fails as a call: every failure is in the report. `config` must name region,
+// workgroup, database and role_arn (else failed_stage says so).
+CheckReport CheckConnection(const ConnectionConfig& config, Runtime& runtime);
+
+}  // namespace rsx

@@ -1,0 +1,183 @@
+// CheckConnection: the operator's credentials, the role, then each of the nine permissions
+// with a harmless call (see rsx/connection.h).
+
+#include "rsx/connection.h"
+#include "rsx/sts.h"
+
+namespace rsx {
+namespace {
+
+// A probe call's outcome: AccessDenied names the action it denies (the workgroup login through
+// GetCredentials can deny any workgroup call); any other answer proves the permission.
+void Classify(const Status& st, const std::string& action, std::vector<PermissionResult>* probes, bool* login_denied) {
+  PermissionResult p;
+  p.action = action;
+  p.aws_error = st.ok() ? "" : st.detail("aws_error");
+  const std::string& code = p.aws_error;
+  if (st.ok()) {
+    p.outcome = PermissionResult::kGranted;
+  } else if (code == "AccessDeniedException" || code == "AccessDenied" || st.code() == StatusCode::kPermissionDenied) {
+    if (st.message().find("redshift-serverless:GetCredentials") != std::string::npos) {
+      *login_denied = true;
+      p.outcome = PermissionResult::kUnknown;
+      p.message = "the workgroup login (redshift-serverless:GetCredentials) was denied first";
+    } else {
+      p.outcome = PermissionResult::kDenied;
+      p.message = st.message();
+    }
+  } else if (code == "ResourceNotFoundException" || code == "ValidationException") {
+    p.outcome = PermissionResult::kGranted;  // allowed to ask; the answer was about the input
+  } else {
+    p.outcome = PermissionResult::kUnknown;
+    p.message = st.ToString();
+  }
+  probes->push_back(std::move(p));
+}
+
+}  // namespace
+
+const char* PermissionResult::Name(Outcome o) {
+  switch (o) {
+    case kGranted: return "granted";
+    case kDenied: return "denied";
+    default: return "unknown";
+  }
+}
+
+bool CheckReport::ok() const {
+  if (!failed_stage.empty() || permissions.empty()) return false;
+  for (const auto& p : permissions)
+    if (p.outcome != PermissionResult::kGranted) return false;
+  return true;
+}
+
+std::vector<std::string> CheckReport::Missing() const {
+  std::vector<std::string> out;
+  for (const auto& p : permissions)
+    if (p.outcome == PermissionResult::kDenied) out.push_back(p.action);
+  return out;
+}
+
+CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime) {
+  CheckReport r;
+  auto fail = [&](const std::string& stage, const Status& st) {
+    r.failed_stage = stage;
+    r.error = st;
+    return r;
+  };
+  if (f.workgroup.empty() || f.database.empty() || f.role_arn.empty() || f.region.empty())
+    return fail("the connection is incomplete",
+                Status::InvalidArgument("rsx check needs a saved connection (rsx check NAME) or --region, --workgroup, --database and --role-arn"));
+
+  // 1. Base credentials and who we are.
+  auto base = runtime.OperatorCredentials(f.region, f.sts_endpoint_url);
+  auto base_creds = base->Get();
+  if (!base_creds.ok()) return fail("no base AWS credentials", base_creds.status());
+  r.operator_provider = base_creds->provider;
+  StsOptions so;
+  so.region = f.region;
+  so.endpoint_url = f.sts_endpoint_url;
+  so.env = &runtime.env();
+  auto sts = StsClient::Create(runtime.http(), so);
+  if (!sts.ok()) return fail("the region or STS endpoint is not usable", sts.status());
+  auto me = (*sts)->GetCallerIdentity(*base);
+  if (!me.ok()) return fail("the base AWS credentials were refused", me.status());
+  r.operator_arn = me->arn;
+  r.operator_account = me->account;
+
+  // 2. Assume the customer's role. Nothing is sent to the Data API before this works.
+  AssumeRoleParams params{f.role_arn, f.external_id, "", 900};
+  auto assumed = (*sts)->AssumeRole(*base, params);
+  if (!assumed.ok()) {
+    Status st = assumed.status();
+    std::string why = st.detail("aws_error") == "AccessDenied"
+                          ? "the role could not be assumed: either it does not exist, or its trust policy does not "
+                            "allow account " + me->account + ", or its sts:ExternalId condition is not \"" +
+                                f.external_id + "\". Compare the trust policy with `rsx policy " +
+                                (f.name.empty() ? std::string("NAME") : f.name) + "`. No Data API call was made."
+                          : "the role could not be assumed. No Data API call was made.";
+    return fail(why, st);
+  }
+  r.assumed_arn = assumed->arn;
+
+  // 3. Each permission with a harmless call.
+  auto role = NewStaticCredentialsProvider(assumed->credentials);
+  auto client = DataApiClient::Create(runtime.http(), role, {f.region, f.workgroup, f.database, f.endpoint_url},
+                                      runtime.env());
+  if (!client.ok()) return fail("the Data API endpoint is not usable", client.status());
+  DataApiClient& c = **client;
+  std::vector<PermissionResult>& probes = r.permissions;
+  bool login_denied = false;
+  const std::string kNoSuchStatement = "00000000-0000-4000-8000-000000000000";
+  auto dbs = c.ListDatabases();
+  if (!dbs.ok() && dbs.status().message().find("endpoint doesn't exist") != std::string::npos)
+    return fail("workgroup '" + f.workgroup + "' was not found in region " + f.region +
+                    " (check the workgroup name and the region)",
+                dbs.status());
+  Classify(dbs.status(), "redshift-data:ListDatabases", &probes, &login_denied);
+  Classify(c.ListSchemas("pg_catalog").status(), "redshift-data:ListSchemas", &probes, &login_denied);
+  Classify(c.ListTables("pg_catalog", "pg_namespace").status(), "redshift-data:ListTables", &probes, &login_denied);
+  Classify(c.DescribeTable("pg_catalog", "pg_namespace").status(), "redshift-data:DescribeTable", &probes, &login_denied);
+  ExecuteRequest one;
+  one.sql = "select 1";
+  auto exec = c.ExecuteStatement(one);
+  Classify(exec.status(), "redshift-data:ExecuteStatement", &probes, &login_denied);
+  // Statement calls on an ID that does not exist: "not found" proves the permission without
+  // touching anything; AccessDenied refutes it.
+  Classify(c.DescribeStatement(kNoSuchStatement).status(), "redshift-data:DescribeStatement", &probes, &login_denied);
+  Classify(c.GetStatementResultPage(kNoSuchStatement, "", false).status(), "redshift-data:GetStatementResult", &probes, &login_denied);
+  Classify(c.CancelStatement(kNoSuchStatement).status(), "redshift-data:CancelStatement", &probes, &login_denied);
+  // The workgroup login: granted when any workgroup call got past it.
+  bool any_workgroup_call = false;
+  for (const auto& p : probes)
+    if (p.outcome == PermissionResult::kGranted && p.action != "redshift-data:DescribeStatement" &&
+        p.action != "redshift-data:GetStatementResult" && p.action != "redshift-data:CancelStatement")
+      any_workgroup_call = true;
+  PermissionResult login;
+  login.action = "redshift-serverless:GetCredentials";
+  if (login_denied) {
+    login.outcome = PermissionResult::kDenied;
+    login.message = "the Data API could not log in to the workgroup as the role";
+  } else if (any_workgroup_call) {
+    login.outcome = PermissionResult::kGranted;
+  } else {
+    login.message = "no workgroup call was allowed, so the login was not reached";
+  }
+  probes.push_back(login);
+  if (exec.ok()) (void)c.CancelStatement(exec->id);  // select 1: long finished; nothing left running
+  return r;
+}
+
+}  // namespace rsx
+
+namespace rsx {
+
+Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region, const std::string& sts_endpoint,
+                              const AssumeRoleParams* role) {
+  auto base = runtime.OperatorCredentials(region, sts_endpoint);
+  StsOptions so;
+  so.region = region;
+  so.endpoint_url = sts_endpoint;
+  so.env = &runtime.env();
+  RSX_ASSIGN_OR_RETURN(auto sts, StsClient::Create(runtime.http(), so));
+  RSX_ASSIGN_OR_RETURN(Credentials creds, base->Get());
+  IdentityReport r;
+  r.operator_provider = creds.provider;
+  r.operator_access_key = creds.Describe();
+  r.sts_endpoint = sts->endpoint_url();
+  RSX_ASSIGN_OR_RETURN(r.operator_identity, sts->GetCallerIdentity(*base));
+  if (!role) return r;
+  auto assumed = sts->AssumeRole(*base, *role);
+  if (!assumed.ok())
+    return Status(assumed.status())
+        .Prepend("as " + r.operator_identity.arn + " (account " + r.operator_identity.account + ", credentials from " +
+                 r.operator_provider + ")");
+  auto role_creds = NewStaticCredentialsProvider(assumed->credentials);
+  RSX_ASSIGN_OR_RETURN(r.role_identity, sts->GetCallerIdentity(*role_creds));
+  r.assumed = true;
+  r.assumed_role_id = assumed->assumed_role_id;
+  if (assumed->credentials.expiration) r.expiration = *assumed->credentials.expiration;
+  return r;
+}
+
+}  // namespace rsx

@@ -1,0 +1,129 @@
+#include "rsx/connection.h"
+
+#include <cstdio>
+
+#include "rsx/endpoints.h"
+#include "rsx/sts.h"
+
+namespace rsx {
+namespace {
+
+// The runtime's environment with RSX_ALLOW_INSECURE_HTTP=1 on top: a connection's
+// allow_insecure_http, read by endpoint resolution when its clients are created.
+class InsecureHttpEnvironment : public Environment {
+ public:
+  explicit InsecureHttpEnvironment(const Environment& base) : base_(base) {}
+  std::optional<std::string> Get(const std::string& name) const override {
+    if (name == "RSX_ALLOW_INSECURE_HTTP") return std::string("1");
+    return base_.Get(name);
+  }
+
+ private:
+  const Environment& base_;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<Runtime>> Runtime::Create(RuntimeOptions options) {
+  std::shared_ptr<Runtime> rt(new Runtime(std::move(options)));
+  rt->env_ = rt->options_.env ? rt->options_.env : &Environment::Process();
+  rt->stats_ = std::make_shared<HttpCallStats>();
+  auto inner = rt->options_.http_client ? rt->options_.http_client : NewCurlHttpClient(rt->options_.http, *rt->env_);
+  rt->http_ = NewTimedHttpClient(std::move(inner), rt->stats_);
+  return rt;
+}
+
+void Runtime::Log(std::string_view message) const {
+  if (options_.log) {
+    options_.log(message);
+    return;
+  }
+  std::fprintf(stderr, "rsx: warning: %.*s\n", static_cast<int>(message.size()), message.data());
+}
+
+std::shared_ptr<CredentialsProvider> Runtime::OperatorCredentials(const std::string& region,
+                                                                  const std::string& sts_endpoint) {
+  if (options_.operator_credentials) return options_.operator_credentials;
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string key = region + "\n" + sts_endpoint;
+  auto& slot = creds_[key];
+  if (!slot) {
+    ChainOptions co;
+    co.env = env_;
+    co.profile = options_.profile;
+    co.region = region;
+    co.sts_endpoint = sts_endpoint;
+    slot = NewDefaultCredentialsChain(http_, co);
+  }
+  return slot;
+}
+
+Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionConfig& config,
+                                                     std::shared_ptr<Runtime> runtime,
+                                                     const OpenOptions& options) {
+  if (!runtime) return Status::InvalidArgument("Connection::Open: no runtime");
+  if (config.region.empty()) return Status::InvalidArgument("connection: no region");
+  if (config.workgroup.empty()) return Status::InvalidArgument("connection: no workgroup");
+  if (config.database.empty()) return Status::InvalidArgument("connection: no database");
+  RSX_RETURN_IF_ERROR(ValidateRegion(config.region));
+  if (config.max_concurrent_statements < 1 || config.max_concurrent_statements > 200)
+    return Status::InvalidArgument("connection: max_concurrent_statements must be from 1 to 200");
+  AssumeRoleParams params{config.role_arn, config.external_id, "", options.role_session_seconds};
+  if (!config.role_arn.empty()) RSX_RETURN_IF_ERROR(ValidateAssumeRoleParams(params));
+
+  InsecureHttpEnvironment insecure(runtime->env());
+  const Environment& env = config.allow_insecure_http ? static_cast<const Environment&>(insecure) : runtime->env();
+  std::shared_ptr<CredentialsProvider> creds = runtime->OperatorCredentials(config.region, config.sts_endpoint_url);
+  if (!config.role_arn.empty()) {
+    StsOptions so;
+    so.region = config.region;
+    so.endpoint_url = config.sts_endpoint_url;
+    so.env = &env;
+    RSX_ASSIGN_OR_RETURN(auto sts, StsClient::Create(runtime->http(), so));
+    ChainOptions co;
+    co.env = &runtime->env();
+    co.region = config.region;
+    creds = NewAssumeRoleProvider(sts, creds, params, co);
+  }
+  if (options.verify_credentials) {
+    // Fail early, with the credentials error, rather than on the first Data API call.
+    RSX_ASSIGN_OR_RETURN(Credentials ignored, creds->Get());
+    (void)ignored;
+  }
+  std::unique_ptr<Connection> c(new Connection());
+  RSX_ASSIGN_OR_RETURN(c->client_, DataApiClient::Create(runtime->http(), creds,
+                                                         {config.region, config.workgroup, config.database,
+                                                          config.endpoint_url},
+                                                         env));
+  c->client_->set_max_concurrent_statements(config.max_concurrent_statements);
+  c->config_ = config;
+  c->runtime_ = std::move(runtime);
+  return c;
+}
+
+std::chrono::milliseconds Connection::DefaultStatementTimeout() const {
+  if (config_.statement_timeout_seconds > 0)
+    return std::chrono::milliseconds(config_.statement_timeout_seconds * 1000LL);
+  return std::chrono::hours(1);
+}
+
+Result<std::vector<Stream>> Connection::Discover(const std::vector<std::string>& schemas) {
+  DiscoverOptions d;
+  d.schemas = schemas.empty() ? config_.schemas : schemas;
+  d.concurrency = config_.max_concurrent_statements;
+  return rsx::Discover(*client_, d);
+}
+
+Result<RunSummary> Connection::Query(const std::string& sql, const RunOptions& options,
+                                     ResultConsumer* consumer) {
+  return RunStatement(*client_, sql, options, consumer);
+}
+
+Result<std::vector<StreamResult>> Connection::Sync(const std::vector<StreamSyncConfig>& streams,
+                                                   const SyncOptions& options) {
+  SyncOptions o = options;
+  if (!o.warn) o.warn = [rt = runtime_](const std::string& m) { rt->Log(m); };
+  return RunSync(*client_, streams, o);
+}
+
+}  // namespace rsx

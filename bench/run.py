@@ -18,7 +18,8 @@ starts rsx-emulator). In one run, on one machine:
 Sizes and repetitions come from the environment: MIXED_ROWS, NARROW_ROWS, WIDE_ROWS, RUNS,
 LATENCY_RUNS, PEERS_ON_NARROW=1 (boto3 and the CLI also read the 10M-row table; hours),
 PEERS=0 (rsx and the floor only), ONLY=mixed,wide,narrow,latency,micro,sync (a subset),
-BENCH_DOCS=0 (print only).
+BENCH_DOCS=0 (print only), RSX_BASELINE=/path/to/an/older/rsx (timed side by side with
+build/rsx on the same results, to compare two builds in one run).
 """
 import csv
 import datetime
@@ -48,6 +49,7 @@ LATENCY_RUNS = int(E.get("LATENCY_RUNS", 50))
 PEERS_ON_NARROW = E.get("PEERS_ON_NARROW") == "1"
 PEERS = E.get("PEERS", "1") == "1"  # 0: rsx and the floor only (for quick iterations)
 ONLY = E.get("ONLY", "mixed,wide,narrow,latency,micro,sync").split(",")
+BASELINE = E.get("RSX_BASELINE", "")
 
 
 def log(*a):
@@ -154,6 +156,9 @@ def clients(sid_json, sid_csv, peers):
           ("rsx, CSV results -> CSV", "rsx_csv.csv", [RSX, "result", sid_csv, "--format", "csv"]),
           ("floor, JSON results (curl + simdjson)", "floor_json.txt", ["build/parse_floor", url, sid_json, "json"]),
           ("floor, CSV results (curl + simdjson)", "floor_csv.txt", ["build/parse_floor", url, sid_csv, "csv"])]
+    if BASELINE:
+        c += [("baseline rsx, JSON results -> JSONL", "base_json.jsonl", [BASELINE, "result", sid_json, "--format", "jsonl"]),
+              ("baseline rsx, CSV results -> CSV", "base_csv.csv", [BASELINE, "result", sid_csv, "--format", "csv"])]
     return c
 
 

@@ -128,6 +128,11 @@ struct IdentityReport {
   TimePoint expiration{};
 };
 
+// As JSON (rsx whoami --json): {"base": {account, arn, user_id, provider, access_key},
+// "sts_endpoint", "assumed": {arn, account, assumed_role_id, expiration, minutes_left,
+// external_id}}.
+std::string IdentityReportJson(const IdentityReport& report, const std::string& external_id);
+
 // Fails with the first error: no operator credentials, STS refusing them, or the role
 // refused (AWS's error, with the operator's identity prepended to the message).
 Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region, const std::string& sts_endpoint,
@@ -153,6 +158,10 @@ struct CheckReport {
   bool ok() const;                          // every stage ran and every permission granted
   std::vector<std::string> Missing() const;  // the denied actions
 };
+
+// As JSON (rsx check --json): connection, role_arn, external_id, operator, assumed, then
+// either stage + error, or permissions [{action, result, message}] + missing; and ok.
+std::string CheckReportJson(const CheckReport& report, const ConnectionConfig& config);
 
 // Never fails as a call: every failure is in the report. `config` must name region,
 // workgroup, database and role_arn (else failed_stage says so).

@@ -20,4 +20,7 @@ std::string TrustPolicy(const std::string& operator_account, const std::string& 
 // The nine actions, in policy order.
 const char* const* RsxActions(int* count);
 
+// The partition of an ARN ("aws", "aws-cn", "aws-us-gov"); "aws" when it has none.
+std::string PartitionOf(const std::string& arn);
+
 }  // namespace rsx

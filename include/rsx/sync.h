@@ -119,6 +119,21 @@ Status WriteManifest(const std::string& out_dir, const std::string& connection_n
                      const SyncOptions& options, const std::vector<StreamSyncConfig>& streams,
                      const std::vector<StreamResult>& results);
 
+// Progress of a sync for people: feed it SyncOptions::progress calls; each returns a line
+// "<stream>: <rows> rows, <MB> MB, <rate> rows/s[, <pct>% of ~<estimate>, ETA <s> s]" (the
+// rate over the stream so far, the estimate from discovery). Not thread-safe.
+class ProgressMeter {
+ public:
+  explicit ProgressMeter(const std::vector<StreamSyncConfig>& streams);
+  std::string Update(const std::string& stream, long long rows, long long bytes);
+
+ private:
+  std::vector<std::pair<std::string, long long>> estimates_;
+  std::string current_;
+  std::chrono::steady_clock::time_point stream_start_, last_report_;
+  long long bytes_total_ = 0;
+};
+
 // "schema.table" with identifiers quoted for SQL: "my schema"."my""table".
 std::string QuoteIdentifier(const std::string& name);
 

@@ -23,7 +23,7 @@ struct ConnectionConfig {
   int statement_timeout_seconds = 0;  // 0: each command's default (1 hour for data reads)
   bool allow_insecure_http = false;   // http:// endpoints off this machine (see docs/aws-access.md)
 
-  std::string ToJson() const;  // without "name"
+  std::string ToJson(int indent = -1) const;  // without "name"
   // Parses a config object; unknown keys are errors (typos must not pass). `name` is kept.
   static Result<ConnectionConfig> FromJson(const std::string& json, const std::string& name);
 };

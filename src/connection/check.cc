@@ -1,7 +1,10 @@
 // CheckConnection: the operator's credentials, the role, then each of the nine permissions
 // with a harmless call (see rsx/connection.h).
 
+#include <nlohmann/json.hpp>
+
 #include "rsx/connection.h"
+#include "rsx/strings.h"
 #include "rsx/sts.h"
 
 namespace rsx {
@@ -178,6 +181,43 @@ Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region, const
   r.assumed_role_id = assumed->assumed_role_id;
   if (assumed->credentials.expiration) r.expiration = *assumed->credentials.expiration;
   return r;
+}
+
+std::string IdentityReportJson(const IdentityReport& r, const std::string& external_id) {
+  const CallerIdentity& id = r.operator_identity;
+  nlohmann::json out;
+  out["base"] = {{"account", id.account}, {"arn", id.arn}, {"user_id", id.user_id},
+                 {"provider", r.operator_provider}, {"access_key", r.operator_access_key}};
+  out["sts_endpoint"] = r.sts_endpoint;
+  if (r.assumed) {
+    auto left = std::chrono::duration_cast<std::chrono::minutes>(r.expiration - Clock::Real().Now());
+    out["assumed"] = {{"arn", r.role_identity.arn},
+                      {"account", r.role_identity.account},
+                      {"assumed_role_id", r.assumed_role_id},
+                      {"expiration", util::FormatIso8601(r.expiration)},
+                      {"minutes_left", left.count()},
+                      {"external_id", external_id}};
+  }
+  return out.dump(2);
+}
+
+std::string CheckReportJson(const CheckReport& r, const ConnectionConfig& f) {
+  nlohmann::json report = {{"connection", f.name}, {"role_arn", f.role_arn}, {"external_id", f.external_id}};
+  if (!r.operator_arn.empty()) report["operator"] = r.operator_arn;
+  if (!r.assumed_arn.empty()) report["assumed"] = r.assumed_arn;
+  if (!r.failed_stage.empty()) {
+    report["ok"] = false;
+    report["stage"] = r.failed_stage;
+    report["error"] = r.error.message();
+    return report.dump(2);
+  }
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& p : r.permissions)
+    arr.push_back({{"action", p.action}, {"result", PermissionResult::Name(p.outcome)}, {"message", p.message}});
+  report["permissions"] = arr;
+  report["missing"] = r.Missing();
+  report["ok"] = r.ok();
+  return report.dump(2);
 }
 
 }  // namespace rsx

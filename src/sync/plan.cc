@@ -1,6 +1,7 @@
 // Choosing the streams of a sync, and its manifest (see rsx/sync.h).
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "rsx/files.h"
@@ -111,6 +112,34 @@ Status WriteManifest(const std::string& out_dir, const std::string& connection_n
   manifest["state_file"] = options.state_path.empty() ? out_dir + "/.rsx-state.json" : options.state_path;
   RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(manifest, 2));
   return WriteFileAtomic(out_dir + "/manifest.json", text + "\n", 0644);
+}
+
+ProgressMeter::ProgressMeter(const std::vector<StreamSyncConfig>& streams) {
+  for (const auto& c : streams) estimates_.emplace_back(c.stream.schema + "." + c.stream.table, c.stream.row_estimate);
+  stream_start_ = last_report_ = std::chrono::steady_clock::now();
+}
+
+std::string ProgressMeter::Update(const std::string& stream, long long rows, long long bytes) {
+  auto now = std::chrono::steady_clock::now();
+  if (stream != current_) {  // a stream starts where the previous one ended
+    current_ = stream;
+    stream_start_ = last_report_;
+  }
+  last_report_ = now;
+  bytes_total_ += bytes;
+  double secs = std::chrono::duration<double>(now - stream_start_).count();
+  double rate = secs > 0 ? rows / secs : 0.0;
+  long long est = -1;
+  for (const auto& [name, e] : estimates_)
+    if (name == stream) est = e;
+  char line[512];
+  std::snprintf(line, sizeof line, "%s: %lld rows, %.1f MB, %.0f rows/s", stream.c_str(), rows, bytes_total_ / 1e6, rate);
+  std::string out = line;
+  if (est > rows && rate > 0) {
+    std::snprintf(line, sizeof line, ", %.0f%% of ~%lld, ETA %.0f s", 100.0 * rows / est, est, (est - rows) / rate);
+    out += line;
+  }
+  return out;
 }
 
 }  // namespace rsx

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rsx/strings.h"
+
 namespace rsx {
 
 using nlohmann::ordered_json;
@@ -60,6 +62,11 @@ std::string TrustPolicy(const std::string& account, const std::string& external_
                             {"Action", "sts:AssumeRole"},
                             {"Condition", {{"StringEquals", {{"sts:ExternalId", external_id}}}}}};
   return ordered_json{{"Version", "2012-10-17"}, {"Statement", ordered_json::array({statement})}}.dump(2);
+}
+
+std::string PartitionOf(const std::string& arn) {
+  auto parts = util::Split(arn, ':');
+  return parts.size() > 1 && !parts[1].empty() ? parts[1] : "aws";
 }
 
 }  // namespace rsx

@@ -102,7 +102,7 @@ Result<json> LoadConnections(const std::string& dir) {
 
 }  // namespace
 
-std::string ConnectionConfig::ToJson() const {
+std::string ConnectionConfig::ToJson(int indent) const {
   json j = {{"region", region}, {"workgroup", workgroup}, {"database", database}, {"role_arn", role_arn}};
   if (!external_id.empty()) j["external_id"] = external_id;
   if (!schemas.empty()) j["schemas"] = schemas;
@@ -111,7 +111,7 @@ std::string ConnectionConfig::ToJson() const {
   if (max_concurrent_statements != 4) j["max_concurrent_statements"] = max_concurrent_statements;
   if (statement_timeout_seconds != 0) j["statement_timeout_seconds"] = statement_timeout_seconds;
   if (allow_insecure_http) j["allow_insecure_http"] = true;
-  return j.dump();
+  return j.dump(indent, ' ', false, json::error_handler_t::replace);  // never throws on bad UTF-8
 }
 
 Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text, const std::string& name) {

@@ -43,9 +43,30 @@ def rsx(*args, check=True, extra_env=None, timeout=300, stdin=None):
     return p
 
 
+PENDING = []  # faults injected by the running test: (key, fired before)
+
+
+def fired():
+    return stats().get("faults_fired", {})
+
+
 def fault(**f):
+    key = "%s:%s" % (f["operation"], f["action"])
+    PENDING.append((key, fired().get(key, 0)))
     req = urllib.request.Request(EMU.url + "/_emulator/faults", method="POST", data=json.dumps(f).encode())
     urllib.request.urlopen(req).read()
+
+
+class FaultCase(unittest.TestCase):
+    """A test that injects faults: each one must have fired by the end (from /_emulator/stats),
+    so a test cannot pass because its fault missed."""
+
+    def tearDown(self):
+        now = fired()
+        pending = PENDING[:]
+        del PENDING[:]
+        for key, before in pending:
+            self.assertGreater(now.get(key, 0), before, "the injected fault %s never fired" % key)
 
 
 def clear_faults():
@@ -112,7 +133,7 @@ class PathTraversal(unittest.TestCase):
                 self.assertIn("trav.%2E.jsonl", names)
 
 
-class TornLine(unittest.TestCase):
+class TornLine(FaultCase):
     def setUp(self):
         clear_faults()
 
@@ -152,7 +173,7 @@ class TornLine(unittest.TestCase):
             self.assertIn("shorter than", p.stderr)
 
 
-class SavedKey(unittest.TestCase):
+class SavedKey(FaultCase):
     def setUp(self):
         clear_faults()
         EMU.psql("create table if not exists two_keys (a int not null unique, b int not null unique, v text); "
@@ -218,7 +239,7 @@ class TypedKeys(unittest.TestCase):
             self.assertEqual(sorted(state["boundary_keys"]), [["x", "\x1fy"], ["x\x1f", "y"]])
 
 
-class StatementTimeout(unittest.TestCase):
+class StatementTimeout(FaultCase):
     def setUp(self):
         clear_faults()
 
@@ -240,7 +261,7 @@ class StatementTimeout(unittest.TestCase):
         self.assertIn("--statement-timeout 'soon'", p.stderr)
 
 
-class KeyLookup(unittest.TestCase):
+class KeyLookup(FaultCase):
     def setUp(self):
         clear_faults()
 
@@ -320,7 +341,7 @@ class OutputLock(unittest.TestCase):
         EMU.psql("drop view slow_lock")
 
 
-class Smaller(unittest.TestCase):
+class Smaller(FaultCase):
     """The smaller defects of the list (item 12)."""
 
     def protocol(self, tool, *args, state=None, catalog=None, config_extra=None):

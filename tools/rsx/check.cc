@@ -3,7 +3,6 @@
 // policy lines to add. Exit 0 only when everything is granted.
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "connection.h"
@@ -26,23 +25,7 @@ int RunCheck(CheckOptions o) {
   const ConnectionConfig& f = *cfg;
   std::string name = f.name.empty() ? "NAME" : f.name;
   if (o.json) {
-    nlohmann::json report = {{"connection", f.name}, {"role_arn", f.role_arn}, {"external_id", f.external_id}};
-    if (!r.operator_arn.empty()) report["operator"] = r.operator_arn;
-    if (!r.assumed_arn.empty()) report["assumed"] = r.assumed_arn;
-    if (!r.failed_stage.empty()) {
-      report["ok"] = false;
-      report["stage"] = r.failed_stage;
-      report["error"] = r.error.message();
-      std::printf("%s\n", report.dump(2).c_str());
-      return 1;
-    }
-    nlohmann::json arr = nlohmann::json::array();
-    for (const auto& p : r.permissions)
-      arr.push_back({{"action", p.action}, {"result", PermissionResult::Name(p.outcome)}, {"message", p.message}});
-    report["permissions"] = arr;
-    report["missing"] = r.Missing();
-    report["ok"] = r.ok();
-    std::printf("%s\n", report.dump(2).c_str());
+    std::printf("%s\n", CheckReportJson(r, f).c_str());
     return r.ok() ? 0 : 1;
   }
   if (!r.operator_arn.empty())

@@ -2,13 +2,11 @@
 // a customer attaches to the role.
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "connection.h"
 #include "rsx/endpoints.h"
 #include "rsx/policy.h"
-#include "rsx/sts.h"
 #include "rsx/workspace.h"
 #include "rsx/strings.h"
 
@@ -20,11 +18,6 @@ struct AddOptions {
   std::string schemas, operator_account;
   bool replace = false;
 };
-
-std::string PartitionOf(const std::string& role_arn) {
-  auto parts = util::Split(role_arn, ':');
-  return parts.size() > 1 ? parts[1] : "aws";
-}
 
 // The operator's account: --operator-account, else GetCallerIdentity with base credentials.
 Result<std::string> OperatorAccount(const std::string& given, const ConnectionConfig& c) {
@@ -124,7 +117,7 @@ void AddConnectionsCommand(CLI::App& app, Runner* run) {
       if (!ws.ok()) return ReportError(ws.status());
       auto c = ws->GetConnection(*show_name);
       if (!c.ok()) return ReportError(c.status());
-      std::printf("%s\n", nlohmann::json::parse(c->ToJson()).dump(2).c_str());
+      std::printf("%s\n", c->ToJson(2).c_str());
       return 0;
     };
   });

@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <map>
 
 #include "commands.h"
 #include "connection.h"
@@ -62,27 +61,9 @@ int RunSyncCommand(SyncCliOptions o) {
   so.statement_timeout = *statement_timeout;
   bool tty = isatty(fileno(stderr));
   auto t0 = std::chrono::steady_clock::now();
-  std::map<std::string, long long> estimates;
-  for (const auto& c : configs) estimates[c.stream.schema + "." + c.stream.table] = c.stream.row_estimate;
-  std::string current;
-  auto stream_start = t0, last_report = t0;
-  long long bytes_total = 0;
+  ProgressMeter meter(configs);
   so.progress = [&](const std::string& stream, long long rows, long long bytes) {
-    auto now = std::chrono::steady_clock::now();
-    if (stream != current) {  // a stream starts where the previous one ended
-      current = stream;
-      stream_start = last_report;
-    }
-    last_report = now;
-    bytes_total += bytes;
-    double secs = std::chrono::duration<double>(now - stream_start).count();
-    double rate = secs > 0 ? rows / secs : 0.0;
-    long long est = estimates[stream];
-    char eta[64] = "";
-    if (est > rows && rate > 0)
-      std::snprintf(eta, sizeof eta, ", %.0f%% of ~%lld, ETA %.0f s", 100.0 * rows / est, est, (est - rows) / rate);
-    std::fprintf(stderr, tty ? "\r%s: %lld rows, %.1f MB, %.0f rows/s%s   " : "%s: %lld rows, %.1f MB, %.0f rows/s%s\n",
-                 stream.c_str(), rows, bytes_total / 1e6, rate, eta);
+    std::fprintf(stderr, tty ? "\r%s   " : "%s\n", meter.Update(stream, rows, bytes).c_str());
   };
   auto results = (*conn)->Sync(configs, so);
   if (tty) std::fprintf(stderr, "\n");

@@ -2,7 +2,6 @@
 // when access fails.
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "connection.h"
@@ -33,21 +32,8 @@ int RunWhoami(const WhoamiOptions& o) {
   auto r = WhoAmI(*ProcessRuntime(o.profile), region, o.sts_endpoint, o.role_arn.empty() ? nullptr : &params);
   if (!r.ok()) return ReportError(r.status());
   const CallerIdentity& id = r->operator_identity;
-  nlohmann::json out;
-  out["base"] = {{"account", id.account}, {"arn", id.arn}, {"user_id", id.user_id},
-                 {"provider", r->operator_provider}, {"access_key", r->operator_access_key}};
-  out["sts_endpoint"] = r->sts_endpoint;
-  if (r->assumed) {
-    auto left = std::chrono::duration_cast<std::chrono::minutes>(r->expiration - Clock::Real().Now());
-    out["assumed"] = {{"arn", r->role_identity.arn},
-                      {"account", r->role_identity.account},
-                      {"assumed_role_id", r->assumed_role_id},
-                      {"expiration", util::FormatIso8601(r->expiration)},
-                      {"minutes_left", left.count()},
-                      {"external_id", o.external_id}};
-  }
   if (o.json) {
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", IdentityReportJson(*r, o.external_id).c_str());
     return 0;
   }
   std::printf("Base identity\n");

@@ -18,6 +18,8 @@
 #include <regex>
 #include <string>
 
+#include "rsx/credentials.h"
+#include "rsx/data_api.h"
 #include "rsx/http.h"
 
 namespace rsx::test {
@@ -25,6 +27,18 @@ namespace rsx::test {
 class FakeDataApi : public HttpClient {
  public:
   explicit FakeDataApi(long long rows) : rows_(rows) {}
+
+  // A Data API client (static test credentials, no retries configured) over `api`.
+  static std::shared_ptr<DataApiClient> Client(std::shared_ptr<FakeDataApi> api) {
+    Credentials c;
+    c.access_key_id = "AKIDEXAMPLE";
+    c.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    c.provider = "test";
+    MapEnvironment env;
+    auto client = DataApiClient::Create(std::move(api), NewStaticCredentialsProvider(c),
+                                        {"us-east-1", "wg", "dev", "http://127.0.0.1:9"}, env);
+    return client.ok() ? *client : nullptr;
+  }
 
   // Called with the 1-based number of each ExecuteStatement; true: it fails.
   std::function<bool(int n, const std::string& sql)> fail_execute;

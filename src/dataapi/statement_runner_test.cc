@@ -6,19 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "fake_data_api.h"
-#include "rsx/credentials.h"
 
 namespace rsx {
 namespace {
 
 std::shared_ptr<DataApiClient> Client(std::shared_ptr<test::FakeDataApi> api) {
-  Credentials c;
-  c.access_key_id = "AKIDEXAMPLE";
-  c.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-  c.provider = "test";
-  MapEnvironment env;
-  return *DataApiClient::Create(api, NewStaticCredentialsProvider(c), {"us-east-1", "wg", "dev", "http://127.0.0.1:9"},
-                                env);
+  return test::FakeDataApi::Client(std::move(api));
 }
 
 TEST(StatementRunnerFake, RowsAndParametersReachTheConsumer) {

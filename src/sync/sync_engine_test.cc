@@ -10,7 +10,6 @@
 #include <sstream>
 
 #include "fake_data_api.h"
-#include "rsx/credentials.h"
 #include "rsx/data_api.h"
 #include "rsx/sync.h"
 
@@ -30,15 +29,9 @@ class SyncEngineTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   std::shared_ptr<DataApiClient> Client(std::shared_ptr<test::FakeDataApi> api) {
-    Credentials c;
-    c.access_key_id = "AKIDEXAMPLE";
-    c.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-    c.provider = "test";
-    MapEnvironment env;
-    auto client = DataApiClient::Create(api, NewStaticCredentialsProvider(c),
-                                        {"us-east-1", "wg", "dev", "http://127.0.0.1:9"}, env);
-    EXPECT_TRUE(client.ok()) << client.status().ToString();
-    return *client;
+    auto client = test::FakeDataApi::Client(std::move(api));
+    EXPECT_TRUE(client);
+    return client;
   }
 
   static std::vector<StreamSyncConfig> Items() {

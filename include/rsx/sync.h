@@ -28,6 +28,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -47,14 +48,59 @@ struct StreamSyncConfig {
   std::vector<std::string> key;       // tie-break / pagination key (default: primary key)
 };
 
+// Where a sync's records and checkpoints go when they are not files in out_dir: the Airbyte
+// and Singer translations, a service's run. Called from the syncing thread, in order.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  // Records are written here, each as RecordPrefix(stream) + {row as JSON} + RecordSuffix(),
+  // in chunks, and flushed before each Checkpoint.
+  virtual FILE* Output() = 0;
+  virtual std::string RecordPrefix(const Stream& stream) = 0;
+  virtual std::string RecordSuffix() = 0;
+  // "STARTED" before the stream's first statement, "RUNNING" after its first chunk,
+  // "COMPLETE" after its last.
+  virtual Status StreamStatus(const Stream& stream, const std::string& status) = 0;
+  // The stream's state after the records before it were flushed: `stream_state_json` is what
+  // a later run's StateStore must return under the stream's name to continue from here.
+  virtual Status Checkpoint(const Stream& stream, const std::string& stream_state_json,
+                            long long records_since_last) = 0;
+};
+
+// Where a sync's state is kept between runs. Without one, the state file (state_path, or
+// <out_dir>/.rsx-state.json) is used: locked for the run, replaced atomically at each
+// checkpoint. A protocol keeps it in memory (MemoryStateStore); a service in its database.
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  // The whole state as rsx writes it ({"streams": {"schema.table": {...}}}); "" for none.
+  virtual Result<std::string> Load() = 0;
+  // After every checkpoint, the whole state.
+  virtual Status Save(const std::string& state_json) = 0;
+};
+
+class MemoryStateStore : public StateStore {
+ public:
+  explicit MemoryStateStore(std::string initial = "") : state_(std::move(initial)) {}
+  Result<std::string> Load() override { return state_; }
+  Status Save(const std::string& state_json) override {
+    state_ = state_json;
+    return Status::OK();
+  }
+  const std::string& state() const { return state_; }
+
+ private:
+  std::string state_;
+};
+
 struct SyncOptions {
   std::string out_dir;
-  std::string format = "jsonl";       // jsonl, csv, or "protocol": messages to `messages`
+  std::string format = "jsonl";       // files: jsonl or csv
   long long chunk_rows = 100000;      // rows per statement
   // Full refresh of a table with a single integer key and no checkpoint: read key ranges with
   // up to this many statements at once (each range into its own part file, concatenated in key
   // order at the end). 1: one chunk after another. A crash during a parallel read restarts
-  // the stream (its file is rewritten, so nothing is lost or repeated).
+  // the stream (its file is rewritten, so nothing is lost or repeated). Files only.
   int parallel = 1;
   std::string state_path;             // default: <out_dir>/.rsx-state.json
   bool trust_key = false;             // skip the unique-key check (the user vouches for the key)
@@ -64,17 +110,8 @@ struct SyncOptions {
   const std::atomic<bool>* interrupted = nullptr;
   std::function<void(const std::string& stream, long long rows, long long bytes)> progress;
 
-  // Protocol mode: records go to `messages` (instead of files) and each checkpoint is handed
-  // to `checkpoint` (instead of the state file) once the records before it were flushed.
-  // `initial_state` is the state to start from ({"streams": {...}} as rsx writes it).
-  FILE* messages = nullptr;
-  // Each record is written as record_prefix(stream) + {row} + record_suffix.
-  std::function<std::string(const Stream&)> record_prefix;
-  std::string record_suffix;
-  std::string initial_state;
-  std::function<Status(const Stream& stream, const std::string& stream_state_json,
-                       long long records_since_last)> checkpoint;
-  std::function<void(const Stream& stream, const std::string& status)> stream_status;
+  RecordSink* sink = nullptr;         // records go here instead of files in out_dir
+  StateStore* state_store = nullptr;  // the state lives here instead of the state file
 };
 
 struct StreamResult {
@@ -84,8 +121,9 @@ struct StreamResult {
   int statements = 0;
 };
 
-// Syncs the streams in order; returns per-stream results. State from `state_path` is read
-// first (a malformed file is an error, left untouched) and written after every chunk.
+// Syncs the streams in order; returns per-stream results. The state (StateStore, else the
+// state file) is read first (a malformed one is an error, left untouched) and written after
+// every chunk.
 Result<std::vector<StreamResult>> RunSync(DataApiClient& client,
                                           const std::vector<StreamSyncConfig>& streams,
                                           const SyncOptions& options);

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "rsx/files.h"
+#include "protocol/emit.h"
 #include "rsx/protocol.h"
 #include "sync/stream_state.h"
 #include "util/json_access.h"
@@ -21,16 +22,12 @@ long long NowMs() {
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-void Emit(const ProtocolIo& io, const ordered_json& m) {
-  std::string line = m.dump() + "\n";
-  std::fwrite(line.data(), 1, line.size(), io.out);
-  std::fflush(io.out);
-}
+Status Emit(const ProtocolIo& io, const ordered_json& m) { return protocol::EmitLine(io.out, m); }
 
 int TraceError(const ProtocolIo& io, const std::string& message, const std::string& failure_type, const std::string& internal = "") {
   ordered_json err = {{"message", message}, {"failure_type", failure_type}};
   if (!internal.empty()) err["internal_message"] = internal;
-  Emit(io, {{"type", "TRACE"}, {"trace", {{"type", "ERROR"}, {"emitted_at", static_cast<double>(NowMs())}, {"error", err}}}});
+  (void)Emit(io, {{"type", "TRACE"}, {"trace", {{"type", "ERROR"}, {"emitted_at", static_cast<double>(NowMs())}, {"error", err}}}});
   return 1;
 }
 
@@ -76,7 +73,7 @@ int RunCheck(const ProtocolIo& io, const std::string& config_path) {
   Status st = conn.ok() ? (*conn)->client().ListSchemas("pg_catalog").status() : conn.status();
   ordered_json status = {{"status", st.ok() ? "SUCCEEDED" : "FAILED"}};
   if (!st.ok()) status["message"] = st.message();
-  Emit(io, {{"type", "CONNECTION_STATUS"}, {"connectionStatus", status}});
+  (void)Emit(io, {{"type", "CONNECTION_STATUS"}, {"connectionStatus", status}});
   return 0;
 }
 
@@ -85,7 +82,7 @@ int RunDiscover(const ProtocolIo& io, const std::string& config_path) {
   if (!conn.ok()) return FromStatus(io, conn.status());
   auto streams = (*conn)->Discover();
   if (!streams.ok()) return FromStatus(io, streams.status());
-  Emit(io, {{"type", "CATALOG"}, {"catalog", ordered_json::parse(AirbyteCatalogJson(*streams))}});
+  (void)Emit(io, {{"type", "CATALOG"}, {"catalog", ordered_json::parse(AirbyteCatalogJson(*streams))}});
   return 0;
 }
 
@@ -155,6 +152,40 @@ Status CheckConfiguredCatalog(const json& configured, const std::string& what) {
   }
   return Status::OK();
 }
+
+// RECORD, STATE and TRACE STREAM_STATUS messages of a read.
+class AirbyteSink : public RecordSink {
+ public:
+  explicit AirbyteSink(const ProtocolIo& io) : io_(io) {}
+  FILE* Output() override { return io_.out; }
+  std::string RecordPrefix(const Stream& s) override {
+    ordered_json head = {{"stream", s.name}, {"namespace", s.schema}, {"emitted_at", NowMs()}};
+    std::string text = head.dump();
+    text.pop_back();  // reopen the object to append "data"
+    return "{\"type\":\"RECORD\",\"record\":" + text + ",\"data\":";
+  }
+  std::string RecordSuffix() override { return "}}\n"; }
+  Status StreamStatus(const Stream& s, const std::string& status) override {
+    ordered_json descriptor = {{"name", s.name}, {"namespace", s.schema}};
+    ordered_json stream_status = {{"stream_descriptor", descriptor}, {"status", status}};
+    ordered_json trace = {{"type", "STREAM_STATUS"}, {"emitted_at", static_cast<double>(NowMs())},
+                          {"stream_status", stream_status}};
+    return Emit(io_, {{"type", "TRACE"}, {"trace", trace}});
+  }
+  Status Checkpoint(const Stream& s, const std::string& stream_state, long long records) override {
+    auto parsed = ordered_json::parse(stream_state, nullptr, false);  // rsx's own state
+    if (parsed.is_discarded()) return Status::Internal("stream " + s.name + ": the checkpoint is not JSON");
+    ordered_json descriptor = {{"name", s.name}, {"namespace", s.schema}};
+    ordered_json stream = {{"stream_descriptor", descriptor}, {"stream_state", parsed}};
+    // recordCount is a number the protocol prints with a decimal point.
+    ordered_json stats = {{"recordCount", static_cast<double>(records)}};
+    ordered_json state = {{"type", "STREAM"}, {"stream", stream}, {"sourceStats", stats}};
+    return Emit(io_, {{"type", "STATE"}, {"state", state}});
+  }
+
+ private:
+  const ProtocolIo& io_;
+};
 
 int RunRead(const ProtocolIo& io, const std::string& config_path, const std::string& catalog_path,
             const std::string& state_path) {
@@ -226,35 +257,13 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
     configs.push_back(c);
   }
 
+  AirbyteSink sink(io);
+  MemoryStateStore store(state->dump());
   SyncOptions so;
-  so.format = "protocol";
-  so.messages = io.out;
-  so.record_prefix = [](const Stream& s) {
-    ordered_json head = {{"stream", s.name}, {"namespace", s.schema}, {"emitted_at", NowMs()}};
-    std::string text = head.dump();
-    text.pop_back();  // reopen the object to append "data"
-    return "{\"type\":\"RECORD\",\"record\":" + text + ",\"data\":";
-  };
-  so.record_suffix = "}}\n";
+  so.sink = &sink;
+  so.state_store = &store;
   so.interrupted = io.interrupted;
   so.statement_timeout = (*conn)->DefaultStatementTimeout();
-  so.initial_state = state->dump();
-  so.stream_status = [&io](const Stream& s, const std::string& status) {
-    ordered_json descriptor = {{"name", s.name}, {"namespace", s.schema}};
-    ordered_json stream_status = {{"stream_descriptor", descriptor}, {"status", status}};
-    ordered_json trace = {{"type", "STREAM_STATUS"}, {"emitted_at", static_cast<double>(NowMs())},
-                          {"stream_status", stream_status}};
-    Emit(io, {{"type", "TRACE"}, {"trace", trace}});
-  };
-  so.checkpoint = [&io](const Stream& s, const std::string& stream_state, long long records) -> Status {
-    ordered_json descriptor = {{"name", s.name}, {"namespace", s.schema}};
-    ordered_json stream = {{"stream_descriptor", descriptor}, {"stream_state", ordered_json::parse(stream_state)}};
-    // recordCount is a number the protocol prints with a decimal point.
-    ordered_json stats = {{"recordCount", static_cast<double>(records)}};
-    ordered_json state = {{"type", "STREAM"}, {"stream", stream}, {"sourceStats", stats}};
-    Emit(io, {{"type", "STATE"}, {"state", state}});
-    return Status::OK();
-  };
   auto results = (*conn)->Sync(configs, so);
   if (!results.ok()) return FromStatus(io, results.status());
   return 0;
@@ -263,7 +272,7 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
 }  // namespace
 
 int Spec(const ProtocolIo& io) {
-  Emit(io, SpecMessage());
+  (void)Emit(io, SpecMessage());
   return 0;
 }
 int Check(const ProtocolIo& io, const std::string& config_path) { return RunCheck(io, config_path); }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rsx/files.h"
+#include "protocol/emit.h"
 #include "rsx/protocol.h"
 #include "rsx/strings.h"
 #include "rsx/types.h"
@@ -19,11 +20,7 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-void Emit(const ProtocolIo& io, const ordered_json& m) {
-  std::string line = m.dump() + "\n";
-  std::fwrite(line.data(), 1, line.size(), io.out);
-  std::fflush(io.out);
-}
+Status Emit(const ProtocolIo& io, const ordered_json& m) { return protocol::EmitLine(io.out, m); }
 
 std::string StreamId(const Stream& s) { return s.schema + "-" + s.table; }
 
@@ -135,6 +132,53 @@ Result<json> SingerState(const std::string& text, const std::string& what) {
   return value;
 }
 
+// SCHEMA, RECORD and STATE messages (the complete state each time) of a sync.
+class SingerSink : public RecordSink {
+ public:
+  SingerSink(const ProtocolIo& io, const std::vector<StreamSyncConfig>& configs, json value)
+      : io_(io), configs_(configs), value_(std::move(value)) {}
+  FILE* Output() override { return io_.out; }
+  std::string RecordPrefix(const Stream& s) override {
+    std::string extracted = util::FormatIso8601(std::chrono::system_clock::now());
+    ordered_json head = {{"type", "RECORD"}, {"stream", StreamId(s)}, {"time_extracted", extracted}};
+    std::string text = head.dump();
+    text.pop_back();
+    return text + ",\"record\":";
+  }
+  std::string RecordSuffix() override { return "}\n"; }
+  Status StreamStatus(const Stream& s, const std::string& status) override {
+    if (status == "STARTED") {
+      value_["currently_syncing"] = StreamId(s);
+      for (const auto& c : configs_) {
+        if (StreamId(c.stream) != StreamId(s)) continue;
+        ordered_json schema = {{"type", "SCHEMA"}, {"stream", StreamId(s)}, {"schema", SchemaOf(s, c.stream.columns)},
+                               {"key_properties", s.primary_key}};
+        if (c.mode == SyncMode::kIncremental) schema["bookmark_properties"] = {c.cursor};
+        RSX_RETURN_IF_ERROR(Emit(io_, schema));
+      }
+    }
+    if (status == "COMPLETE") {
+      value_["currently_syncing"] = nullptr;
+      return Emit(io_, {{"type", "STATE"}, {"value", value_}});
+    }
+    return Status::OK();
+  }
+  Status Checkpoint(const Stream& s, const std::string& stream_state, long long records) override {
+    json parsed = json::parse(stream_state, nullptr, false);  // rsx's own state
+    if (parsed.is_discarded()) return Status::Internal("stream " + StreamId(s) + ": the checkpoint is not JSON");
+    value_["bookmarks"][StreamId(s)] = std::move(parsed);
+    RSX_RETURN_IF_ERROR(Emit(io_, {{"type", "STATE"}, {"value", value_}}));  // the complete state, every time
+    std::fprintf(io_.log, "INFO METRIC: {\"type\":\"counter\",\"metric\":\"record_count\",\"value\":%lld,\"tags\":{\"stream\":\"%s\"}}\n",
+                 records, StreamId(s).c_str());
+    return Status::OK();
+  }
+
+ private:
+  const ProtocolIo& io_;
+  const std::vector<StreamSyncConfig>& configs_;
+  json value_;
+};
+
 int RunSyncMode(const ProtocolIo& io, const std::string& config_path, const std::string& catalog_path,
                 const std::string& state_path) {
   auto cfg = Config(io, config_path);
@@ -212,44 +256,13 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path, const std:
     configs.push_back(c);
   }
 
+  SingerSink sink(io, configs, std::move(value));
+  MemoryStateStore store(internal.dump());
   SyncOptions so;
-  so.format = "protocol";
-  so.messages = io.out;
+  so.sink = &sink;
+  so.state_store = &store;
   so.interrupted = io.interrupted;
   so.statement_timeout = (*conn)->DefaultStatementTimeout();
-  so.initial_state = internal.dump();
-  so.record_prefix = [](const Stream& s) {
-    auto now = std::chrono::system_clock::now();
-    std::string extracted = util::FormatIso8601(now);
-    ordered_json head = {{"type", "RECORD"}, {"stream", StreamId(s)}, {"time_extracted", extracted}};
-    std::string text = head.dump();
-    text.pop_back();
-    return text + ",\"record\":";
-  };
-  so.record_suffix = "}\n";
-  so.stream_status = [&](const Stream& s, const std::string& status) {
-    if (status == "STARTED") {
-      value["currently_syncing"] = StreamId(s);
-      for (const auto& c : configs) {
-        if (StreamId(c.stream) != StreamId(s)) continue;
-        ordered_json schema = {{"type", "SCHEMA"}, {"stream", StreamId(s)}, {"schema", SchemaOf(s, c.stream.columns)},
-                               {"key_properties", s.primary_key}};
-        if (c.mode == SyncMode::kIncremental) schema["bookmark_properties"] = {c.cursor};
-        Emit(io, schema);
-      }
-    }
-    if (status == "COMPLETE") {
-      value["currently_syncing"] = nullptr;
-      Emit(io, {{"type", "STATE"}, {"value", value}});
-    }
-  };
-  so.checkpoint = [&](const Stream& s, const std::string& stream_state, long long records) -> Status {
-    value["bookmarks"][StreamId(s)] = json::parse(stream_state);
-    Emit(io, {{"type", "STATE"}, {"value", value}});  // the complete state, every time
-    std::fprintf(io.log, "INFO METRIC: {\"type\":\"counter\",\"metric\":\"record_count\",\"value\":%lld,\"tags\":{\"stream\":\"%s\"}}\n",
-                 records, StreamId(s).c_str());
-    return Status::OK();
-  };
   auto results = (*conn)->Sync(configs, so);
   if (!results.ok()) return Fail(io, results.status());
   return 0;

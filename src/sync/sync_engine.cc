@@ -122,23 +122,26 @@ Status CheckKey(DataApiClient& client, const Plan& p, size_t first_key_column,
 class Engine {
  public:
   Engine(DataApiClient& client, const SyncOptions& o) : client_(client), o_(o) {
-    protocol_ = o.format == "protocol";
+    protocol_ = o.sink != nullptr;
     csv_ = o.format == "csv";
     state_path_ = o.state_path.empty() ? o.out_dir + "/.rsx-state.json" : o.state_path;
   }
 
   Status Open() {
-    if (protocol_) {
-      if (o_.initial_state.empty()) return Status::OK();
-      RSX_ASSIGN_OR_RETURN(state_, ParseSyncState(o_.initial_state, "the input state"));
-      return Status::OK();
+    if (o_.state_store) {
+      RSX_ASSIGN_OR_RETURN(std::string text, o_.state_store->Load());
+      if (text.empty()) return Status::OK();
+      RSX_ASSIGN_OR_RETURN(state_, ParseSyncState(text, "the input state"));
+      if (protocol_) return Status::OK();
     }
+    if (protocol_) return Status::OK();  // no files, and the state only in the sink's messages
     std::error_code ec;
     std::filesystem::create_directories(o_.out_dir, ec);
     if (ec)
       return Status::IoError("cannot create the output folder " + o_.out_dir + ": " + ec.message());
     if (access(o_.out_dir.c_str(), W_OK) != 0)
       return Status::IoError("the output folder " + o_.out_dir + " is not writable");
+    if (o_.state_store) return Status::OK();
     auto lock = FileLock::Acquire(state_path_ + ".lock", "the state file " + state_path_);
     if (!lock.ok()) return lock.status();
     lock_ = std::make_unique<FileLock>(std::move(*lock));
@@ -163,6 +166,8 @@ class Engine {
   }
   Status Save() {
     RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(state_.doc, 2));
+    if (o_.state_store) return o_.state_store->Save(text + "\n");
+    if (protocol_) return Status::OK();
     return WriteFileAtomic(state_path_, text + "\n", 0600);
   }
   // Records the stream's state, then saves it (files) or hands it to the protocol.
@@ -176,10 +181,10 @@ class Engine {
     }
     if (protocol_) st.stream_namespace = s.schema;
     state_.doc["streams"][name] = StreamStateJson(st);
-    if (!protocol_) return Save();  // after the rows are on disk
-    if (!o_.checkpoint) return Status::OK();
+    RSX_RETURN_IF_ERROR(Save());  // after the rows are on disk
+    if (!protocol_) return Status::OK();
     RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(state_.doc["streams"][name]));
-    return o_.checkpoint(s, text, records);
+    return o_.sink->Checkpoint(s, text, records);
   }
 
   DataApiClient& client_;
@@ -253,7 +258,7 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
   // The stream's file: put back to the checkpoint when continuing, else started anew.
   StreamResult res{name, "", 0, 0};
   File owned;
-  FILE* out = o_.messages;
+  FILE* out = protocol_ ? o_.sink->Output() : nullptr;
   if (!protocol_) {
     RSX_ASSIGN_OR_RETURN(
         res.file, PathUnder(o_.out_dir, StreamFileName(s.schema, s.table, csv_ ? "csv" : "jsonl")));
@@ -275,9 +280,9 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
         return Status::IoError("cannot write " + res.file + ": " + std::strerror(errno));
     }
   }
-  std::string record_prefix = protocol_ && o_.record_prefix ? o_.record_prefix(s) : "";
-  std::string record_suffix = protocol_ ? o_.record_suffix : "\n";
-  if (protocol_ && o_.stream_status) o_.stream_status(s, "STARTED");
+  std::string record_prefix = protocol_ ? o_.sink->RecordPrefix(s) : "";
+  std::string record_suffix = protocol_ ? o_.sink->RecordSuffix() : "\n";
+  if (protocol_) RSX_RETURN_IF_ERROR(o_.sink->StreamStatus(s, "STARTED"));
 
   StreamState st;
   st.incremental = incremental;
@@ -368,7 +373,7 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
     } else {
       RSX_RETURN_IF_ERROR(Durable(out));
     }
-    if (protocol_ && first_read && o_.stream_status) o_.stream_status(s, "RUNNING");
+    if (protocol_ && first_read) RSX_RETURN_IF_ERROR(o_.sink->StreamStatus(s, "RUNNING"));
     first_read = false;
     res.rows += writer.rows();
     st.rows += writer.rows();
@@ -392,7 +397,7 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
     if (o_.progress) o_.progress(name, res.rows, writer.bytes());
     if (done) break;
   }
-  if (protocol_ && o_.stream_status) o_.stream_status(s, "COMPLETE");
+  if (protocol_) RSX_RETURN_IF_ERROR(o_.sink->StreamStatus(s, "COMPLETE"));
   return res;
 }
 

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -168,6 +170,67 @@ TEST_F(SyncEngineTest, AMalformedStateIsRefusedAndLeftUntouched) {
   EXPECT_NE(run.status().message().find("key"), std::string::npos) << run.status().message();
   EXPECT_EQ(Read(".rsx-state.json"), bad);
   EXPECT_EQ(api->executes(), 0);  // nothing was asked of the workgroup
+}
+
+// A RecordSink and a StateStore in place of files: what the protocols and a service plug in.
+class CollectingSink : public RecordSink {
+ public:
+  CollectingSink() : out_(open_memstream(&buf_, &len_)) {}
+  ~CollectingSink() override {
+    std::fclose(out_);
+    std::free(buf_);
+  }
+  FILE* Output() override { return out_; }
+  std::string RecordPrefix(const Stream& s) override { return "<" + s.name + " "; }
+  std::string RecordSuffix() override { return ">\n"; }
+  Status StreamStatus(const Stream&, const std::string& status) override {
+    events.push_back(status);
+    return Status::OK();
+  }
+  Status Checkpoint(const Stream&, const std::string& state, long long records) override {
+    std::fflush(out_);
+    events.push_back("checkpoint " + std::to_string(records) + " after " + std::to_string(len_) + " bytes");
+    last_state = state;
+    return Status::OK();
+  }
+  std::string text() {
+    std::fflush(out_);
+    return std::string(buf_, len_);
+  }
+  std::vector<std::string> events;
+  std::string last_state;
+
+ private:
+  char* buf_ = nullptr;
+  size_t len_ = 0;
+  FILE* out_;
+};
+
+TEST_F(SyncEngineTest, ARecordSinkAndAStateStoreReplaceFilesAndTheStateFile) {
+  MemoryStateStore store;
+  auto api = std::make_shared<test::FakeDataApi>(25);
+  int reads = 0;
+  api->fail_execute = [&](int, const std::string& sql) { return sql.find(" limit ") != std::string::npos && ++reads == 3; };
+  CollectingSink first;
+  SyncOptions o = Options(10);
+  o.sink = &first;
+  o.state_store = &store;
+  ASSERT_FALSE(RunSync(*Client(api), Items(), o).ok());
+  EXPECT_EQ(first.events, (std::vector<std::string>{"STARTED", "RUNNING", "checkpoint 10 after 332 bytes",
+                                                    "checkpoint 10 after 682 bytes"}));
+  EXPECT_EQ(first.text().substr(0, 33), "<items {\"id\":1,\"name\":\"item-1\"}>\n");
+  EXPECT_EQ(nlohmann::json::parse(first.last_state)["key"], nlohmann::json::array({"20"}));
+  EXPECT_EQ(nlohmann::json::parse(store.state())["streams"]["public.items"]["rows"], 20);
+  EXPECT_TRUE(fs::is_empty(dir_));  // no stream file, no state file, no lock
+
+  CollectingSink second;
+  o.sink = &second;
+  ASSERT_TRUE(RunSync(*Client(std::make_shared<test::FakeDataApi>(25)), Items(), o).ok());
+  std::string text = second.text();
+  EXPECT_EQ(text.substr(0, 35), "<items {\"id\":21,\"name\":\"item-21\"}>\n");
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 5);
+  EXPECT_EQ(second.events.back(), "COMPLETE");
+  EXPECT_EQ(nlohmann::json::parse(store.state())["streams"]["public.items"]["complete"], true);
 }
 
 }  // namespace

@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
   AwsEndpoint ep{url, "us-east-1", "redshift-data"};
   auto call = [&](const std::string& op, const nlohmann::json& body) -> Result<HttpResponse> {
     HttpRequest req;
-    req.headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", "RedshiftData." + op}};
+    req.headers = {{"Content-Type", "application/x-amz-json-1.1"},
+                   {"X-Amz-Target", "RedshiftData." + op}};
     req.body = body.dump();
     return caller.Call(ep, req, true, ParseJsonError);
   };
@@ -39,8 +40,10 @@ int main(int argc, char** argv) {
       "select g as id, (g * 7) % 1000 as small, g::numeric(18,4) / 3 as amount, "
       "'name ' || g || ' ü' as name, timestamp '2020-01-01' + g * interval '1 second' as ts, "
       "g % 2 = 0 as flag, (g * 1.5)::float8 as ratio, case when g % 10 = 0 then null else "
-      "date '2020-01-01' + (g % 1000) end as day from generate_series(1, " + std::to_string(rows) + ") g";
-  auto exec = call("ExecuteStatement", {{"WorkgroupName", "default"}, {"Database", "dev"}, {"Sql", sql}});
+      "date '2020-01-01' + (g % 1000) end as day from generate_series(1, " +
+      std::to_string(rows) + ") g";
+  auto exec =
+      call("ExecuteStatement", {{"WorkgroupName", "default"}, {"Database", "dev"}, {"Sql", sql}});
   if (!exec.ok()) {
     std::fprintf(stderr, "ExecuteStatement: %s\n", exec.status().ToString().c_str());
     return 1;
@@ -52,7 +55,8 @@ int main(int argc, char** argv) {
     auto j = nlohmann::json::parse(d->body);
     if (j["Status"] == "FINISHED") break;
     if (j["Status"] == "FAILED" || j["Status"] == "ABORTED") {
-      std::fprintf(stderr, "statement %s: %s\n", j["Status"].get<std::string>().c_str(), j.value("Error", "").c_str());
+      std::fprintf(stderr, "statement %s: %s\n", j["Status"].get<std::string>().c_str(),
+                   j.value("Error", "").c_str());
       return 1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -75,7 +79,9 @@ int main(int argc, char** argv) {
       ++pages;
       // Find NextToken without a full parse: it is the last member the emulator writes.
       size_t pos = page->body.rfind("\"NextToken\":\"");
-      token = pos == std::string::npos ? "" : page->body.substr(pos + 13, page->body.find('"', pos + 13) - pos - 13);
+      token = pos == std::string::npos
+                  ? ""
+                  : page->body.substr(pos + 13, page->body.find('"', pos + 13) - pos - 13);
       if (total_rows == 0) {
         size_t t = page->body.rfind("\"TotalNumRows\":");
         total_rows = std::atoll(page->body.c_str() + t + 15);
@@ -84,8 +90,8 @@ int main(int argc, char** argv) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     double mbs = static_cast<double>(bytes) / 1e6 / secs;
     rates.push_back(mbs);
-    std::printf("run %d: %lld rows, %zu pages, %.1f MB in %.3f s = %.1f MB/s\n", run + 1, total_rows,
-                pages, static_cast<double>(bytes) / 1e6, secs, mbs);
+    std::printf("run %d: %lld rows, %zu pages, %.1f MB in %.3f s = %.1f MB/s\n", run + 1,
+                total_rows, pages, static_cast<double>(bytes) / 1e6, secs, mbs);
   }
   std::sort(rates.begin(), rates.end());
   std::printf("median: %.1f MB/s of response JSON\n", rates[rates.size() / 2]);

@@ -30,17 +30,19 @@ void Check(bool ok, const char* what) {
   if (!ok) throw std::runtime_error(std::string("benchmark output check failed: ") + what);
 }
 
-const char* kColumns[][2] = {{"id", "int8"},        {"small", "int4"}, {"amount", "numeric"},
-                             {"name", "varchar"},   {"ts", "timestamp"}, {"flag", "bool"},
-                             {"ratio", "float8"},   {"day", "date"}};
+const char* kColumns[][2] = {{"id", "int8"},      {"small", "int4"},   {"amount", "numeric"},
+                             {"name", "varchar"}, {"ts", "timestamp"}, {"flag", "bool"},
+                             {"ratio", "float8"}, {"day", "date"}};
 
 std::string ColumnMetadataJson() {
   std::string m = "[";
   for (int c = 0; c < 8; ++c) {
     if (c) m += ",";
-    m += std::string("{\"isCaseSensitive\":false,\"isCurrency\":false,\"isSigned\":true,\"label\":\"") +
+    m += std::string(
+             "{\"isCaseSensitive\":false,\"isCurrency\":false,\"isSigned\":true,\"label\":\"") +
          kColumns[c][0] + "\",\"length\":0,\"name\":\"" + kColumns[c][0] +
-         "\",\"nullable\":1,\"precision\":" + (c == 2 ? "18" : "0") + ",\"scale\":" + (c == 2 ? "4" : "0") +
+         "\",\"nullable\":1,\"precision\":" + (c == 2 ? "18" : "0") +
+         ",\"scale\":" + (c == 2 ? "4" : "0") +
          ",\"schemaName\":\"\",\"tableName\":\"\",\"typeName\":\"" + kColumns[c][1] + "\"}";
   }
   return m + "]";
@@ -50,17 +52,22 @@ std::string ColumnMetadataJson() {
 void AppendRow(long g, std::string* json, std::string* csv) {
   char amount[64], ts[32], day[16], ratio[32];
   std::snprintf(amount, sizeof amount, "%ld.%04ld", g / 3, (g % 3) * 3333);
-  std::snprintf(ts, sizeof ts, "2020-01-%02ld %02ld:%02ld:%02ld", 1 + g / 86400 % 28, g / 3600 % 24, g / 60 % 60, g % 60);
+  std::snprintf(ts, sizeof ts, "2020-01-%02ld %02ld:%02ld:%02ld", 1 + g / 86400 % 28, g / 3600 % 24,
+                g / 60 % 60, g % 60);
   std::snprintf(day, sizeof day, "2020-%02ld-%02ld", 1 + g % 12, 1 + g % 28);
   std::snprintf(ratio, sizeof ratio, "%.17g", g * 1.5);
   std::string name = "name " + std::to_string(g) + " \xc3\xbc";
   bool null_day = g % 10 == 0;
-  *json += "[{\"longValue\":" + std::to_string(g) + "},{\"longValue\":" + std::to_string(g * 7 % 1000) +
-           "},{\"stringValue\":\"" + amount + "\"},{\"stringValue\":\"" + name + "\"},{\"stringValue\":\"" + ts +
-           "\"},{\"booleanValue\":" + (g % 2 ? "false" : "true") + "},{\"doubleValue\":" + ratio + "}," +
-           (null_day ? std::string("{\"isNull\":true}") : std::string("{\"stringValue\":\"") + day + "\"}") + "]";
-  *csv += std::to_string(g) + "," + std::to_string(g * 7 % 1000) + "," + amount + "," + name + "," + ts + "," +
-          (g % 2 ? "f" : "t") + "," + ratio + "," + (null_day ? "" : day) + "\n";
+  *json += "[{\"longValue\":" + std::to_string(g) +
+           "},{\"longValue\":" + std::to_string(g * 7 % 1000) + "},{\"stringValue\":\"" + amount +
+           "\"},{\"stringValue\":\"" + name + "\"},{\"stringValue\":\"" + ts +
+           "\"},{\"booleanValue\":" + (g % 2 ? "false" : "true") + "},{\"doubleValue\":" + ratio +
+           "}," +
+           (null_day ? std::string("{\"isNull\":true}")
+                     : std::string("{\"stringValue\":\"") + day + "\"}") +
+           "]";
+  *csv += std::to_string(g) + "," + std::to_string(g * 7 % 1000) + "," + amount + "," + name + "," +
+          ts + "," + (g % 2 ? "f" : "t") + "," + ratio + "," + (null_day ? "" : day) + "\n";
 }
 
 struct Pages {
@@ -100,9 +107,12 @@ void BM_SignV4(benchmark::State& state) {
   creds.access_key_id = "AKIDEXAMPLE";
   creds.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
   creds.session_token =
-      "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTf"
-      "lfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9H"
-      "FvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvK"
+      "AQoDYXdzEPT//////////"
+      "wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTf"
+      "lfKD8YUuwthAx7mSEI/qkPpKPi/"
+      "kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9H"
+      "FvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+"
+      "scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvK"
       "Tr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
   SigningRequest req;
   req.method = "POST";
@@ -110,7 +120,8 @@ void BM_SignV4(benchmark::State& state) {
                  {"Content-Type", "application/x-amz-json-1.1"},
                  {"X-Amz-Target", "RedshiftData.ExecuteStatement"}};
   std::string body =
-      "{\"WorkgroupName\": \"my-wg\", \"Database\": \"dev\", \"Sql\": \"SELECT 1\", \"ClientToken\": "
+      "{\"WorkgroupName\": \"my-wg\", \"Database\": \"dev\", \"Sql\": \"SELECT 1\", "
+      "\"ClientToken\": "
       "\"22213b64-ed96-4dc6-808b-12adffbba369\"}";
   req.body = body;
   SigningOptions o;
@@ -118,7 +129,8 @@ void BM_SignV4(benchmark::State& state) {
   o.service = "redshift-data";
   o.time = std::chrono::system_clock::from_time_t(1440938160);  // 2015-08-30T12:36:00Z
   auto first = SignV4(req, creds, o);
-  Check(first.ok() && first->signature == "ee08c3476eb8152ca00f71ab7682431b8af80e530b2b41aa7d06af745dd3c299",
+  Check(first.ok() &&
+            first->signature == "ee08c3476eb8152ca00f71ab7682431b8af80e530b2b41aa7d06af745dd3c299",
         "SigV4 signature of the redshift-data-execute-statement vector");
   for (auto _ : state) {
     auto s = SignV4(req, creds, o);
@@ -131,7 +143,8 @@ void BM_SimdjsonDomParse(benchmark::State& state) {
   std::string page = TestPages().json;
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
-  Check(!parser.parse(page).get(doc) && doc["Records"].get_array().size() == kRows, "DOM parse row count");
+  Check(!parser.parse(page).get(doc) && doc["Records"].get_array().size() == kRows,
+        "DOM parse row count");
   for (auto _ : state) {
     auto err = parser.parse(page).get(doc);
     benchmark::DoNotOptimize(err);
@@ -170,7 +183,9 @@ void DecodeBench(benchmark::State& state, bool csv, bool write) {
     benchmark::DoNotOptimize(st);
   }
   Check(writer->Finish().ok(), "writer finish");
-  if (write) Check(writer->rows_written() == static_cast<long long>(state.iterations()) * kRows, "rows written");
+  if (write)
+    Check(writer->rows_written() == static_cast<long long>(state.iterations()) * kRows,
+          "rows written");
   std::fclose(null_out);
   state.SetItemsProcessed(state.iterations() * kRows);
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(source.size()));

@@ -8,11 +8,11 @@
 // region from AWS_REGION (default us-east-1). Prints "rows pages bytes" on stdout.
 
 #include <curl/curl.h>
+#include <simdjson.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <simdjson.h>
 #include <string>
 
 #include "rsx/sigv4.h"
@@ -56,10 +56,12 @@ int main(int argc, char** argv) {
   long long rows = 0, total = -1, pages = 0, bytes = 0;
   std::string token;
   do {
-    std::string body = "{\"Id\":\"" + id + "\"" + (token.empty() ? "" : ",\"NextToken\":\"" + token + "\"") + "}";
+    std::string body =
+        "{\"Id\":\"" + id + "\"" + (token.empty() ? "" : ",\"NextToken\":\"" + token + "\"") + "}";
     rsx::SigningRequest sreq;
     sreq.method = "POST";
-    sreq.headers = {{"Host", host}, {"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", target}};
+    sreq.headers = {
+        {"Host", host}, {"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", target}};
     sreq.body = body;
     rsx::SigningOptions so;
     so.region = region;
@@ -73,7 +75,8 @@ int main(int argc, char** argv) {
     curl_slist* headers = nullptr;
     for (const auto& [k, v] : sreq.headers)
       if (k != "Host") headers = curl_slist_append(headers, (k + ": " + v).c_str());
-    for (const auto& [k, v] : signed_req->headers_to_add) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+    for (const auto& [k, v] : signed_req->headers_to_add)
+      headers = curl_slist_append(headers, (k + ": " + v).c_str());
     headers = curl_slist_append(headers, "Expect:");
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
@@ -84,7 +87,8 @@ int main(int argc, char** argv) {
     long status = 0;
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK || status != 200) {
-      std::fprintf(stderr, "page %lld: %s HTTP %ld %s\n", pages + 1, curl_easy_strerror(rc), status, response.c_str());
+      std::fprintf(stderr, "page %lld: %s HTTP %ld %s\n", pages + 1, curl_easy_strerror(rc), status,
+                   response.c_str());
       return 1;
     }
     simdjson::dom::element doc;
@@ -101,8 +105,10 @@ int main(int argc, char** argv) {
         // A quoted field may hold a newline; count records by scanning quotes too.
         bool quoted = false;
         for (char c : text) {
-          if (c == '"') quoted = !quoted;
-          else if (c == '\n' && !quoted) ++rows;
+          if (c == '"')
+            quoted = !quoted;
+          else if (c == '\n' && !quoted)
+            ++rows;
         }
       }
     } else {

@@ -7,7 +7,9 @@
 namespace rsx::emu {
 namespace {
 
-ApiError Err(int http, std::string type, std::string msg) { return {http, std::move(type), std::move(msg)}; }
+ApiError Err(int http, std::string type, std::string msg) {
+  return {http, std::move(type), std::move(msg)};
+}
 
 std::string RandomUpper(size_t n) {
   static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -50,7 +52,8 @@ std::optional<AuthHeader> ParseAuthorization(const std::string& h) {
 
 Auth::Auth(const EmulatorConfig& config, const Clock* clock) : config_(config), clock_(clock) {}
 
-ApiResult<Principal> Auth::Authenticate(const httplib::Request& req, const std::string& service) const {
+ApiResult<Principal> Auth::Authenticate(const httplib::Request& req,
+                                        const std::string& service) const {
   std::string header = req.get_header_value("Authorization");
   if (header.empty())
     return Err(403, "MissingAuthenticationTokenException", "Missing Authentication Token");
@@ -58,7 +61,8 @@ ApiResult<Principal> Auth::Authenticate(const httplib::Request& req, const std::
   if (!a)
     return Err(403, "IncompleteSignatureException",
                "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' "
-               "parameters. Authorization=" + header.substr(0, 17));
+               "parameters. Authorization=" +
+                   header.substr(0, 17));
   if (a->service != service)
     return Err(403, "InvalidSignatureException",
                "Credential should be scoped to correct service: '" + service + "'.");
@@ -72,7 +76,8 @@ ApiResult<Principal> Auth::Authenticate(const httplib::Request& req, const std::
     auto s = sessions_.find(a->key_id);
     if (s != sessions_.end()) {
       if (clock_->Now() >= s->second.creds.expiration)
-        return Err(403, "ExpiredTokenException", "The security token included in the request is expired");
+        return Err(403, "ExpiredTokenException",
+                   "The security token included in the request is expired");
       if (req.get_header_value("X-Amz-Security-Token") != s->second.creds.session_token)
         return Err(403, "UnrecognizedClientException",
                    "The security token included in the request is invalid.");
@@ -85,33 +90,37 @@ ApiResult<Principal> Auth::Authenticate(const httplib::Request& req, const std::
       if (u.access_key_id != a->key_id) continue;
       // A long-term key carries no session token: AWS refuses one sent with it.
       if (!req.get_header_value("X-Amz-Security-Token").empty())
-        return Err(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
+        return Err(403, "UnrecognizedClientException",
+                   "The security token included in the request is invalid.");
       creds.secret_access_key = u.secret_access_key;
       who.arn = u.arn;
       who.account = ArnAccount(u.arn);
       who.user_id = "AIDA" + util::HexEncode(crypto::Sha256(u.arn)).substr(0, 17);
-      for (auto& c : who.user_id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      for (auto& c : who.user_id)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       who.owner = u.arn;
       who.db_user = "IAM:" + u.arn.substr(u.arn.rfind('/') + 1);
       who.actions = u.actions;
     }
   }
   if (creds.secret_access_key.empty())
-    return Err(403, "UnrecognizedClientException", "The security token included in the request is invalid.");
+    return Err(403, "UnrecognizedClientException",
+               "The security token included in the request is invalid.");
 
   // Recompute the signature over exactly the headers the client signed.
   std::string amz_date = req.get_header_value("X-Amz-Date");
-  auto when = util::ParseTimestamp(amz_date.size() == 16
-                                       ? amz_date.substr(0, 4) + "-" + amz_date.substr(4, 2) + "-" +
-                                             amz_date.substr(6, 2) + "T" + amz_date.substr(9, 2) +
-                                             ":" + amz_date.substr(11, 2) + ":" +
-                                             amz_date.substr(13, 2) + "Z"
-                                       : std::string("bad"));
-  if (!when.ok()) return Err(400, "IncompleteSignatureException", "X-Amz-Date is missing or malformed");
+  auto when = util::ParseTimestamp(
+      amz_date.size() == 16 ? amz_date.substr(0, 4) + "-" + amz_date.substr(4, 2) + "-" +
+                                  amz_date.substr(6, 2) + "T" + amz_date.substr(9, 2) + ":" +
+                                  amz_date.substr(11, 2) + ":" + amz_date.substr(13, 2) + "Z"
+                            : std::string("bad"));
+  if (!when.ok())
+    return Err(400, "IncompleteSignatureException", "X-Amz-Date is missing or malformed");
   auto skew = std::chrono::duration_cast<std::chrono::minutes>(clock_->Now() - *when).count();
   if (skew > 15 || skew < -15)
-    return Err(400, "InvalidSignatureException",
-               "Signature expired: " + amz_date + " is now earlier or later than 15 minutes from now.");
+    return Err(
+        400, "InvalidSignatureException",
+        "Signature expired: " + amz_date + " is now earlier or later than 15 minutes from now.");
   SigningRequest sreq;
   sreq.method = req.method;
   std::string target = req.target;
@@ -121,8 +130,9 @@ ApiResult<Principal> Auth::Authenticate(const httplib::Request& req, const std::
     for (const auto& pair : util::Split(target.substr(q + 1), '&')) {
       if (pair.empty()) continue;
       size_t eq = pair.find('=');
-      sreq.query.emplace_back(util::UriDecode(pair.substr(0, eq), true),
-                              eq == std::string::npos ? "" : util::UriDecode(pair.substr(eq + 1), true));
+      sreq.query.emplace_back(
+          util::UriDecode(pair.substr(0, eq), true),
+          eq == std::string::npos ? "" : util::UriDecode(pair.substr(eq + 1), true));
     }
   }
   bool token_signed = false, sha_signed = false;
@@ -161,8 +171,10 @@ ApiResult<IssuedCredentials> Auth::AssumeRole(const Principal& caller, const std
                                               const std::string& session_name,
                                               const std::string& external_id, int duration) {
   auto denied = Err(403, "AccessDenied",
-                    "User: " + caller.arn + " is not authorized to perform: sts:AssumeRole on "
-                    "resource: " + role_arn);
+                    "User: " + caller.arn +
+                        " is not authorized to perform: sts:AssumeRole on "
+                        "resource: " +
+                        role_arn);
   const RoleConfig* role = nullptr;
   for (const auto& r : config_.roles)
     if (r.arn == role_arn) role = &r;
@@ -199,9 +211,8 @@ std::optional<ApiError> Auth::Authorize(const Principal& who, const std::string&
                                         const std::string& resource) const {
   if (ActionAllowed(who.actions, action)) return std::nullopt;
   return Err(400, "AccessDeniedException",
-             "User: " + who.arn + " is not authorized to perform: " + action +
-                 " on resource: " + resource + " because no identity-based policy allows the " +
-                 action + " action");
+             "User: " + who.arn + " is not authorized to perform: " + action + " on resource: " +
+                 resource + " because no identity-based policy allows the " + action + " action");
 }
 
 }  // namespace rsx::emu

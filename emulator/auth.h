@@ -20,7 +20,7 @@ namespace rsx::emu {
 // An error in AWS's shape.
 struct ApiError {
   int http = 400;
-  std::string type;     // "ValidationException", "AccessDeniedException", ...
+  std::string type;  // "ValidationException", "AccessDeniedException", ...
   std::string message;
 };
 
@@ -30,11 +30,11 @@ template <class T>
 using ApiResult = std::variant<T, ApiError>;
 
 struct Principal {
-  std::string arn;          // user ARN, or arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
+  std::string arn;  // user ARN, or arn:aws:sts::ACCT:assumed-role/ROLE/SESSION
   std::string account;
-  std::string user_id;      // AIDA... or AROA...:SESSION
-  std::string owner;        // who owns statements: user ARN or role ARN
-  std::string db_user;      // IAM:<user> or IAMR:<role>
+  std::string user_id;  // AIDA... or AROA...:SESSION
+  std::string owner;    // who owns statements: user ARN or role ARN
+  std::string db_user;  // IAM:<user> or IAMR:<role>
   std::vector<std::string> actions;
 };
 

@@ -6,7 +6,6 @@
 namespace rsx::emu {
 namespace {
 
-
 struct Page {
   long long offset = 0;
   int max = 1000;
@@ -27,13 +26,12 @@ ApiResult<Page> PageOf(const json& req) {
 
 // Runs `sql` with text parameters; rows as vectors of strings.
 Result<std::vector<std::vector<std::string>>> Query(PGconn* conn, const std::string& sql,
-                                                     const std::vector<std::string>& params) {
+                                                    const std::vector<std::string>& params) {
   std::vector<const char*> values;
   for (const auto& v : params) values.push_back(v.c_str());
   PgResult r(PQexecParams(conn, sql.c_str(), static_cast<int>(values.size()), nullptr,
                           values.data(), nullptr, nullptr, 0));
-  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
-    return Status::Internal(PQerrorMessage(conn));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) return Status::Internal(PQerrorMessage(conn));
   std::vector<std::vector<std::string>> rows;
   for (int i = 0; i < PQntuples(r.get()); ++i) {
     std::vector<std::string> row;
@@ -66,17 +64,17 @@ ApiResult<json> Engine::ListDatabases(const Principal& who, const json& req) {
 }
 
 // Runs a catalog query in the request's database and pages its rows.
-#define RSX_CATALOG_PREAMBLE                                              \
-  auto target = ResolveTarget(req, true);                                 \
-  if (auto* e = std::get_if<ApiError>(&target)) return *e;                \
-  auto page = PageOf(req);                                                \
-  if (auto* e = std::get_if<ApiError>(&page)) return *e;                  \
-  Page p = std::get<Page>(page);                                          \
-  std::string db = std::get<Target>(target).database;                     \
-  bool known = false;                                                     \
+#define RSX_CATALOG_PREAMBLE                                                                    \
+  auto target = ResolveTarget(req, true);                                                       \
+  if (auto* e = std::get_if<ApiError>(&target)) return *e;                                      \
+  auto page = PageOf(req);                                                                      \
+  if (auto* e = std::get_if<ApiError>(&page)) return *e;                                        \
+  Page p = std::get<Page>(page);                                                                \
+  std::string db = std::get<Target>(target).database;                                           \
+  bool known = false;                                                                           \
   for (const auto& d : std::get<Target>(target).workgroup->databases) known = known || d == db; \
-  if (!known) return Validation("database \"" + db + "\" does not exist"); \
-  auto conn = Acquire(db);                                                \
+  if (!known) return Validation("database \"" + db + "\" does not exist");                      \
+  auto conn = Acquire(db);                                                                      \
   if (!conn.ok()) return ApiError{500, "DatabaseConnectionException", "Database Connection Error"};
 
 ApiResult<json> Engine::ListSchemas(const Principal& who, const json& req) {
@@ -92,14 +90,15 @@ ApiResult<json> Engine::ListSchemas(const Principal& who, const json& req) {
 
 ApiResult<json> Engine::ListTables(const Principal& who, const json& req) {
   RSX_CATALOG_PREAMBLE
-  auto rows = Query(conn->get(),
-                    "select n.nspname, c.relname, case when n.nspname in ('pg_catalog', "
-                    "'information_schema') then (case when c.relkind in ('v','m') then 'SYSTEM VIEW' "
-                    "else 'SYSTEM TABLE' end) when c.relkind in ('v','m') then 'VIEW' else 'TABLE' end "
-                    "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-                    "where c.relkind in ('r','p','v','m','f') and n.nspname not like 'pg\\_toast%' "
-                    "and n.nspname like $1 and c.relname like $2 order by 1, 2",
-                    {req.value("SchemaPattern", "%"), req.value("TablePattern", "%")});
+  auto rows =
+      Query(conn->get(),
+            "select n.nspname, c.relname, case when n.nspname in ('pg_catalog', "
+            "'information_schema') then (case when c.relkind in ('v','m') then 'SYSTEM VIEW' "
+            "else 'SYSTEM TABLE' end) when c.relkind in ('v','m') then 'VIEW' else 'TABLE' end "
+            "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where c.relkind in ('r','p','v','m','f') and n.nspname not like 'pg\\_toast%' "
+            "and n.nspname like $1 and c.relname like $2 order by 1, 2",
+            {req.value("SchemaPattern", "%"), req.value("TablePattern", "%")});
   Release(db, std::move(*conn));
   if (!rows.ok()) return Validation(rows.status().message());
   return Slice(p, rows->size(), "Tables", [&](size_t i) {
@@ -109,16 +108,17 @@ ApiResult<json> Engine::ListTables(const Principal& who, const json& req) {
 
 ApiResult<json> Engine::DescribeTable(const Principal& who, const json& req) {
   RSX_CATALOG_PREAMBLE
-  auto rows = Query(conn->get(),
-                    "select n.nspname, c.relname, a.attname, a.atttypid::int, a.atttypmod, "
-                    "a.attnotnull, coalesce(pg_get_expr(d.adbin, d.adrelid), '') "
-                    "from pg_attribute a join pg_class c on c.oid = a.attrelid "
-                    "join pg_namespace n on n.oid = c.relnamespace "
-                    "left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
-                    "where a.attnum > 0 and not a.attisdropped and c.relkind in ('r','p','v','m','f') "
-                    "and ($1 = '' or n.nspname = $1) and ($2 = '' or c.relname = $2) "
-                    "order by 1, 2, a.attnum",
-                    {req.value("Schema", ""), req.value("Table", "")});
+  auto rows =
+      Query(conn->get(),
+            "select n.nspname, c.relname, a.attname, a.atttypid::int, a.atttypmod, "
+            "a.attnotnull, coalesce(pg_get_expr(d.adbin, d.adrelid), '') "
+            "from pg_attribute a join pg_class c on c.oid = a.attrelid "
+            "join pg_namespace n on n.oid = c.relnamespace "
+            "left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
+            "where a.attnum > 0 and not a.attisdropped and c.relkind in ('r','p','v','m','f') "
+            "and ($1 = '' or n.nspname = $1) and ($2 = '' or c.relname = $2) "
+            "order by 1, 2, a.attnum",
+            {req.value("Schema", ""), req.value("Table", "")});
   Release(db, std::move(*conn));
   if (!rows.ok()) return Validation(rows.status().message());
   json out = Slice(p, rows->size(), "ColumnList", [&](size_t i) {

@@ -1,9 +1,8 @@
 #include "config.h"
 
 #include <limits>
-#include <type_traits>
-
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "rsx/policy.h"
 #include "rsx/strings.h"
@@ -23,7 +22,9 @@ const std::vector<std::string>& AllRsxActions() {
 
 EmulatorConfig DefaultConfig(const std::string& external_id) {
   EmulatorConfig c;
-  c.users.push_back({"arn:aws:iam::111111111111:user/operator", kOperatorKeyId, kOperatorSecret,
+  c.users.push_back({"arn:aws:iam::111111111111:user/operator",
+                     kOperatorKeyId,
+                     kOperatorSecret,
                      {"sts:AssumeRole", "sts:GetCallerIdentity"}});
   RoleConfig role;
   role.arn = "arn:aws:iam::222222222222:role/rsx-reader";
@@ -53,7 +54,8 @@ bool ActionAllowed(const std::vector<std::string>& patterns, const std::string& 
 
 namespace {
 
-Status CheckKeys(const json& j, std::initializer_list<const char*> allowed, const std::string& where) {
+Status CheckKeys(const json& j, std::initializer_list<const char*> allowed,
+                 const std::string& where) {
   if (!j.is_object()) return Status::InvalidArgument(where + " must be a JSON object");
   for (const auto& [k, _] : j.items()) {
     bool ok = false;
@@ -73,12 +75,16 @@ Status Get(const json& j, const char* key, T* out, const std::string& where) {
     if (!it->is_number()) return Status::InvalidArgument(where + "." + key + " must be a number");
     if constexpr (std::is_integral_v<T>) {
       bool fits = it->is_number_integer()
-                      ? it->template get<long long>() >= static_cast<long long>(std::numeric_limits<T>::min()) &&
-                            it->template get<long long>() <= static_cast<long long>(std::numeric_limits<T>::max())
+                      ? it->template get<long long>() >=
+                                static_cast<long long>(std::numeric_limits<T>::min()) &&
+                            it->template get<long long>() <=
+                                static_cast<long long>(std::numeric_limits<T>::max())
                       : false;
       if (it->is_number_unsigned())
-        fits = it->template get<unsigned long long>() <= static_cast<unsigned long long>(std::numeric_limits<T>::max());
-      if (!fits) return Status::InvalidArgument(where + "." + key + " must be a whole number in range");
+        fits = it->template get<unsigned long long>() <=
+               static_cast<unsigned long long>(std::numeric_limits<T>::max());
+      if (!fits)
+        return Status::InvalidArgument(where + "." + key + " must be a whole number in range");
     }
   }
   try {
@@ -91,8 +97,8 @@ Status Get(const json& j, const char* key, T* out, const std::string& where) {
 
 Result<FaultConfig> FaultFrom(const json& f, const std::string& where) {
   FaultConfig fc;
-  RSX_RETURN_IF_ERROR(CheckKeys(f, {"operation", "nth", "count", "action", "error", "status",
-                                    "message", "delay_ms"}, where));
+  RSX_RETURN_IF_ERROR(CheckKeys(
+      f, {"operation", "nth", "count", "action", "error", "status", "message", "delay_ms"}, where));
   RSX_RETURN_IF_ERROR(Get(f, "operation", &fc.operation, where));
   RSX_RETURN_IF_ERROR(Get(f, "nth", &fc.nth, where));
   RSX_RETURN_IF_ERROR(Get(f, "count", &fc.count, where));
@@ -102,12 +108,14 @@ Result<FaultConfig> FaultFrom(const json& f, const std::string& where) {
   RSX_RETURN_IF_ERROR(Get(f, "message", &fc.message, where));
   RSX_RETURN_IF_ERROR(Get(f, "delay_ms", &fc.delay_ms, where));
   if (fc.operation.empty()) return Status::InvalidArgument(where + ".operation is required");
-  static const std::set<std::string> kActions = {"error", "reset", "reset_after", "delay",
-                                                 "fail_statement", "stall_statement"};
+  static const std::set<std::string> kActions = {"error", "reset",          "reset_after",
+                                                 "delay", "fail_statement", "stall_statement"};
   if (!kActions.count(fc.action))
-    return Status::InvalidArgument(where + ".action must be one of error, reset, reset_after, "
+    return Status::InvalidArgument(where +
+                                   ".action must be one of error, reset, reset_after, "
                                    "delay, fail_statement, stall_statement");
-  if (fc.nth < 1 || fc.count < 1) return Status::InvalidArgument(where + ": nth and count must be >= 1");
+  if (fc.nth < 1 || fc.count < 1)
+    return Status::InvalidArgument(where + ": nth and count must be >= 1");
   return fc;
 }
 
@@ -123,25 +131,28 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("config: not valid JSON");
   EmulatorConfig c;
-  RSX_RETURN_IF_ERROR(CheckKeys(j, {"region", "users", "roles", "workgroups", "limits", "faults",
-                                    "workers"}, "config"));
+  RSX_RETURN_IF_ERROR(CheckKeys(
+      j, {"region", "users", "roles", "workgroups", "limits", "faults", "workers"}, "config"));
   RSX_RETURN_IF_ERROR(Get(j, "region", &c.region, "config"));
   RSX_RETURN_IF_ERROR(Get(j, "workers", &c.workers, "config"));
   for (const auto& u : j.value("users", json::array())) {
     UserConfig uc;
-    RSX_RETURN_IF_ERROR(CheckKeys(u, {"arn", "access_key_id", "secret_access_key", "actions"}, "users[]"));
+    RSX_RETURN_IF_ERROR(
+        CheckKeys(u, {"arn", "access_key_id", "secret_access_key", "actions"}, "users[]"));
     RSX_RETURN_IF_ERROR(Get(u, "arn", &uc.arn, "users[]"));
     RSX_RETURN_IF_ERROR(Get(u, "access_key_id", &uc.access_key_id, "users[]"));
     RSX_RETURN_IF_ERROR(Get(u, "secret_access_key", &uc.secret_access_key, "users[]"));
     RSX_RETURN_IF_ERROR(Get(u, "actions", &uc.actions, "users[]"));
     if (uc.arn.empty() || uc.access_key_id.empty() || uc.secret_access_key.empty())
-      return Status::InvalidArgument("users[]: arn, access_key_id and secret_access_key are required");
+      return Status::InvalidArgument(
+          "users[]: arn, access_key_id and secret_access_key are required");
     c.users.push_back(uc);
   }
   for (const auto& r : j.value("roles", json::array())) {
     RoleConfig rc;
-    RSX_RETURN_IF_ERROR(CheckKeys(r, {"arn", "trusted_accounts", "external_id", "actions",
-                                      "max_session_seconds"}, "roles[]"));
+    RSX_RETURN_IF_ERROR(
+        CheckKeys(r, {"arn", "trusted_accounts", "external_id", "actions", "max_session_seconds"},
+                  "roles[]"));
     RSX_RETURN_IF_ERROR(Get(r, "arn", &rc.arn, "roles[]"));
     RSX_RETURN_IF_ERROR(Get(r, "trusted_accounts", &rc.trusted_accounts, "roles[]"));
     RSX_RETURN_IF_ERROR(Get(r, "external_id", &rc.external_id, "roles[]"));
@@ -162,15 +173,18 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
   }
   if (j.contains("limits")) {
     const json& l = j["limits"];
-    RSX_RETURN_IF_ERROR(CheckKeys(l, {"result_bytes", "row_bytes", "active_statements", "page_bytes",
-                                      "sql_bytes", "result_retention_seconds",
-                                      "credentials_seconds", "rates"}, "limits"));
+    RSX_RETURN_IF_ERROR(
+        CheckKeys(l,
+                  {"result_bytes", "row_bytes", "active_statements", "page_bytes", "sql_bytes",
+                   "result_retention_seconds", "credentials_seconds", "rates"},
+                  "limits"));
     RSX_RETURN_IF_ERROR(Get(l, "result_bytes", &c.limits.result_bytes, "limits"));
     RSX_RETURN_IF_ERROR(Get(l, "row_bytes", &c.limits.row_bytes, "limits"));
     RSX_RETURN_IF_ERROR(Get(l, "active_statements", &c.limits.active_statements, "limits"));
     RSX_RETURN_IF_ERROR(Get(l, "page_bytes", &c.limits.page_bytes, "limits"));
     RSX_RETURN_IF_ERROR(Get(l, "sql_bytes", &c.limits.sql_bytes, "limits"));
-    RSX_RETURN_IF_ERROR(Get(l, "result_retention_seconds", &c.limits.result_retention_seconds, "limits"));
+    RSX_RETURN_IF_ERROR(
+        Get(l, "result_retention_seconds", &c.limits.result_retention_seconds, "limits"));
     RSX_RETURN_IF_ERROR(Get(l, "credentials_seconds", &c.limits.credentials_seconds, "limits"));
     RSX_RETURN_IF_ERROR(Get(l, "rates", &c.limits.rates, "limits"));
   }

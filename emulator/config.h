@@ -18,10 +18,10 @@ struct UserConfig {
 };
 
 struct RoleConfig {
-  std::string arn;                           // arn:aws:iam::222222222222:role/rsx-reader
+  std::string arn;                            // arn:aws:iam::222222222222:role/rsx-reader
   std::vector<std::string> trusted_accounts;  // accounts allowed to assume it
-  std::string external_id;                   // required sts:ExternalId ("" = none required)
-  std::vector<std::string> actions;          // allowed actions, "*" patterns allowed
+  std::string external_id;                    // required sts:ExternalId ("" = none required)
+  std::vector<std::string> actions;           // allowed actions, "*" patterns allowed
   int max_session_seconds = 43200;
 };
 
@@ -38,14 +38,14 @@ struct Limits {
   long long page_bytes = 1024 * 1024;  // GetStatementResult page budget
   long long sql_bytes = 100 * 1024;
   int result_retention_seconds = 24 * 3600;
-  int credentials_seconds = 3600;  // default lifetime of issued session credentials
+  int credentials_seconds = 3600;       // default lifetime of issued session credentials
   std::map<std::string, double> rates;  // operation -> requests per second (0 = unlimited)
 };
 
 struct FaultConfig {
-  std::string operation;  // e.g. "GetStatementResult", "AssumeRole", "*"
-  int nth = 1;            // which call of that operation (1-based) ...
-  int count = 1;          // ... and how many calls from there
+  std::string operation;         // e.g. "GetStatementResult", "AssumeRole", "*"
+  int nth = 1;                   // which call of that operation (1-based) ...
+  int count = 1;                 // ... and how many calls from there
   std::string action = "error";  // error | reset | delay | fail_statement | stall_statement
   std::string error = "InternalServerException";
   int status = 500;

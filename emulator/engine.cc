@@ -1,13 +1,13 @@
 #include "engine.h"
-#include "engine_internal.h"
 
 #include <unistd.h>
 
 #include <regex>
 
+#include "engine_internal.h"
 #include "rsx/crypto.h"
-#include "sql_params.h"
 #include "rsx/strings.h"
+#include "sql_params.h"
 
 namespace rsx::emu {
 namespace {
@@ -18,13 +18,13 @@ ApiError NotFound(std::string msg, std::string id = "") {
   return {400, "ResourceNotFoundException", std::move(msg)};
 }
 
-double Epoch(TimePoint t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
+double Epoch(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 
 bool IsActive(const std::string& s) { return s == "SUBMITTED" || s == "PICKED" || s == "STARTED"; }
 
-std::string EncodeToken(long long offset) { return util::Base64Encode("o:" + std::to_string(offset)); }
+std::string EncodeToken(long long offset) {
+  return util::Base64Encode("o:" + std::to_string(offset));
+}
 std::optional<long long> DecodeToken(const std::string& token) {
   auto raw = util::Base64Decode(token);
   if (!raw.ok() || !util::StartsWith(*raw, "o:")) return std::nullopt;
@@ -92,7 +92,7 @@ int Engine::ActiveCount() {
 }
 
 ApiResult<std::shared_ptr<Statement>> Engine::Submit(const Principal& who, const json& req,
-                                                      std::vector<std::string> sqls, bool batch) {
+                                                     std::vector<std::string> sqls, bool batch) {
   for (const auto& s : sqls) {
     if (s.empty()) return Validation("Sql must not be empty.");
     if (static_cast<long long>(s.size()) > config_.limits.sql_bytes)
@@ -194,16 +194,18 @@ void Engine::InjectStatementFault(bool stall, const std::string& message, int co
 }
 
 static json ExecuteResponse(const Statement& st) {
-  json out = {{"Id", st.id}, {"CreatedAt", Epoch(st.created)}, {"Database", st.database},
-              {"DbUser", st.db_user}, {"WorkgroupName", st.workgroup}, {"DbGroups", json::array()}};
+  json out = {
+      {"Id", st.id},          {"CreatedAt", Epoch(st.created)}, {"Database", st.database},
+      {"DbUser", st.db_user}, {"WorkgroupName", st.workgroup},  {"DbGroups", json::array()}};
   if (!st.session_id.empty()) out["SessionId"] = st.session_id;
   return out;
 }
 
 ApiResult<json> Engine::ExecuteStatement(const Principal& who, const json& req) {
   if (!req.contains("Sql") || !req["Sql"].is_string())
-    return Validation("1 validation error detected: Value null at 'sql' failed to satisfy "
-                      "constraint: Member must not be null");
+    return Validation(
+        "1 validation error detected: Value null at 'sql' failed to satisfy "
+        "constraint: Member must not be null");
   auto st = Submit(who, req, {req["Sql"].get<std::string>()}, false);
   if (auto* e = std::get_if<ApiError>(&st)) return *e;
   auto& s = std::get<std::shared_ptr<Statement>>(st);
@@ -230,7 +232,8 @@ ApiResult<json> Engine::BatchExecuteStatement(const Principal& who, const json& 
 ApiResult<std::shared_ptr<Statement>> Engine::Find(const Principal& who, const std::string& id) {
   static const std::regex kId("^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\\d{1,2})?$");
   if (!std::regex_match(id, kId))
-    return Validation("id must satisfy regex pattern: ^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\\d{0,2})?$");
+    return Validation(
+        "id must satisfy regex pattern: ^[a-z0-9]{8}(-[a-z0-9]{4}){3}-[a-z0-9]{12}(:\\d{0,2})?$");
   std::string base = id.substr(0, 36);
   std::lock_guard<std::mutex> lock(mu_);
   auto it = statements_.find(base);
@@ -260,18 +263,30 @@ ApiResult<json> Engine::DescribeStatement(const Principal& who, const json& req)
   if (part >= static_cast<int>(st.parts.size()) || (part >= 0 && !st.batch))
     return NotFound("Query does not exist.");
   auto part_json = [&](const Part& p, const std::string& pid) {
-    json j = {{"Id", pid}, {"Status", p.status}, {"CreatedAt", Epoch(p.created)},
-              {"UpdatedAt", Epoch(p.updated)}, {"Duration", p.duration_ns},
-              {"QueryString", p.sql}, {"HasResultSet", p.has_result},
-              {"ResultRows", p.rows}, {"ResultSize", p.size}, {"RedshiftQueryId", p.query_id}};
+    json j = {{"Id", pid},
+              {"Status", p.status},
+              {"CreatedAt", Epoch(p.created)},
+              {"UpdatedAt", Epoch(p.updated)},
+              {"Duration", p.duration_ns},
+              {"QueryString", p.sql},
+              {"HasResultSet", p.has_result},
+              {"ResultRows", p.rows},
+              {"ResultSize", p.size},
+              {"RedshiftQueryId", p.query_id}};
     if (!p.error.empty()) j["Error"] = p.error;
     return j;
   };
   if (part >= 0) return part_json(st.parts[static_cast<size_t>(part)], id);
-  json out = {{"Id", st.id}, {"Status", st.status}, {"CreatedAt", Epoch(st.created)},
-              {"UpdatedAt", Epoch(st.updated)}, {"Duration", st.duration_ns},
-              {"Database", st.database}, {"DbUser", st.db_user}, {"WorkgroupName", st.workgroup},
-              {"RedshiftPid", st.pid}, {"ResultFormat", st.format}};
+  json out = {{"Id", st.id},
+              {"Status", st.status},
+              {"CreatedAt", Epoch(st.created)},
+              {"UpdatedAt", Epoch(st.updated)},
+              {"Duration", st.duration_ns},
+              {"Database", st.database},
+              {"DbUser", st.db_user},
+              {"WorkgroupName", st.workgroup},
+              {"RedshiftPid", st.pid},
+              {"ResultFormat", st.format}};
   if (!st.session_id.empty()) out["SessionId"] = st.session_id;
   if (!st.error.empty()) out["Error"] = st.error;
   if (!st.params.empty()) {
@@ -342,17 +357,21 @@ ApiResult<std::string> Engine::GetStatementResult(const Principal& who, const js
   const Part& p = st.parts[static_cast<size_t>(std::max(idx, 0))];
   if (p.status != "FINISHED") {
     if (p.status == "FAILED" || p.status == "ABORTED")
-      return Validation("The query failed or was aborted. Check the query status with DescribeStatement.");
+      return Validation(
+          "The query failed or was aborted. Check the query status with DescribeStatement.");
     return Validation("Query has not finished. Please check query status with DescribeStatement.");
   }
   if (!p.has_result)
-    return NotFound("Query does not have result. Please check query status with DescribeStatement.");
+    return NotFound(
+        "Query does not have result. Please check query status with DescribeStatement.");
   if (v2 && st.format != "CSV")
-    return Validation("Query with JSON result format is not supported by GetStatementResultV2. "
-                      "Use GetStatementResult.");
+    return Validation(
+        "Query with JSON result format is not supported by GetStatementResultV2. "
+        "Use GetStatementResult.");
   if (!v2 && st.format != "JSON")
-    return Validation("Query with CSV result format is not supported by GetStatementResult. "
-                      "Use GetStatementResultV2.");
+    return Validation(
+        "Query with CSV result format is not supported by GetStatementResult. "
+        "Use GetStatementResultV2.");
   size_t page = 0;
   if (std::string token = req.value("NextToken", ""); !token.empty()) {
     auto off = DecodeToken(token);
@@ -371,9 +390,8 @@ ApiResult<std::string> Engine::GetStatementResult(const Principal& who, const js
   std::string loaded;
   if (p.spill) {
     loaded.resize(end - begin);
-    if (!loaded.empty() &&
-        pread(fileno(p.spill->f), loaded.data(), loaded.size(), static_cast<off_t>(begin)) !=
-            static_cast<ssize_t>(loaded.size()))
+    if (!loaded.empty() && pread(fileno(p.spill->f), loaded.data(), loaded.size(),
+                                 static_cast<off_t>(begin)) != static_cast<ssize_t>(loaded.size()))
       return ApiError{500, "InternalServerException", "cannot read the spilled result"};
     rows = loaded;
     base = begin;
@@ -399,7 +417,8 @@ ApiResult<std::string> Engine::GetStatementResult(const Principal& who, const js
   out.append(meta.dump());
   out.append(",\"TotalNumRows\":" + std::to_string(p.row_end.size()));
   if (v2) out.append(",\"ResultFormat\":\"CSV\"");
-  if (page + 1 < p.page_start.size()) out.append(",\"NextToken\":\"" + EncodeToken(static_cast<long long>(page + 1)) + "\"");
+  if (page + 1 < p.page_start.size())
+    out.append(",\"NextToken\":\"" + EncodeToken(static_cast<long long>(page + 1)) + "\"");
   out.append("}");
   return out;
 }
@@ -427,8 +446,11 @@ ApiResult<json> Engine::ListStatements(const Principal& who, const json& req) {
     std::lock_guard<std::mutex> sl(st->mu);
     if (status != "ALL" && st->status != status) continue;
     if (!name.empty() && !util::StartsWith(st->name, name)) continue;
-    json j = {{"Id", st->id}, {"Status", st->status}, {"CreatedAt", Epoch(st->created)},
-              {"UpdatedAt", Epoch(st->updated)}, {"IsBatchStatement", st->batch},
+    json j = {{"Id", st->id},
+              {"Status", st->status},
+              {"CreatedAt", Epoch(st->created)},
+              {"UpdatedAt", Epoch(st->updated)},
+              {"IsBatchStatement", st->batch},
               {"ResultFormat", st->format}};
     if (!st->name.empty()) j["StatementName"] = st->name;
     if (!st->session_id.empty()) j["SessionId"] = st->session_id;
@@ -441,9 +463,11 @@ ApiResult<json> Engine::ListStatements(const Principal& who, const json& req) {
     }
     rows.emplace_back(st->created, j);
   }
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
   json out = {{"Statements", json::array()}};
-  for (size_t i = static_cast<size_t>(offset); i < rows.size() && i < static_cast<size_t>(offset + max); ++i)
+  for (size_t i = static_cast<size_t>(offset);
+       i < rows.size() && i < static_cast<size_t>(offset + max); ++i)
     out["Statements"].push_back(rows[i].second);
   if (static_cast<size_t>(offset + max) < rows.size()) out["NextToken"] = EncodeToken(offset + max);
   return out;

@@ -75,7 +75,7 @@ class Engine {
   bool stopping_ = false;
   std::deque<std::shared_ptr<Statement>> queue_;
   std::map<std::string, std::shared_ptr<Statement>> statements_;  // by id
-  std::map<std::string, std::string> tokens_;                      // ClientToken -> id
+  std::map<std::string, std::string> tokens_;                     // ClientToken -> id
   std::map<std::string, std::shared_ptr<DataSession>> sessions_;
   std::map<std::string, std::vector<PgConn>> pool_;
   int fail_next_ = 0, stall_next_ = 0;

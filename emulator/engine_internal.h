@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "config.h"
 #include "pg.h"
 #include "rsx/clock.h"
-#include "config.h"
 #include "types.h"
 
 namespace rsx::emu {
@@ -36,10 +36,10 @@ struct Part {
   bool has_result = false;
   TimePoint created, updated;
   std::vector<ColumnMeta> columns;
-  std::string data;                 // encoded rows back to back (empty once spilled)
+  std::string data;                  // encoded rows back to back (empty once spilled)
   std::shared_ptr<SpillFile> spill;  // holds `data` when it was larger than kSpillBytes
-  std::vector<size_t> row_end;      // end offset of each row in data
-  std::vector<size_t> page_start;   // first row of each page
+  std::vector<size_t> row_end;       // end offset of each row in data
+  std::vector<size_t> page_start;    // first row of each page
 };
 
 struct Statement {
@@ -64,7 +64,6 @@ struct DataSession {
   int keep_alive = 0;
   TimePoint expires;
 };
-
 
 // Runs one SQL text on `conn`; returns "FINISHED", "FAILED" or "ABORTED" and fills `p`.
 std::string RunPart(PGconn* conn, Statement& st, Part& p, const Limits& limits, bool batch,

@@ -1,13 +1,13 @@
 // Running statements on PostgreSQL and materializing their results.
 
+#include <malloc.h>
+
 #include <thread>
 
 #include "engine.h"
 #include "engine_internal.h"
-
-#include <malloc.h>
-#include "sql_params.h"
 #include "rsx/strings.h"
+#include "sql_params.h"
 
 namespace rsx::emu {
 namespace {
@@ -24,14 +24,17 @@ void FillTableColumns(PGconn* conn, const PGresult* res, std::vector<ColumnMeta>
     Oid table = PQftable(res, i);
     int col = PQftablecol(res, i);
     if (table == InvalidOid || col <= 0) continue;
-    std::string sql = "select n.nspname, c.relname, a.attnotnull from pg_class c join pg_namespace n "
-                      "on n.oid = c.relnamespace join pg_attribute a on a.attrelid = c.oid "
-                      "where c.oid = " + std::to_string(table) + " and a.attnum = " + std::to_string(col);
+    std::string sql =
+        "select n.nspname, c.relname, a.attnotnull from pg_class c join pg_namespace n "
+        "on n.oid = c.relnamespace join pg_attribute a on a.attrelid = c.oid "
+        "where c.oid = " +
+        std::to_string(table) + " and a.attnum = " + std::to_string(col);
     auto r = Exec(conn, sql);
     if (!r.ok() || PQntuples(r->get()) != 1) continue;
     (*cols)[static_cast<size_t>(i)].schema = PQgetvalue(r->get(), 0, 0);
     (*cols)[static_cast<size_t>(i)].table = PQgetvalue(r->get(), 0, 1);
-    (*cols)[static_cast<size_t>(i)].nullable = std::string(PQgetvalue(r->get(), 0, 2)) == "t" ? 0 : 1;
+    (*cols)[static_cast<size_t>(i)].nullable =
+        std::string(PQgetvalue(r->get(), 0, 2)) == "t" ? 0 : 1;
   }
 }
 
@@ -61,7 +64,8 @@ std::string RunPart(PGconn* conn, Statement& st, Part& out, const Limits& limits
   auto started = std::chrono::steady_clock::now();
   auto finish = [&](std::string status, std::string error) {
     p.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::steady_clock::now() - started).count();
+                        std::chrono::steady_clock::now() - started)
+                        .count();
     p.status = status;
     p.error = std::move(error);
     p.updated = Clock_::now();
@@ -157,7 +161,7 @@ std::string RunPart(PGconn* conn, Statement& st, Part& out, const Limits& limits
       p.spill = std::move(spill);
       std::string().swap(p.data);
       malloc_trim(0);  // hand the freed pages back; glibc's arenas would keep them otherwise
-    }  // else: keep it in memory
+    }                  // else: keep it in memory
   }
   return finish("FINISHED", "");
 }
@@ -177,7 +181,8 @@ void Engine::Run(const std::shared_ptr<Statement>& sp) {
     st.error = error;
     st.updated = Clock_::now();
     st.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::steady_clock::now() - started).count();
+                         std::chrono::steady_clock::now() - started)
+                         .count();
     for (auto& p : st.parts) {
       if (p.status == "SUBMITTED" || p.status == "STARTED") {
         p.status = status == "FINISHED" ? "FINISHED" : status;

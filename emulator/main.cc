@@ -12,9 +12,9 @@
 #include "config.h"
 #include "engine.h"
 #include "pg.h"
+#include "rsx/strings.h"
 #include "sample.h"
 #include "server.h"
-#include "rsx/strings.h"
 
 namespace {
 
@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
               ready_file;
   int sample_scale = 1;
   bool print_env = false;
-  app.add_option("--listen", listen, "address to serve on, 127.0.0.1:PORT (port 0 picks a free one)")
+  app.add_option("--listen", listen,
+                 "address to serve on, 127.0.0.1:PORT (port 0 picks a free one)")
       ->default_val("127.0.0.1:0");
   app.add_option("--pg", pg, "'auto': start a throwaway PostgreSQL cluster, removed on exit")
       ->default_val("auto");
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_file, "configuration file (JSON); default: built-in");
   app.add_option("--sample", sample, "load a sample data set into every database: tickit")
       ->check(CLI::IsMember({"tickit"}));
-  app.add_option("--sample-scale", sample_scale, "multiply the sample's row counts")->default_val(1);
+  app.add_option("--sample-scale", sample_scale, "multiply the sample's row counts")
+      ->default_val(1);
   app.add_option("--external-id", external_id,
                  "external ID the default role's trust policy requires")
       ->default_val(kDefaultExternalId);

@@ -48,11 +48,12 @@ void StartWatchdog(const std::string& dir) {
   pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[0], 0);
-    setsid();                  // Ctrl-C on our terminal does not reach it
-    signal(SIGINT, SIG_IGN);   // ignored signals stay ignored across exec
+    setsid();                 // Ctrl-C on our terminal does not reach it
+    signal(SIGINT, SIG_IGN);  // ignored signals stay ignored across exec
     signal(SIGTERM, SIG_IGN);
     std::string script = "read _; p=$(head -n 1 '" + dir + "/data/postmaster.pid' 2>/dev/null); " +
-                         "[ -n \"$p\" ] && kill -QUIT \"$p\" 2>/dev/null; sleep 1; rm -rf '" + dir + "'";
+                         "[ -n \"$p\" ] && kill -QUIT \"$p\" 2>/dev/null; sleep 1; rm -rf '" + dir +
+                         "'";
     execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -106,8 +107,9 @@ Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
   auto cluster = std::unique_ptr<PgCluster>(new PgCluster());
   cluster->bindir_ = FindBinDir();
   if (cluster->bindir_.empty())
-    return Status::NotFound("PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin "
-                            "(install the 'postgresql' package, or pass --pg-dsn)");
+    return Status::NotFound(
+        "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin "
+        "(install the 'postgresql' package, or pass --pg-dsn)");
   std::string tmpl = (std::filesystem::temp_directory_path() / "rsx-emulator-pg-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) return Status::IoError("cannot create a temporary directory");
   cluster->dir_ = tmpl;
@@ -125,14 +127,15 @@ Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
                user, log);
   if (rc != 0) return Status::Internal("initdb failed (see " + log + ")");
   cluster->running_ = true;
-  rc = Run({cluster->bindir_ + "/pg_ctl", "-D", data, "-w", "-l", cluster->dir_ + "/server.log",
-            "-o",
-            "-c listen_addresses='' -c unix_socket_directories='" + cluster->dir_ +
-                "' -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                "-c max_connections=300 -c shared_buffers=128MB",
-            "start"},
-           user, log);
-  if (rc != 0) return Status::Internal("PostgreSQL did not start (see " + cluster->dir_ + "/server.log)");
+  rc = Run(
+      {cluster->bindir_ + "/pg_ctl", "-D", data, "-w", "-l", cluster->dir_ + "/server.log", "-o",
+       "-c listen_addresses='' -c unix_socket_directories='" + cluster->dir_ +
+           "' -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+           "-c max_connections=300 -c shared_buffers=128MB",
+       "start"},
+      user, log);
+  if (rc != 0)
+    return Status::Internal("PostgreSQL did not start (see " + cluster->dir_ + "/server.log)");
   StartWatchdog(cluster->dir_);
   return cluster;
 }

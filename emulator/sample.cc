@@ -27,10 +27,12 @@ Status LoadTickit(PGconn* conn, int scale) {
       "'(' || lpad((g % 1000)::text, 3, '0') || ') 555-0100', "
       "case when g % 7 = 0 then null else g % 2 = 0 end, g % 3 = 0, g % 5 = 0, g % 2 = 1, "
       "g % 11 = 0, g % 13 = 0, g % 4 = 0, g % 6 = 0, g % 9 = 0, g % 10 = 0 "
-      "from generate_series(1, 5000 * " + s + ") g",
+      "from generate_series(1, 5000 * " +
+          s + ") g",
       "create table venue (venueid smallint not null primary key, venuename varchar(100), "
       "venuecity varchar(30), venuestate char(2), venueseats integer)",
-      "insert into venue select g, 'Venue ' || g || (case when g % 9 = 0 then ' \"Arena\"' else '' end), "
+      "insert into venue select g, 'Venue ' || g || (case when g % 9 = 0 then ' \"Arena\"' else '' "
+      "end), "
       "(array['New York City','Chicago','Montréal','Los Angeles'])[1 + g % 4], "
       "(array['NY','IL','QC','CA'])[1 + g % 4], case when g % 5 = 0 then null else 1000 * g end "
       "from generate_series(1, 202) g",
@@ -38,10 +40,13 @@ Status LoadTickit(PGconn* conn, int scale) {
       "catname varchar(10), catdesc varchar(50))",
       "insert into category values (1,'Sports','MLB','Major League Baseball'),"
       "(2,'Sports','NHL','National Hockey League'),(3,'Sports','NFL','National Football League'),"
-      "(4,'Sports','NBA','National Basketball Association'),(5,'Sports','MLS','Major League Soccer'),"
+      "(4,'Sports','NBA','National Basketball Association'),(5,'Sports','MLS','Major League "
+      "Soccer'),"
       "(6,'Shows','Musicals','Musical theatre'),(7,'Shows','Plays','All non-musical theatre'),"
-      "(8,'Shows','Opera','All opera and light opera'),(9,'Concerts','Pop','All rock and pop music concerts'),"
-      "(10,'Concerts','Jazz','All jazz singers and bands'),(11,'Concerts','Classical','All symphony, concerto, and choir concerts')",
+      "(8,'Shows','Opera','All opera and light opera'),(9,'Concerts','Pop','All rock and pop music "
+      "concerts'),"
+      "(10,'Concerts','Jazz','All jazz singers and bands'),(11,'Concerts','Classical','All "
+      "symphony, concerto, and choir concerts')",
       "create table date (dateid smallint not null primary key, caldate date not null, "
       "day character(3) not null, week smallint not null, month character(5) not null, "
       "qtr character(5) not null, year smallint not null, holiday boolean default false)",
@@ -53,24 +58,33 @@ Status LoadTickit(PGconn* conn, int scale) {
       "catid smallint not null, dateid smallint not null, eventname varchar(200), "
       "starttime timestamp)",
       "insert into event select g, 1 + g % 202, 1 + g % 11, 1827 + g % 365, "
-      "(array['Gotterdammerung','Mamma Mia!','The Hives','Ève & Léon','Shrek the Musical'])[1 + g % 5] || ' #' || g, "
-      "timestamp '2008-01-01 19:30:00' + (g % 365) * interval '1 day' + (g % 3) * interval '90 minutes' "
-      "from generate_series(1, 1000 * " + s + ") g",
+      "(array['Gotterdammerung','Mamma Mia!','The Hives','Ève & Léon','Shrek the Musical'])[1 + g "
+      "% 5] || ' #' || g, "
+      "timestamp '2008-01-01 19:30:00' + (g % 365) * interval '1 day' + (g % 3) * interval '90 "
+      "minutes' "
+      "from generate_series(1, 1000 * " +
+          s + ") g",
       "create table listing (listid integer not null primary key, sellerid integer not null, "
       "eventid integer not null, dateid smallint not null, numtickets smallint not null, "
       "priceperticket decimal(8,2), totalprice decimal(8,2), listtime timestamp)",
-      "insert into listing select g, 1 + (g * 7) % (5000 * " + s + "), 1 + g % (1000 * " + s + "), "
-      "1827 + g % 365, 1 + g % 30, (10 + (g * 37) % 2000) / 4.0, (1 + g % 30) * (10 + (g * 37) % 2000) / 4.0, "
-      "timestamp '2008-01-01 00:00:00' + g * interval '17 minutes 3 seconds' "
-      "from generate_series(1, 20000 * " + s + ") g",
+      "insert into listing select g, 1 + (g * 7) % (5000 * " + s + "), 1 + g % (1000 * " + s +
+          "), "
+          "1827 + g % 365, 1 + g % 30, (10 + (g * 37) % 2000) / 4.0, (1 + g % 30) * (10 + (g * 37) "
+          "% 2000) / 4.0, "
+          "timestamp '2008-01-01 00:00:00' + g * interval '17 minutes 3 seconds' "
+          "from generate_series(1, 20000 * " +
+          s + ") g",
       "create table sales (salesid integer not null primary key, listid integer not null, "
       "sellerid integer not null, buyerid integer not null, eventid integer not null, "
       "dateid smallint not null, qtysold smallint not null, pricepaid decimal(8,2), "
       "commission decimal(8,2), saletime timestamp)",
-      "insert into sales select g, l.listid, l.sellerid, 1 + (g * 13) % (5000 * " + s + "), l.eventid, "
-      "l.dateid, 1 + g % 4, (1 + g % 4) * l.priceperticket, round((1 + g % 4) * l.priceperticket * 0.15, 2), "
-      "l.listtime + (g % 1000) * interval '1 minute' "
-      "from generate_series(1, 17000 * " + s + ") g join listing l on l.listid = g",
+      "insert into sales select g, l.listid, l.sellerid, 1 + (g * 13) % (5000 * " + s +
+          "), l.eventid, "
+          "l.dateid, 1 + g % 4, (1 + g % 4) * l.priceperticket, round((1 + g % 4) * "
+          "l.priceperticket * 0.15, 2), "
+          "l.listtime + (g % 1000) * interval '1 minute' "
+          "from generate_series(1, 17000 * " +
+          s + ") g join listing l on l.listid = g",
       // Every type rsx maps, with the values that break naive clients.
       "create table all_types (id integer primary key, c_smallint smallint, c_integer integer, "
       "c_bigint bigint, c_decimal numeric(38,10), c_numeric_18_4 numeric(18,4), c_real real, "

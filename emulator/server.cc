@@ -25,11 +25,20 @@ std::string XmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -37,11 +46,12 @@ std::string XmlEscape(const std::string& s) {
 
 void XmlError(httplib::Response& res, const ApiError& e, const std::string& request_id) {
   res.status = e.http;
-  res.set_content("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n"
-                  "    <Type>Sender</Type>\n    <Code>" + XmlEscape(e.type) + "</Code>\n    <Message>" +
-                      XmlEscape(e.message) + "</Message>\n  </Error>\n  <RequestId>" + request_id +
-                      "</RequestId>\n</ErrorResponse>\n",
-                  "text/xml");
+  res.set_content(
+      "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n"
+      "    <Type>Sender</Type>\n    <Code>" +
+          XmlEscape(e.type) + "</Code>\n    <Message>" + XmlEscape(e.message) +
+          "</Message>\n  </Error>\n  <RequestId>" + request_id + "</RequestId>\n</ErrorResponse>\n",
+      "text/xml");
 }
 
 std::map<std::string, std::string> FormParams(const httplib::Request& req) {
@@ -107,9 +117,12 @@ ServerImpl::ServerImpl(EmulatorConfig& config, Engine& engine, Auth& auth)
   // until the client's delayed ACK (~40 ms per request on Linux loopback).
   http_.set_tcp_nodelay(true);
   http_.set_payload_max_length(16 * 1024 * 1024);
-  http_.Post(".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
-  http_.Get(".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
-  http_.Delete(".*", [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+  http_.Post(".*",
+             [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+  http_.Get(".*",
+            [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+  http_.Delete(".*",
+               [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
 }
 
 int ServerImpl::Bind(const std::string& host, int port) {
@@ -133,7 +146,7 @@ void CutResponse(httplib::Response& res, const char* type) {
 }  // namespace
 
 bool ServerImpl::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Response& res,
-                                  bool* cut_after) {
+                                      bool* cut_after) {
   std::string request_id = res.get_header_value("x-amzn-RequestId");
   FaultConfig hit;
   bool matched = false;
@@ -151,7 +164,8 @@ bool ServerImpl::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::
     if (!matched && rate != config_.limits.rates.end() && rate->second > 0) {
       auto now = std::chrono::steady_clock::now();
       auto& [tokens, last] = buckets_.try_emplace(op, rate->second, now).first->second;
-      tokens = std::min(rate->second, tokens + rate->second * std::chrono::duration<double>(now - last).count());
+      tokens = std::min(rate->second,
+                        tokens + rate->second * std::chrono::duration<double>(now - last).count());
       last = now;
       if (tokens < 1.0) {
         ApiError e{400, xml ? "Throttling" : "ThrottlingException", "Rate exceeded"};
@@ -193,7 +207,8 @@ void ServerImpl::Handle(const httplib::Request& req, httplib::Response& res) {
   if (util::StartsWith(req.path, "/_emulator/")) return HandleControl(req, res);
   std::string target = req.get_header_value("X-Amz-Target");
   if (util::StartsWith(target, "RedshiftData.")) return DataApi(target.substr(13), req, res);
-  if (util::StartsWith(target, "RedshiftServerless.")) return Serverless(target.substr(19), req, res);
+  if (util::StartsWith(target, "RedshiftServerless."))
+    return Serverless(target.substr(19), req, res);
   if (target.empty()) return Sts(req, res);
   JsonError(res, {400, "UnknownOperationException", "Unknown operation " + target});
 }
@@ -233,7 +248,8 @@ void ServerImpl::HandleControl(const httplib::Request& req, httplib::Response& r
   res.set_content("{\"error\":\"unknown control path\"}", "application/json");
 }
 
-void ServerImpl::DataApi(const std::string& op, const httplib::Request& req, httplib::Response& res) {
+void ServerImpl::DataApi(const std::string& op, const httplib::Request& req,
+                         httplib::Response& res) {
   auto who = auth_.Authenticate(req, "redshift-data");
   if (auto* e = std::get_if<ApiError>(&who)) return JsonError(res, *e);
   const Principal& p = std::get<Principal>(who);
@@ -245,7 +261,8 @@ void ServerImpl::DataApi(const std::string& op, const httplib::Request& req, htt
   std::string resource = wg_arn.empty() ? "*" : wg_arn;
   // IAM has one action for both result calls, as on AWS.
   std::string action = op == "GetStatementResultV2" ? "GetStatementResult" : op;
-  if (auto denied = auth_.Authorize(p, "redshift-data:" + action, resource)) return JsonError(res, *denied);
+  if (auto denied = auth_.Authorize(p, "redshift-data:" + action, resource))
+    return JsonError(res, *denied);
   if (UsesWorkgroup(op) && !wg_arn.empty()) {
     if (auto denied = auth_.Authorize(p, "redshift-serverless:GetCredentials", wg_arn))
       return JsonError(res, *denied);
@@ -276,7 +293,8 @@ void ServerImpl::DataApi(const std::string& op, const httplib::Request& req, htt
   JsonError(res, {400, "UnknownOperationException", "Unknown operation RedshiftData." + op});
 }
 
-void ServerImpl::Serverless(const std::string& op, const httplib::Request& req, httplib::Response& res) {
+void ServerImpl::Serverless(const std::string& op, const httplib::Request& req,
+                            httplib::Response& res) {
   auto who = auth_.Authenticate(req, "redshift-serverless");
   if (auto* e = std::get_if<ApiError>(&who)) return JsonError(res, *e);
   const Principal& p = std::get<Principal>(who);
@@ -287,17 +305,21 @@ void ServerImpl::Serverless(const std::string& op, const httplib::Request& req, 
   std::string wg = body.value("workgroupName", "");
   std::string arn = engine_.WorkgroupArn(wg);
   if (arn.empty())
-    return JsonError(res, {400, "ResourceNotFoundException", "Workgroup " + wg + " does not exist."});
+    return JsonError(res,
+                     {400, "ResourceNotFoundException", "Workgroup " + wg + " does not exist."});
   if (auto denied = auth_.Authorize(p, "redshift-serverless:GetCredentials", arn))
     return JsonError(res, *denied);
   if (ApplyFaultsAndLimits(op, false, res)) return;
   int duration = body.value("durationSeconds", 900);
   auto now = std::chrono::system_clock::now();
-  double exp = std::chrono::duration<double>((now + std::chrono::seconds(duration)).time_since_epoch()).count();
+  double exp =
+      std::chrono::duration<double>((now + std::chrono::seconds(duration)).time_since_epoch())
+          .count();
   res.set_content(json{{"dbUser", p.db_user},
                        {"dbPassword", util::Base64Encode(crypto::RandomBytes(24))},
                        {"expiration", exp},
-                       {"nextRefreshTime", exp}}.dump(),
+                       {"nextRefreshTime", exp}}
+                      .dump(),
                   kJson);
 }
 
@@ -317,51 +339,67 @@ void ServerImpl::Sts(const httplib::Request& req, httplib::Response& res) {
   if (ApplyFaultsAndLimits(action, true, res)) return;
   const char* ns = "https://sts.amazonaws.com/doc/2011-06-15/";
   if (action == "GetCallerIdentity") {
-    res.set_content(std::string("<GetCallerIdentityResponse xmlns=\"") + ns + "\">\n"
-                    "  <GetCallerIdentityResult>\n    <Arn>" + XmlEscape(p.arn) + "</Arn>\n"
-                    "    <UserId>" + XmlEscape(p.user_id) + "</UserId>\n    <Account>" + p.account +
-                    "</Account>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>" +
-                    request_id + "</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n",
-                    "text/xml");
+    res.set_content(
+        std::string("<GetCallerIdentityResponse xmlns=\"") + ns +
+            "\">\n"
+            "  <GetCallerIdentityResult>\n    <Arn>" +
+            XmlEscape(p.arn) +
+            "</Arn>\n"
+            "    <UserId>" +
+            XmlEscape(p.user_id) + "</UserId>\n    <Account>" + p.account +
+            "</Account>\n  </GetCallerIdentityResult>\n  <ResponseMetadata>\n    <RequestId>" +
+            request_id + "</RequestId>\n  </ResponseMetadata>\n</GetCallerIdentityResponse>\n",
+        "text/xml");
     return;
   }
   if (action == "AssumeRole") {
     std::string role = params["RoleArn"], session = params["RoleSessionName"];
     if (role.size() < 20 || session.size() < 2)
-      return XmlError(res, {400, "ValidationError", "RoleArn and RoleSessionName are required."}, request_id);
-    if (auto denied = auth_.Authorize(p, "sts:AssumeRole", role)) {
-      return XmlError(res, {403, "AccessDenied", "User: " + p.arn +
-                           " is not authorized to perform: sts:AssumeRole on resource: " + role},
+      return XmlError(res, {400, "ValidationError", "RoleArn and RoleSessionName are required."},
                       request_id);
+    if (auto denied = auth_.Authorize(p, "sts:AssumeRole", role)) {
+      return XmlError(
+          res,
+          {403, "AccessDenied",
+           "User: " + p.arn + " is not authorized to perform: sts:AssumeRole on resource: " + role},
+          request_id);
     }
     int duration = config_.limits.credentials_seconds;  // the configured default lifetime
     if (params.count("DurationSeconds")) {
       duration = std::atoi(params["DurationSeconds"].c_str());
       if (duration < 900 || duration > 43200)
-        return XmlError(res, {400, "ValidationError",
-                              "1 validation error detected: Value '" + params["DurationSeconds"] +
-                                  "' at 'durationSeconds' failed to satisfy constraint: Member "
-                                  "must have value less than or equal to 43200 and greater than "
-                                  "or equal to 900"},
+        return XmlError(res,
+                        {400, "ValidationError",
+                         "1 validation error detected: Value '" + params["DurationSeconds"] +
+                             "' at 'durationSeconds' failed to satisfy constraint: Member "
+                             "must have value less than or equal to 43200 and greater than "
+                             "or equal to 900"},
                         request_id);
     }
     auto issued = auth_.AssumeRole(p, role, session, params["ExternalId"], duration);
     if (auto* e = std::get_if<ApiError>(&issued)) return XmlError(res, *e, request_id);
     const auto& c = std::get<IssuedCredentials>(issued);
-    res.set_content(std::string("<AssumeRoleResponse xmlns=\"") + ns + "\">\n  <AssumeRoleResult>\n"
-                    "    <AssumedRoleUser>\n      <Arn>" + XmlEscape(c.assumed_arn) + "</Arn>\n"
-                    "      <AssumedRoleId>" + XmlEscape(c.assumed_role_id) + "</AssumedRoleId>\n"
-                    "    </AssumedRoleUser>\n    <Credentials>\n      <AccessKeyId>" + c.access_key_id +
-                    "</AccessKeyId>\n      <SecretAccessKey>" + c.secret_access_key +
-                    "</SecretAccessKey>\n      <SessionToken>" + c.session_token +
-                    "</SessionToken>\n      <Expiration>" + util::FormatIso8601(c.expiration) +
-                    "</Expiration>\n    </Credentials>\n  </AssumeRoleResult>\n"
-                    "  <ResponseMetadata>\n    <RequestId>" + request_id +
-                    "</RequestId>\n  </ResponseMetadata>\n</AssumeRoleResponse>\n",
+    res.set_content(std::string("<AssumeRoleResponse xmlns=\"") + ns +
+                        "\">\n  <AssumeRoleResult>\n"
+                        "    <AssumedRoleUser>\n      <Arn>" +
+                        XmlEscape(c.assumed_arn) +
+                        "</Arn>\n"
+                        "      <AssumedRoleId>" +
+                        XmlEscape(c.assumed_role_id) +
+                        "</AssumedRoleId>\n"
+                        "    </AssumedRoleUser>\n    <Credentials>\n      <AccessKeyId>" +
+                        c.access_key_id + "</AccessKeyId>\n      <SecretAccessKey>" +
+                        c.secret_access_key + "</SecretAccessKey>\n      <SessionToken>" +
+                        c.session_token + "</SessionToken>\n      <Expiration>" +
+                        util::FormatIso8601(c.expiration) +
+                        "</Expiration>\n    </Credentials>\n  </AssumeRoleResult>\n"
+                        "  <ResponseMetadata>\n    <RequestId>" +
+                        request_id + "</RequestId>\n  </ResponseMetadata>\n</AssumeRoleResponse>\n",
                     "text/xml");
     return;
   }
-  XmlError(res, {400, "InvalidAction", "Could not find operation " + action + " for version 2011-06-15"},
+  XmlError(res,
+           {400, "InvalidAction", "Could not find operation " + action + " for version 2011-06-15"},
            request_id);
 }
 

@@ -62,7 +62,8 @@ Result<BoundSql> BindNamedParams(const std::string& sql,
           i = j;
           continue;
         }
-        return Status::InvalidArgument("Parameter '" + name + "' is used in the SQL but not given.");
+        return Status::InvalidArgument("Parameter '" + name +
+                                       "' is used in the SQL but not given.");
       }
       auto [pos, inserted] = index.emplace(name, static_cast<int>(out.values.size()) + 1);
       if (inserted) out.values.push_back(it->second);

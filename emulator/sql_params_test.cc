@@ -6,15 +6,16 @@ namespace rsx::emu {
 namespace {
 
 TEST(SqlParams, RewritesNamesToPositions) {
-  auto b = BindNamedParams("select * from t where a = :a and b = :b or c = :a", {{"a", "1"}, {"b", "x"}});
+  auto b = BindNamedParams("select * from t where a = :a and b = :b or c = :a",
+                           {{"a", "1"}, {"b", "x"}});
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->sql, "select * from t where a = $1 and b = $2 or c = $1");
   EXPECT_EQ(b->values, (std::vector<std::string>{"1", "x"}));
 }
 
 TEST(SqlParams, SkipsLiteralsCommentsIdentifiersAndCasts) {
-  auto b = BindNamedParams(
-      "select ':a', \"col:a\", '1'::int, x -- :a\n, /* :a */ :a, 'it''s :a'", {{"a", "v"}});
+  auto b = BindNamedParams("select ':a', \"col:a\", '1'::int, x -- :a\n, /* :a */ :a, 'it''s :a'",
+                           {{"a", "v"}});
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->sql, "select ':a', \"col:a\", '1'::int, x -- :a\n, /* :a */ $1, 'it''s :a'");
 }

@@ -6,7 +6,10 @@
 #include "rsx/connection.h"
 
 int main(int argc, char** argv) {
-  auto env = [](const char* name) { const char* v = std::getenv(name); return std::string(v ? v : ""); };
+  auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v ? v : "");
+  };
   rsx::ConnectionConfig config;
   config.region = env("AWS_REGION");
   config.workgroup = env("RSX_WORKGROUP");
@@ -15,12 +18,14 @@ int main(int argc, char** argv) {
   config.external_id = env("RSX_EXTERNAL_ID");
   auto conn = rsx::Connection::Open(config, *rsx::Runtime::Create());
   rsx::TextRows rows;
-  rsx::Status st = conn.ok() ? (*conn)->Query(argc > 1 ? argv[1] : "select 1", {}, &rows).status() : conn.status();
+  rsx::Status st = conn.ok() ? (*conn)->Query(argc > 1 ? argv[1] : "select 1", {}, &rows).status()
+                             : conn.status();
   if (!st.ok()) {
     std::fprintf(stderr, "error: %s\n", st.ToString().c_str());
     return 1;
   }
   for (const auto& row : rows.rows)
-    for (size_t i = 0; i < row.size(); ++i) std::printf("%s%s", row[i].c_str(), i + 1 < row.size() ? "\t" : "\n");
+    for (size_t i = 0; i < row.size(); ++i)
+      std::printf("%s%s", row[i].c_str(), i + 1 < row.size() ? "\t" : "\n");
   return 0;
 }

@@ -4,15 +4,16 @@
 #include <filesystem>
 #include <thread>
 
-#include "rsx/sts.h"
 #include "rsx/strings.h"
+#include "rsx/sts.h"
 
 namespace rsx::test {
 
 EmulatorProcess::EmulatorProcess(const std::vector<std::string>& extra_args) {
   auto ready = dir_.path() / "ready";
   auto env_file = dir_.path() / "env";
-  std::string cmd = std::string(RSX_EMULATOR_BINARY) + " --ready-file " + ready.string() + " --print-env";
+  std::string cmd =
+      std::string(RSX_EMULATOR_BINARY) + " --ready-file " + ready.string() + " --print-env";
   for (const auto& a : extra_args) cmd += " '" + a + "'";
   cmd += " > " + env_file.string();
   child_ = std::make_unique<ChildProcess>(std::vector<std::string>{"sh", "-c", "exec " + cmd},
@@ -46,11 +47,12 @@ Result<std::shared_ptr<DataApiClient>> EmulatorProcess::Client() {
   RSX_ASSIGN_OR_RETURN(auto sts, StsClient::Create(http, so));
   ChainOptions co;
   co.env = &env;
-  auto role = NewAssumeRoleProvider(sts, base, {env_["RSX_ROLE_ARN"], env_["RSX_EXTERNAL_ID"], "", 3600}, co);
-  return DataApiClient::Create(http, role,
-                               {env_["AWS_REGION"], env_["RSX_WORKGROUP"], env_["RSX_DATABASE"],
-                                env_["AWS_ENDPOINT_URL"]},
-                               env);
+  auto role = NewAssumeRoleProvider(sts, base,
+                                    {env_["RSX_ROLE_ARN"], env_["RSX_EXTERNAL_ID"], "", 3600}, co);
+  return DataApiClient::Create(
+      http, role,
+      {env_["AWS_REGION"], env_["RSX_WORKGROUP"], env_["RSX_DATABASE"], env_["AWS_ENDPOINT_URL"]},
+      env);
 }
 
 }  // namespace rsx::test

@@ -4,17 +4,17 @@
 // sockets, PostgreSQL or the emulator.
 //
 // The table `public.items` has rows id = 1..rows (int8, the primary key) and name = "item-<id>"
-// (varchar). It answers what rsx sends for it: ExecuteStatement of a keyset read
+// (varchar). It answers discovery (ListSchemas, ListTables, DescribeTable, the primary-key and
+// row-estimate statements) and what a sync sends: ExecuteStatement of a keyset read
 // ("select ... order by ... limit N", after :k0 when given) or of the key check, then
 // DescribeStatement and GetStatementResult; CancelStatement. Every statement finishes at once.
 // `fail_execute` makes chosen ExecuteStatement calls fail (a 500 InternalServerException
 // counts as retryable, so a ValidationException is used: a failed statement).
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 
@@ -64,20 +64,44 @@ class FakeDataApi : public HttpClient {
     if (op == "ExecuteStatement") return Execute(body, lock);
     if (op == "DescribeStatement") {
       auto it = statements_.find(body.value("Id", ""));
-      if (it == statements_.end()) return Error(400, "ResourceNotFoundException", "no such statement");
+      if (it == statements_.end())
+        return Error(400, "ResourceNotFoundException", "no such statement");
       const Statement& s = it->second;
-      return Ok({{"Id", it->first}, {"Status", "FINISHED"}, {"HasResultSet", true},
-                 {"ResultRows", static_cast<long long>(s.records.size())}, {"ResultSize", 100},
-                 {"QueryString", s.sql}, {"Duration", 1000}});
+      return Ok({{"Id", it->first},
+                 {"Status", "FINISHED"},
+                 {"HasResultSet", true},
+                 {"ResultRows", static_cast<long long>(s.records.size())},
+                 {"ResultSize", 100},
+                 {"QueryString", s.sql},
+                 {"Duration", 1000}});
     }
     if (op == "GetStatementResult") {
       auto it = statements_.find(body.value("Id", ""));
-      if (it == statements_.end()) return Error(400, "ResourceNotFoundException", "no such statement");
+      if (it == statements_.end())
+        return Error(400, "ResourceNotFoundException", "no such statement");
       const Statement& s = it->second;
-      return Ok({{"ColumnMetadata", s.columns}, {"Records", s.records},
+      return Ok({{"ColumnMetadata", s.columns},
+                 {"Records", s.records},
                  {"TotalNumRows", static_cast<long long>(s.records.size())}});
     }
     if (op == "CancelStatement") return Ok({{"Status", true}});
+    // The catalog: public.items, and a table of schema "pub_ic" that a LIKE 'public' would
+    // not match but a LIKE 'pub_ic' pattern from another schema name could.
+    if (op == "ListSchemas")
+      return Ok({{"Schemas", {"information_schema", "pg_catalog", "pub_ic", "public"}}});
+    if (op == "ListTables") {
+      std::string schema = body.value("SchemaPattern", "");
+      nlohmann::json tables = nlohmann::json::array();
+      if (schema == "public")
+        tables.push_back({{"schema", "public"}, {"name", "items"}, {"type", "TABLE"}});
+      if (schema == "pub_ic" || schema == "public")  // LIKE: '_' matches any one character
+        tables.push_back({{"schema", "pub_ic"}, {"name", "other"}, {"type", "TABLE"}});
+      return Ok({{"Tables", tables}});
+    }
+    if (op == "DescribeTable")
+      return Ok({{"ColumnList",
+                  {Column("id", "int8"), Column("name", "varchar"), Column("added", "timestamp")}},
+                 {"TableName", body.value("Table", "")}});
     return Error(400, "ValidationException", "FakeDataApi: unsupported operation " + op);
   }
 
@@ -88,8 +112,8 @@ class FakeDataApi : public HttpClient {
   };
 
   static nlohmann::json Column(const std::string& name, const std::string& type) {
-    return {{"name", name}, {"label", name}, {"typeName", type}, {"nullable", 1}, {"precision", 0},
-            {"scale", 0}, {"schemaName", "public"}, {"tableName", "items"}};
+    return {{"name", name},   {"label", name}, {"typeName", type},       {"nullable", 1},
+            {"precision", 0}, {"scale", 0},    {"schemaName", "public"}, {"tableName", "items"}};
   }
 
   static Result<HttpResponse> Ok(const nlohmann::json& j) {
@@ -99,7 +123,8 @@ class FakeDataApi : public HttpClient {
     r.headers = {{"x-amzn-RequestId", "fake"}};
     return r;
   }
-  static Result<HttpResponse> Error(int status, const std::string& type, const std::string& message) {
+  static Result<HttpResponse> Error(int status, const std::string& type,
+                                    const std::string& message) {
     HttpResponse r;
     r.status = status;
     r.body = nlohmann::json{{"__type", type}, {"message", message}}.dump();
@@ -115,13 +140,25 @@ class FakeDataApi : public HttpClient {
       lock.unlock();
       bool fail = f(n, sql);
       lock.lock();
-      if (fail) return Error(400, "ValidationException", "FakeDataApi: statement " + std::to_string(n) + " failed");
+      if (fail)
+        return Error(400, "ValidationException",
+                     "FakeDataApi: statement " + std::to_string(n) + " failed");
     }
     Statement s;
     s.sql = sql;
     s.records = nlohmann::json::array();
     std::smatch m;
-    if (sql.rfind("select (select count(*)", 0) == 0) {  // the key check: no NULL, no repeat
+    if (sql.find("PRIMARY KEY") != std::string::npos) {  // discovery: primary keys
+      s.columns = {Column("table_schema", "varchar"), Column("table_name", "varchar"),
+                   Column("column_name", "varchar")};
+      s.records.push_back(
+          {{{"stringValue", "public"}}, {{"stringValue", "items"}}, {{"stringValue", "id"}}});
+    } else if (sql.find("reltuples") != std::string::npos) {  // discovery: row estimates
+      s.columns = {Column("nspname", "varchar"), Column("relname", "varchar"),
+                   Column("reltuples", "int8")};
+      s.records.push_back(
+          {{{"stringValue", "public"}}, {{"stringValue", "items"}}, {{"longValue", rows_}}});
+    } else if (sql.rfind("select (select count(*)", 0) == 0) {  // the key check: no NULL, no repeat
       s.columns = {Column("count", "int8"), Column("count", "int8")};
       s.records.push_back({{{"longValue", 0}}, {{"longValue", 0}}});
     } else if (std::regex_search(sql, m, std::regex(R"(limit (\d+)$)"))) {

@@ -41,13 +41,13 @@
 namespace rsx {
 
 struct RuntimeOptions {
-  HttpOptions http;                          // timeouts and CA bundle of the default client
-  std::shared_ptr<HttpClient> http_client;   // default: libcurl (tests pass a fake)
-  const Environment* env = nullptr;          // default: the process environment
-  std::string profile;                       // the operator's profile (default AWS_PROFILE)
+  HttpOptions http;                         // timeouts and CA bundle of the default client
+  std::shared_ptr<HttpClient> http_client;  // default: libcurl (tests pass a fake)
+  const Environment* env = nullptr;         // default: the process environment
+  std::string profile;                      // the operator's profile (default AWS_PROFILE)
   // The operator's base credentials (default: the standard AWS chain for `profile`).
   std::shared_ptr<CredentialsProvider> operator_credentials;
-  std::function<void(std::string_view)> log; // warnings; default: "rsx: warning: ..." on stderr
+  std::function<void(std::string_view)> log;  // warnings; default: "rsx: warning: ..." on stderr
 };
 
 // What every connection of a process shares: the HTTP client (one connection pool), the
@@ -104,7 +104,8 @@ class Connection {
   // Streams of `schemas` (empty: the config's schemas, else every non-system schema).
   Result<std::vector<Stream>> Discover(const std::vector<std::string>& schemas = {});
   // One statement to the consumer (see statement_runner.h).
-  Result<RunSummary> Query(const std::string& sql, const RunOptions& options, ResultConsumer* consumer);
+  Result<RunSummary> Query(const std::string& sql, const RunOptions& options,
+                           ResultConsumer* consumer);
   // Full and incremental reads to files or a protocol (see sync.h).
   Result<std::vector<StreamResult>> Sync(const std::vector<StreamSyncConfig>& streams,
                                          const SyncOptions& options);
@@ -135,16 +136,17 @@ std::string IdentityReportJson(const IdentityReport& report, const std::string& 
 
 // Fails with the first error: no operator credentials, STS refusing them, or the role
 // refused (AWS's error, with the operator's identity prepended to the message).
-Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region, const std::string& sts_endpoint,
+Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region,
+                              const std::string& sts_endpoint,
                               const AssumeRoleParams* role = nullptr);
 
 // `rsx check`: can rsx do its job with this connection? The operator's credentials, then the
 // role assumed with the external ID, then each of the nine permissions with a harmless call.
 struct PermissionResult {
-  std::string action;              // e.g. "redshift-data:ExecuteStatement"
+  std::string action;  // e.g. "redshift-data:ExecuteStatement"
   enum Outcome { kGranted, kDenied, kUnknown } outcome = kUnknown;
-  std::string aws_error;           // AWS's error code, when it answered with one
-  std::string message;             // AWS's message (denied) or why it is unknown
+  std::string aws_error;  // AWS's error code, when it answered with one
+  std::string message;    // AWS's message (denied) or why it is unknown
   static const char* Name(Outcome o);
 };
 
@@ -155,7 +157,7 @@ struct CheckReport {
   std::string failed_stage;  // empty: all stages ran
   Status error;              // why failed_stage failed
   std::vector<PermissionResult> permissions;
-  bool ok() const;                          // every stage ran and every permission granted
+  bool ok() const;                           // every stage ran and every permission granted
   std::vector<std::string> Missing() const;  // the denied actions
 };
 

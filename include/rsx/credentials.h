@@ -21,9 +21,9 @@ namespace rsx {
 struct Credentials {
   std::string access_key_id;
   std::string secret_access_key;
-  std::string session_token;          // empty for long-term keys
+  std::string session_token;            // empty for long-term keys
   std::optional<TimePoint> expiration;  // nullopt: does not expire
-  std::string provider;               // which provider supplied them, e.g. "environment"
+  std::string provider;                 // which provider supplied them, e.g. "environment"
 
   // "AKIA...XYZW from environment (expires 2026-...)": no secret, the key id shortened.
   std::string Describe() const;
@@ -46,9 +46,9 @@ std::shared_ptr<CredentialsProvider> NewStaticCredentialsProvider(Credentials cr
 struct ChainOptions {
   const Environment* env = &Environment::Process();  // where AWS_* and HOME are read
   const Clock* clock = &Clock::Real();
-  std::string profile;        // overrides AWS_PROFILE when set
-  std::string region;         // region for STS calls made by profiles (default: config/env)
-  std::string sts_endpoint;   // explicit STS endpoint URL (overrides env and config)
+  std::string profile;       // overrides AWS_PROFILE when set
+  std::string region;        // region for STS calls made by profiles (default: config/env)
+  std::string sts_endpoint;  // explicit STS endpoint URL (overrides env and config)
   // Refresh this long before credentials expire. Default 5 minutes.
   std::chrono::seconds refresh_ahead{300};
 };
@@ -59,8 +59,8 @@ class HttpClient;
 // (static keys, assume-role, credential_process), container, EC2 IMDSv2.
 // Resolution happens on the first Get(); when no provider has credentials, the error lists
 // every provider and why it was skipped.
-std::shared_ptr<CredentialsProvider> NewDefaultCredentialsChain(
-    std::shared_ptr<HttpClient> http, ChainOptions options = {});
+std::shared_ptr<CredentialsProvider> NewDefaultCredentialsChain(std::shared_ptr<HttpClient> http,
+                                                                ChainOptions options = {});
 
 // What the caller asks for when assuming a role.
 struct AssumeRoleParams {
@@ -77,9 +77,8 @@ Status ValidateAssumeRoleParams(const AssumeRoleParams& params);
 class StsClient;
 // Credentials of an assumed role, fetched with `sts` using `source` credentials, cached and
 // refreshed `options.refresh_ahead` before they expire.
-std::shared_ptr<CredentialsProvider> NewAssumeRoleProvider(std::shared_ptr<StsClient> sts,
-                                                           std::shared_ptr<CredentialsProvider> source,
-                                                           AssumeRoleParams params,
-                                                           const ChainOptions& options);
+std::shared_ptr<CredentialsProvider> NewAssumeRoleProvider(
+    std::shared_ptr<StsClient> sts, std::shared_ptr<CredentialsProvider> source,
+    AssumeRoleParams params, const ChainOptions& options);
 
 }  // namespace rsx

@@ -33,11 +33,11 @@ struct ColumnInfo {
 struct ExecuteRequest {
   std::string sql;
   std::vector<std::pair<std::string, std::string>> params;  // :name -> value
-  std::string client_token;     // idempotency; empty: none
-  std::string result_format;    // "JSON" (default) or "CSV"
+  std::string client_token;                                 // idempotency; empty: none
+  std::string result_format;                                // "JSON" (default) or "CSV"
   std::string statement_name;
   int session_keep_alive_seconds = 0;
-  std::string session_id;       // run in this session (workgroup/database not sent)
+  std::string session_id;  // run in this session (workgroup/database not sent)
 };
 
 struct ExecuteResponse {
@@ -56,7 +56,9 @@ struct StatementDescription {
   long long result_rows = -1, result_size = -1, duration_ns = -1, redshift_pid = 0;
   bool has_result_set = false;
   std::vector<SubStatement> sub_statements;
-  bool finished() const { return status == "FINISHED" || status == "FAILED" || status == "ABORTED"; }
+  bool finished() const {
+    return status == "FINISHED" || status == "FAILED" || status == "ABORTED";
+  }
 };
 
 struct TableRef {
@@ -70,10 +72,9 @@ struct StatementSummary {
 
 class DataApiClient {
  public:
-  static Result<std::shared_ptr<DataApiClient>> Create(std::shared_ptr<HttpClient> http,
-                                                       std::shared_ptr<CredentialsProvider> creds,
-                                                       DataApiTarget target,
-                                                       const Environment& env = Environment::Process());
+  static Result<std::shared_ptr<DataApiClient>> Create(
+      std::shared_ptr<HttpClient> http, std::shared_ptr<CredentialsProvider> creds,
+      DataApiTarget target, const Environment& env = Environment::Process());
   ~DataApiClient();
 
   Result<ExecuteResponse> ExecuteStatement(const ExecuteRequest& req);
@@ -92,7 +93,8 @@ class DataApiClient {
   Result<std::vector<std::string>> ListSchemas(const std::string& pattern = "");
   Result<std::vector<TableRef>> ListTables(const std::string& schema_pattern = "",
                                            const std::string& table_pattern = "");
-  Result<std::vector<ColumnInfo>> DescribeTable(const std::string& schema, const std::string& table);
+  Result<std::vector<ColumnInfo>> DescribeTable(const std::string& schema,
+                                                const std::string& table);
   Result<std::vector<StatementSummary>> ListStatements(const std::string& status = "ALL");
 
   // A slot among the client's concurrent statements (default 4, at most 200 as AWS allows):

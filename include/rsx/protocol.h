@@ -24,16 +24,17 @@ namespace rsx {
 
 struct ProtocolIo {
   std::shared_ptr<Runtime> runtime;
-  FILE* out = stdout;  // protocol messages
-  FILE* log = stderr;  // Singer's log lines (metrics, CRITICAL)
+  FILE* out = stdout;                              // protocol messages
+  FILE* log = stderr;                              // Singer's log lines (metrics, CRITICAL)
   const std::atomic<bool>* interrupted = nullptr;  // true: cancel and stop at a checkpoint
 };
 
 // A config file (a connection object, as `rsx connections show` prints it): parsed strictly
 // (unknown keys are errors), validated, keys in `ignored_keys` dropped first. An empty
 // external_id is filled with the workspace's (RSX_HOME).
-Result<ConnectionConfig> LoadConnectionConfigFile(const std::string& path, const Environment& env,
-                                                  const std::vector<std::string>& ignored_keys = {});
+Result<ConnectionConfig> LoadConnectionConfigFile(
+    const std::string& path, const Environment& env,
+    const std::vector<std::string>& ignored_keys = {});
 
 namespace airbyte {
 int Spec(const ProtocolIo& io);

@@ -32,9 +32,9 @@ struct SigningOptions {
   std::string region;
   std::string service;  // signing name: "redshift-data", "sts", "redshift-serverless"
   TimePoint time;
-  bool normalize_path = true;         // remove "." and ".." segments and repeated '/'
-  bool sign_session_token = true;     // false: token added after signing (unsigned)
-  bool add_content_sha256 = false;    // add and sign x-amz-content-sha256
+  bool normalize_path = true;       // remove "." and ".." segments and repeated '/'
+  bool sign_session_token = true;   // false: token added after signing (unsigned)
+  bool add_content_sha256 = false;  // add and sign x-amz-content-sha256
 };
 
 struct SignedRequest {

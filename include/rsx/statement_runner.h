@@ -22,7 +22,6 @@
 
 namespace rsx {
 
-
 class ResultConsumer {
  public:
   virtual ~ResultConsumer() = default;

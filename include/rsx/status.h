@@ -14,18 +14,18 @@ namespace rsx {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,    // bad input from the user (flag, file, field)
-  kNotFound,           // a named thing does not exist (profile, file, statement)
-  kUnauthenticated,    // no credentials, bad signature, expired token
-  kPermissionDenied,   // credentials valid but not allowed (AccessDenied)
-  kThrottled,          // the service asked us to slow down
-  kUnavailable,        // transient: network failure, 5xx
-  kTimeout,            // a deadline passed
-  kStatementFailed,    // SQL ran and failed
-  kCancelled,          // stopped on request
-  kDataLoss,           // rows or pages missing or repeated
-  kIoError,            // local file system failure
-  kInternal,           // a bug or an unexpected answer
+  kInvalidArgument,   // bad input from the user (flag, file, field)
+  kNotFound,          // a named thing does not exist (profile, file, statement)
+  kUnauthenticated,   // no credentials, bad signature, expired token
+  kPermissionDenied,  // credentials valid but not allowed (AccessDenied)
+  kThrottled,         // the service asked us to slow down
+  kUnavailable,       // transient: network failure, 5xx
+  kTimeout,           // a deadline passed
+  kStatementFailed,   // SQL ran and failed
+  kCancelled,         // stopped on request
+  kDataLoss,          // rows or pages missing or repeated
+  kIoError,           // local file system failure
+  kInternal,          // a bug or an unexpected answer
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -36,10 +36,16 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message);
 
   static Status OK() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-  static Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
-  static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+  static Status Unauthenticated(std::string m) {
+    return {StatusCode::kUnauthenticated, std::move(m)};
+  }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
   static Status Throttled(std::string m) { return {StatusCode::kThrottled, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status Timeout(std::string m) { return {StatusCode::kTimeout, std::move(m)}; }
@@ -73,10 +79,10 @@ class [[nodiscard]] Status {
   void Detach();
 };
 
-#define RSX_RETURN_IF_ERROR(expr)          \
-  do {                                     \
-    ::rsx::Status _rsx_st = (expr);        \
-    if (!_rsx_st.ok()) return _rsx_st;     \
+#define RSX_RETURN_IF_ERROR(expr)      \
+  do {                                 \
+    ::rsx::Status _rsx_st = (expr);    \
+    if (!_rsx_st.ok()) return _rsx_st; \
   } while (0)
 
 }  // namespace rsx

@@ -51,7 +51,9 @@ class StsClient {
   const std::string& region() const { return region_; }
 
   // Exposed for tests: the sleeps between retries can be replaced.
-  void TEST_SetSleeper(std::function<void(std::chrono::milliseconds)> s) { sleeper_ = std::move(s); }
+  void TEST_SetSleeper(std::function<void(std::chrono::milliseconds)> s) {
+    sleeper_ = std::move(s);
+  }
 
  private:
   StsClient() = default;

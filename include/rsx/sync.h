@@ -42,10 +42,10 @@ namespace rsx {
 enum class SyncMode { kFullRefresh, kIncremental };
 
 struct StreamSyncConfig {
-  Stream stream;                      // from Discover
+  Stream stream;  // from Discover
   SyncMode mode = SyncMode::kFullRefresh;
-  std::string cursor;                 // incremental: the cursor column
-  std::vector<std::string> key;       // tie-break / pagination key (default: primary key)
+  std::string cursor;            // incremental: the cursor column
+  std::vector<std::string> key;  // tie-break / pagination key (default: primary key)
 };
 
 // Where a sync's records and checkpoints go when they are not files in out_dir: the Airbyte
@@ -95,15 +95,15 @@ class MemoryStateStore : public StateStore {
 
 struct SyncOptions {
   std::string out_dir;
-  std::string format = "jsonl";       // files: jsonl or csv
-  long long chunk_rows = 100000;      // rows per statement
+  std::string format = "jsonl";   // files: jsonl or csv
+  long long chunk_rows = 100000;  // rows per statement
   // Full refresh of a table with a single integer key and no checkpoint: read key ranges with
   // up to this many statements at once (each range into its own part file, concatenated in key
   // order at the end). 1: one chunk after another. A crash during a parallel read restarts
   // the stream (its file is rewritten, so nothing is lost or repeated). Files only.
   int parallel = 1;
-  std::string state_path;             // default: <out_dir>/.rsx-state.json
-  bool trust_key = false;             // skip the unique-key check (the user vouches for the key)
+  std::string state_path;  // default: <out_dir>/.rsx-state.json
+  bool trust_key = false;  // skip the unique-key check (the user vouches for the key)
   std::chrono::milliseconds statement_timeout{3600000};  // per statement; 0: none
   // Warnings (a stream restarted, a file started anew); default: "rsx: warning: ..." on stderr.
   std::function<void(const std::string&)> warn;
@@ -131,10 +131,10 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client,
 // Choosing streams, as `rsx sync` does: named ones ("schema.table") or all, each full refresh
 // or incremental on one cursor column, keyed by the table's primary key or `primary_key`.
 struct StreamSelection {
-  std::vector<std::string> streams;   // "schema.table"; a dotted name quoted: "we.ird".t
-  bool all = false;                   // every discovered stream
+  std::vector<std::string> streams;  // "schema.table"; a dotted name quoted: "we.ird".t
+  bool all = false;                  // every discovered stream
   bool incremental = false;
-  std::string cursor;                 // incremental: required
+  std::string cursor;  // incremental: required
   std::vector<std::string> primary_key;
 };
 

@@ -12,9 +12,27 @@
 namespace rsx {
 
 enum class RedshiftType {
-  kSmallInt, kInteger, kBigInt, kDecimal, kReal, kDouble, kBoolean, kChar, kVarchar, kDate,
-  kTime, kTimeTz, kTimestamp, kTimestampTz, kInterval, kSuper, kVarbyte, kGeometry,
-  kGeography, kHllSketch, kUnknown,
+  kSmallInt,
+  kInteger,
+  kBigInt,
+  kDecimal,
+  kReal,
+  kDouble,
+  kBoolean,
+  kChar,
+  kVarchar,
+  kDate,
+  kTime,
+  kTimeTz,
+  kTimestamp,
+  kTimestampTz,
+  kInterval,
+  kSuper,
+  kVarbyte,
+  kGeometry,
+  kGeography,
+  kHllSketch,
+  kUnknown,
 };
 
 // From ColumnMetadata.typeName ("int4", "numeric", "timestamptz", "super", ...); unknown

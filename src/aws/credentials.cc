@@ -1,17 +1,16 @@
 #include <algorithm>
 #include <cctype>
+#include <nlohmann/json.hpp>
 
 #include "aws/credentials_internal.h"
 #include "rsx/strings.h"
 
-#include <nlohmann/json.hpp>
-
 namespace rsx {
 
 std::string Credentials::Describe() const {
-  std::string id = access_key_id.size() > 8
-                       ? access_key_id.substr(0, 4) + "..." + access_key_id.substr(access_key_id.size() - 4)
-                       : "(short key id)";
+  std::string id = access_key_id.size() > 8 ? access_key_id.substr(0, 4) + "..." +
+                                                  access_key_id.substr(access_key_id.size() - 4)
+                                            : "(short key id)";
   std::string out = id + " from " + (provider.empty() ? "an unnamed provider" : provider);
   if (expiration) out += ", expires " + util::FormatIso8601(*expiration);
   return out;
@@ -40,20 +39,21 @@ namespace {
 // Letters, digits, '_' and the characters of `extra`: IAM's [\w...] classes.
 bool IamChars(std::string_view s, std::string_view extra) {
   for (char c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && extra.find(c) == std::string_view::npos)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' &&
+        extra.find(c) == std::string_view::npos)
       return false;
   return true;
 }
 
 // arn:aws[-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc]:iam::<12 digits>:role/[path/]name
 bool RoleArnWellFormed(std::string_view arn) {
-  static constexpr std::string_view kPartitions[] = {"aws",     "aws-cn",    "aws-us-gov", "aws-iso",
-                                                     "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"};
+  static constexpr std::string_view kPartitions[] = {
+      "aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc"};
   if (!util::StartsWith(arn, "arn:")) return false;
   arn.remove_prefix(4);
   size_t colon = arn.find(':');
-  if (colon == std::string_view::npos ||
-      std::find(std::begin(kPartitions), std::end(kPartitions), arn.substr(0, colon)) == std::end(kPartitions))
+  if (colon == std::string_view::npos || std::find(std::begin(kPartitions), std::end(kPartitions),
+                                                   arn.substr(0, colon)) == std::end(kPartitions))
     return false;
   arn.remove_prefix(colon + 1);
   if (!util::StartsWith(arn, "iam::") || arn.size() < 5 + 12 + 6) return false;
@@ -67,7 +67,8 @@ bool RoleArnWellFormed(std::string_view arn) {
   std::string_view name = slash == std::string_view::npos ? arn : arn.substr(slash + 1);
   if (name.empty() || name.size() > 64 || !IamChars(name, "+=,.@-")) return false;
   if (slash == std::string_view::npos) return true;
-  for (const auto& segment : util::Split(arn.substr(0, slash), '/'))  // the path: non-empty segments
+  for (const auto& segment :
+       util::Split(arn.substr(0, slash), '/'))  // the path: non-empty segments
     if (segment.empty() || !IamChars(segment, "+=,.@-")) return false;
   return true;
 }
@@ -77,16 +78,19 @@ bool RoleArnWellFormed(std::string_view arn) {
 Status ValidateAssumeRoleParams(const AssumeRoleParams& p) {
   if (p.role_arn.empty()) return Status::InvalidArgument("role ARN: none given");
   if (!RoleArnWellFormed(p.role_arn))
-    return Status::InvalidArgument("role ARN '" + p.role_arn +
-                                   "' is malformed: expected arn:aws:iam::<12-digit account>:role/"
-                                   "<optional path/><name>, e.g. arn:aws:iam::123456789012:role/rsx");
-  if (!p.external_id.empty() &&
-      (p.external_id.size() < 2 || p.external_id.size() > 1224 || !IamChars(p.external_id, "+=,.@:/-")))
+    return Status::InvalidArgument(
+        "role ARN '" + p.role_arn +
+        "' is malformed: expected arn:aws:iam::<12-digit account>:role/"
+        "<optional path/><name>, e.g. arn:aws:iam::123456789012:role/rsx");
+  if (!p.external_id.empty() && (p.external_id.size() < 2 || p.external_id.size() > 1224 ||
+                                 !IamChars(p.external_id, "+=,.@:/-")))
     return Status::InvalidArgument(
         "external ID is invalid: STS accepts 2 to 1224 characters of letters, digits and "
-        "+=,.@:/-_ (got " + std::to_string(p.external_id.size()) + " characters)");
-  if (!p.role_session_name.empty() && (p.role_session_name.size() < 2 || p.role_session_name.size() > 64 ||
-                                       !IamChars(p.role_session_name, "+=,.@-")))
+        "+=,.@:/-_ (got " +
+        std::to_string(p.external_id.size()) + " characters)");
+  if (!p.role_session_name.empty() &&
+      (p.role_session_name.size() < 2 || p.role_session_name.size() > 64 ||
+       !IamChars(p.role_session_name, "+=,.@-")))
     return Status::InvalidArgument("role session name '" + p.role_session_name +
                                    "' is invalid: STS accepts 2 to 64 characters of letters, "
                                    "digits and +=,.@-_");
@@ -122,7 +126,8 @@ int RefreshingProvider::fetch_count() const {
 ProviderLookup LookupEnvironmentProvider(const ChainOptions& o) {
   auto id = o.env->Get("AWS_ACCESS_KEY_ID");
   auto secret = o.env->Get("AWS_SECRET_ACCESS_KEY");
-  if (!id && !secret) return ProviderLookup::Skip("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set");
+  if (!id && !secret)
+    return ProviderLookup::Skip("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set");
   if (!id || !secret)
     return ProviderLookup::Fail(Status::Unauthenticated(
         std::string("partial credentials in the environment: ") +
@@ -130,11 +135,13 @@ ProviderLookup LookupEnvironmentProvider(const ChainOptions& o) {
   Credentials c;
   c.access_key_id = *id;
   c.secret_access_key = *secret;
-  c.session_token = o.env->Get("AWS_SESSION_TOKEN").value_or(o.env->Get("AWS_SECURITY_TOKEN").value_or(""));
+  c.session_token =
+      o.env->Get("AWS_SESSION_TOKEN").value_or(o.env->Get("AWS_SECURITY_TOKEN").value_or(""));
   c.provider = "environment";
   if (auto exp = o.env->Get("AWS_CREDENTIAL_EXPIRATION")) {
     auto t = util::ParseTimestamp(*exp);
-    if (!t.ok()) return ProviderLookup::Fail(Status(t.status()).Prepend("AWS_CREDENTIAL_EXPIRATION"));
+    if (!t.ok())
+      return ProviderLookup::Fail(Status(t.status()).Prepend("AWS_CREDENTIAL_EXPIRATION"));
     c.expiration = *t;
   }
   return ProviderLookup::Use(NewStaticCredentialsProvider(std::move(c)));
@@ -152,7 +159,8 @@ Result<Credentials> ParseCredentialsJson(const std::string& text, const std::str
   if (j.contains("Version") && !(j["Version"].is_number_integer() && j["Version"].get<int>() == 1))
     return Status::Unauthenticated(provider + " returned an unsupported Version (expected 1)");
   if (j.contains("Code") && str("Code") != "Success")
-    return Status::Unauthenticated(provider + " answered Code=" + str("Code") + ": " + str("Message"));
+    return Status::Unauthenticated(provider + " answered Code=" + str("Code") + ": " +
+                                   str("Message"));
   Credentials c;
   c.access_key_id = str("AccessKeyId");
   c.secret_access_key = str("SecretAccessKey");
@@ -162,7 +170,8 @@ Result<Credentials> ParseCredentialsJson(const std::string& text, const std::str
     return Status::Unauthenticated(provider + " returned no AccessKeyId or SecretAccessKey");
   if (std::string exp = str("Expiration"); !exp.empty()) {
     auto t = util::ParseTimestamp(exp);
-    if (!t.ok()) return Status::Unauthenticated(provider + " returned an unreadable Expiration '" + exp + "'");
+    if (!t.ok())
+      return Status::Unauthenticated(provider + " returned an unreadable Expiration '" + exp + "'");
     c.expiration = *t;
   }
   return c;

@@ -45,11 +45,14 @@ class ChainProvider : public CredentialsProvider {
     std::string why = "no AWS credentials found. Each source was tried:";
     for (auto& link : links) {
       ProviderLookup r = link.lookup();
-      if (!r.error.ok()) return Status(r.error).Prepend(std::string("credentials from ") + link.name);
+      if (!r.error.ok())
+        return Status(r.error).Prepend(std::string("credentials from ") + link.name);
       if (r.provider) return r.provider;
       why += std::string("\n  - ") + link.name + ": " + r.skip_reason;
     }
-    why += "\nSet AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or configure ~/.aws/credentials.";
+    why +=
+        "\nSet AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or configure "
+        "~/.aws/credentials.";
     return Status::Unauthenticated(why);
   }
 

@@ -39,24 +39,25 @@ struct ProviderLookup {
   std::string skip_reason;
   Status error;
 
-  static ProviderLookup Use(std::shared_ptr<CredentialsProvider> p) { return {std::move(p), "", {}}; }
+  static ProviderLookup Use(std::shared_ptr<CredentialsProvider> p) {
+    return {std::move(p), "", {}};
+  }
   static ProviderLookup Skip(std::string why) { return {nullptr, std::move(why), {}}; }
   static ProviderLookup Fail(Status st) { return {nullptr, "", std::move(st)}; }
 };
 
 ProviderLookup LookupEnvironmentProvider(const ChainOptions& options);
-ProviderLookup LookupWebIdentityProvider(std::shared_ptr<HttpClient> http, const ChainOptions& options);
+ProviderLookup LookupWebIdentityProvider(std::shared_ptr<HttpClient> http,
+                                         const ChainOptions& options);
 ProviderLookup LookupProfileProvider(std::shared_ptr<HttpClient> http, const ChainOptions& options);
-ProviderLookup LookupContainerProvider(std::shared_ptr<HttpClient> http, const ChainOptions& options);
+ProviderLookup LookupContainerProvider(std::shared_ptr<HttpClient> http,
+                                       const ChainOptions& options);
 ProviderLookup LookupImdsProvider(std::shared_ptr<HttpClient> http, const ChainOptions& options);
 
 // Web identity: reads the token file on each refresh and calls AssumeRoleWithWebIdentity.
-std::shared_ptr<CredentialsProvider> NewWebIdentityProvider(std::shared_ptr<HttpClient> http,
-                                                            const ChainOptions& options,
-                                                            std::string role_arn,
-                                                            std::string token_file,
-                                                            std::string session_name,
-                                                            std::string region);
+std::shared_ptr<CredentialsProvider> NewWebIdentityProvider(
+    std::shared_ptr<HttpClient> http, const ChainOptions& options, std::string role_arn,
+    std::string token_file, std::string session_name, std::string region);
 
 // Parses the JSON document that container endpoints, IMDS and credential_process return.
 // `session_key` is "Token" (container, IMDS) or "SessionToken" (credential_process).

@@ -18,8 +18,8 @@
 #include "aws/credentials_internal.h"
 #include "aws/ini_file.h"
 #include "rsx/endpoints.h"
-#include "rsx/sts.h"
 #include "rsx/strings.h"
+#include "rsx/sts.h"
 
 namespace rsx {
 namespace {
@@ -64,9 +64,11 @@ Result<Credentials> RunCredentialProcess(const std::string& command, const std::
                                          const Environment& env) {
   std::string who = "credential_process of profile " + profile;
   int timeout_s = 60;
-  if (auto t = env.Get("RSX_CREDENTIAL_PROCESS_TIMEOUT")) timeout_s = std::max(1, std::atoi(t->c_str()));
+  if (auto t = env.Get("RSX_CREDENTIAL_PROCESS_TIMEOUT"))
+    timeout_s = std::max(1, std::atoi(t->c_str()));
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return Status::Unauthenticated(who + ": cannot start '" + command + "'");
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    return Status::Unauthenticated(who + ": cannot start '" + command + "'");
   pid_t pid = fork();
   if (pid < 0) {
     close(fds[0]);
@@ -86,7 +88,8 @@ Result<Credentials> RunCredentialProcess(const std::string& command, const std::
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   bool timed_out = false;
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
@@ -107,8 +110,9 @@ Result<Credentials> RunCredentialProcess(const std::string& command, const std::
   while (waitpid(pid, &rc, 0) < 0 && errno == EINTR) {
   }
   if (timed_out)
-    return Status::Unauthenticated(who + ": '" + command + "' did not finish within " + std::to_string(timeout_s) +
-                                   " s and was stopped (RSX_CREDENTIAL_PROCESS_TIMEOUT sets the limit)");
+    return Status::Unauthenticated(
+        who + ": '" + command + "' did not finish within " + std::to_string(timeout_s) +
+        " s and was stopped (RSX_CREDENTIAL_PROCESS_TIMEOUT sets the limit)");
   if (!WIFEXITED(rc) || WEXITSTATUS(rc) != 0)
     return Status::Unauthenticated(who + ": '" + command + "' failed (exit status " +
                                    std::to_string(WIFEXITED(rc) ? WEXITSTATUS(rc) : -1) + ")");
@@ -140,12 +144,11 @@ class ProfileResolver {
     const IniSection& s = *settings;
     std::string key_id = Value(s, "aws_access_key_id"), secret = Value(s, "aws_secret_access_key");
     if (key_id.empty() != secret.empty())
-      return Status::Unauthenticated("profile '" + name + "' has partial credentials: " +
-                                     (key_id.empty() ? "aws_access_key_id" : "aws_secret_access_key") +
-                                     " is missing");
+      return Status::Unauthenticated(
+          "profile '" + name + "' has partial credentials: " +
+          (key_id.empty() ? "aws_access_key_id" : "aws_secret_access_key") + " is missing");
     auto static_provider = [&] {
-      Credentials c{key_id, secret, Value(s, "aws_session_token"), std::nullopt,
-                    "profile " + name};
+      Credentials c{key_id, secret, Value(s, "aws_session_token"), std::nullopt, "profile " + name};
       return NewStaticCredentialsProvider(std::move(c));
     };
     if (as_source && !key_id.empty()) return static_provider();
@@ -154,7 +157,8 @@ class ProfileResolver {
     if (std::string cmd = Value(s, "credential_process"); !cmd.empty()) {
       std::string who = "credential_process of profile " + name;
       return std::shared_ptr<CredentialsProvider>(std::make_shared<RefreshingProvider>(
-          who, [cmd, name, env = o_.env] { return RunCredentialProcess(cmd, name, *env); }, o_.clock, o_.refresh_ahead));
+          who, [cmd, name, env = o_.env] { return RunCredentialProcess(cmd, name, *env); },
+          o_.clock, o_.refresh_ahead));
     }
     if (as_source)
       return Status::Unauthenticated("source profile '" + name + "' has no credentials");
@@ -169,9 +173,8 @@ class ProfileResolver {
     return Value(s, "region");
   }
 
-  Result<std::shared_ptr<CredentialsProvider>> BuildAssumeRole(const std::string& name,
-                                                               const IniSection& s,
-                                                               const std::vector<std::string>& chain) {
+  Result<std::shared_ptr<CredentialsProvider>> BuildAssumeRole(
+      const std::string& name, const IniSection& s, const std::vector<std::string>& chain) {
     AssumeRoleParams params;
     params.role_arn = Value(s, "role_arn");
     params.external_id = Value(s, "external_id");
@@ -205,9 +208,12 @@ class ProfileResolver {
       RSX_ASSIGN_OR_RETURN(source, Build(source_profile, chain, /*as_source=*/true));
     } else {
       ProviderLookup found;
-      if (credential_source == "Environment") found = LookupEnvironmentProvider(o_);
-      else if (credential_source == "Ec2InstanceMetadata") found = LookupImdsProvider(http_, o_);
-      else if (credential_source == "EcsContainer") found = LookupContainerProvider(http_, o_);
+      if (credential_source == "Environment")
+        found = LookupEnvironmentProvider(o_);
+      else if (credential_source == "Ec2InstanceMetadata")
+        found = LookupImdsProvider(http_, o_);
+      else if (credential_source == "EcsContainer")
+        found = LookupContainerProvider(http_, o_);
       else
         return Status::InvalidArgument("profile '" + name + "': credential_source '" +
                                        credential_source +
@@ -216,8 +222,8 @@ class ProfileResolver {
       if (!found.error.ok()) return found.error;
       if (!found.provider)
         return Status::Unauthenticated("profile '" + name + "': credential_source " +
-                                       credential_source + " has no credentials: " +
-                                       found.skip_reason);
+                                       credential_source +
+                                       " has no credentials: " + found.skip_reason);
       source = found.provider;
     }
     StsOptions sts_opt;
@@ -239,14 +245,16 @@ class ProfileResolver {
 ProviderLookup LookupProfileProvider(std::shared_ptr<HttpClient> http, const ChainOptions& o) {
   std::string name = o.profile;
   bool explicit_profile = !name.empty();
-  if (name.empty()) name = o.env->Get("AWS_PROFILE").value_or(o.env->Get("AWS_DEFAULT_PROFILE").value_or(""));
+  if (name.empty())
+    name = o.env->Get("AWS_PROFILE").value_or(o.env->Get("AWS_DEFAULT_PROFILE").value_or(""));
   explicit_profile = explicit_profile || !name.empty();
   if (name.empty()) name = "default";
 
   Profiles p;
   std::string home = Home(*o.env);
   p.config_path = o.env->Get("AWS_CONFIG_FILE").value_or(home + "/.aws/config");
-  p.credentials_path = o.env->Get("AWS_SHARED_CREDENTIALS_FILE").value_or(home + "/.aws/credentials");
+  p.credentials_path =
+      o.env->Get("AWS_SHARED_CREDENTIALS_FILE").value_or(home + "/.aws/credentials");
   auto config = LoadOptional(p.config_path);
   if (!config.ok()) return ProviderLookup::Fail(config.status());
   auto creds = LoadOptional(p.credentials_path);
@@ -255,10 +263,9 @@ ProviderLookup LookupProfileProvider(std::shared_ptr<HttpClient> http, const Cha
   p.credentials = std::move(*creds);
   if (!p.Get(name)) {
     if (explicit_profile)
-      return ProviderLookup::Fail(Status::NotFound("profile '" + name + "' (from " +
-                                                   (o.profile.empty() ? "AWS_PROFILE" : "--profile") +
-                                                   ") is not in " + p.config_path + " or " +
-                                                   p.credentials_path));
+      return ProviderLookup::Fail(Status::NotFound(
+          "profile '" + name + "' (from " + (o.profile.empty() ? "AWS_PROFILE" : "--profile") +
+          ") is not in " + p.config_path + " or " + p.credentials_path));
     return ProviderLookup::Skip("no [default] profile in " + p.config_path + " or " +
                                 p.credentials_path);
   }

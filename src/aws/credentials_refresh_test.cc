@@ -7,8 +7,8 @@
 
 #include "aws/credentials_internal.h"
 #include "fake_http.h"
-#include "rsx/sts.h"
 #include "rsx/strings.h"
+#include "rsx/sts.h"
 
 namespace rsx {
 namespace {
@@ -24,7 +24,8 @@ TEST(CredentialsRefresh, RefreshesFiveMinutesBeforeExpiry) {
       "test",
       [&]() -> Result<Credentials> {
         ++fetches;
-        Credentials c{"AKID" + std::to_string(fetches), "s", "t", clock.Now() + minutes(60), "test"};
+        Credentials c{"AKID" + std::to_string(fetches), "s", "t", clock.Now() + minutes(60),
+                      "test"};
         return c;
       },
       &clock, std::chrono::seconds(300));
@@ -61,10 +62,12 @@ TEST(CredentialsRefresh, EightThreadsCauseOneAssumeRole) {
   ManualClock clock(T0());
   auto http = std::make_shared<test::FakeHttpClient>();
   auto respond = [&](const std::string& key, TimePoint exp) {
-    http->PushStatus(200, "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>" + key +
-                              "</AccessKeyId><SecretAccessKey>x</SecretAccessKey><SessionToken>t"
-                              "</SessionToken><Expiration>" + util::FormatIso8601(exp) +
-                              "</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>");
+    http->PushStatus(200,
+                     "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>" + key +
+                         "</AccessKeyId><SecretAccessKey>x</SecretAccessKey><SessionToken>t"
+                         "</SessionToken><Expiration>" +
+                         util::FormatIso8601(exp) +
+                         "</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>");
   };
   MapEnvironment env;
   StsOptions so;

@@ -6,8 +6,8 @@
 
 #include "aws/credentials_internal.h"
 #include "rsx/endpoints.h"
-#include "rsx/sts.h"
 #include "rsx/strings.h"
+#include "rsx/sts.h"
 
 namespace rsx {
 namespace {
@@ -22,9 +22,9 @@ Result<std::string> ReadWholeFile(const std::string& path, const std::string& wh
 
 bool ContainerHostAllowed(const std::string& url) {
   if (util::StartsWith(url, "https://")) return true;
-  static const char* kHosts[] = {"http://127.", "http://localhost", "http://[::1]",
-                                 "http://169.254.170.2", "http://169.254.170.23",
-                                 "http://[fd00:ec2::23]"};
+  static const char* kHosts[] = {"http://127.",           "http://localhost",
+                                 "http://[::1]",          "http://169.254.170.2",
+                                 "http://169.254.170.23", "http://[fd00:ec2::23]"};
   for (const char* h : kHosts)
     if (util::StartsWith(url, h)) return true;
   return false;
@@ -32,12 +32,9 @@ bool ContainerHostAllowed(const std::string& url) {
 
 }  // namespace
 
-std::shared_ptr<CredentialsProvider> NewWebIdentityProvider(std::shared_ptr<HttpClient> http,
-                                                            const ChainOptions& o,
-                                                            std::string role_arn,
-                                                            std::string token_file,
-                                                            std::string session_name,
-                                                            std::string region) {
+std::shared_ptr<CredentialsProvider> NewWebIdentityProvider(
+    std::shared_ptr<HttpClient> http, const ChainOptions& o, std::string role_arn,
+    std::string token_file, std::string session_name, std::string region) {
   StsOptions sts_opt;
   sts_opt.region = region;
   sts_opt.endpoint_url = o.sts_endpoint;
@@ -58,7 +55,8 @@ std::shared_ptr<CredentialsProvider> NewWebIdentityProvider(std::shared_ptr<Http
 ProviderLookup LookupWebIdentityProvider(std::shared_ptr<HttpClient> http, const ChainOptions& o) {
   auto file = o.env->Get("AWS_WEB_IDENTITY_TOKEN_FILE");
   auto role = o.env->Get("AWS_ROLE_ARN");
-  if (!file && !role) return ProviderLookup::Skip("AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are not set");
+  if (!file && !role)
+    return ProviderLookup::Skip("AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are not set");
   if (!file || !role)
     return ProviderLookup::Fail(Status::Unauthenticated(
         std::string("web identity is half configured: ") +
@@ -67,8 +65,8 @@ ProviderLookup LookupWebIdentityProvider(std::shared_ptr<HttpClient> http, const
   if (Status st = ValidateAssumeRoleParams(check); !st.ok())
     return ProviderLookup::Fail(st.Prepend("AWS_ROLE_ARN / AWS_ROLE_SESSION_NAME"));
   std::string region = o.region.empty() ? RegionFromEnvironment(*o.env) : o.region;
-  return ProviderLookup::Use(NewWebIdentityProvider(http, o, *role, *file,
-                                                    check.role_session_name, region));
+  return ProviderLookup::Use(
+      NewWebIdentityProvider(http, o, *role, *file, check.role_session_name, region));
 }
 
 ProviderLookup LookupContainerProvider(std::shared_ptr<HttpClient> http, const ChainOptions& o) {
@@ -80,10 +78,12 @@ ProviderLookup LookupContainerProvider(std::shared_ptr<HttpClient> http, const C
     if (!ContainerHostAllowed(url))
       return ProviderLookup::Fail(Status::InvalidArgument(
           "AWS_CONTAINER_CREDENTIALS_FULL_URI must use https or a loopback / 169.254.170.2 / "
-          "169.254.170.23 host, got '" + url + "'"));
+          "169.254.170.23 host, got '" +
+          url + "'"));
   } else {
     return ProviderLookup::Skip(
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not set");
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and AWS_CONTAINER_CREDENTIALS_FULL_URI are not "
+        "set");
   }
   auto token = o.env->Get("AWS_CONTAINER_AUTHORIZATION_TOKEN");
   auto token_file = o.env->Get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
@@ -118,35 +118,42 @@ ProviderLookup LookupContainerProvider(std::shared_ptr<HttpClient> http, const C
 ProviderLookup LookupImdsProvider(std::shared_ptr<HttpClient> http, const ChainOptions& o) {
   if (util::ToLower(o.env->Get("AWS_EC2_METADATA_DISABLED").value_or("")) == "true")
     return ProviderLookup::Skip("AWS_EC2_METADATA_DISABLED=true");
-  std::string base = o.env->Get("AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or("http://169.254.169.254");
+  std::string base =
+      o.env->Get("AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or("http://169.254.169.254");
   while (util::EndsWith(base, "/")) base.pop_back();
   auto fetch = [http, base]() -> Result<Credentials> {
     const auto kTimeout = std::chrono::milliseconds(1000);
-    HttpRequest token_req{"PUT", base + "/latest/api/token",
-                          {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}}, "", kTimeout};
+    HttpRequest token_req{"PUT",
+                          base + "/latest/api/token",
+                          {{"X-aws-ec2-metadata-token-ttl-seconds", "21600"}},
+                          "",
+                          kTimeout};
     RSX_ASSIGN_OR_RETURN(HttpResponse token, http->Send(token_req));
     if (token.status != 200)
       return Status::Unavailable("IMDSv2 token request to " + base + " answered HTTP " +
                                  std::to_string(token.status));
     HeaderList h = {{"X-aws-ec2-metadata-token", util::Trim(token.body)}};
-    HttpRequest role_req{"GET", base + "/latest/meta-data/iam/security-credentials/", h, "", kTimeout};
+    HttpRequest role_req{"GET", base + "/latest/meta-data/iam/security-credentials/", h, "",
+                         kTimeout};
     RSX_ASSIGN_OR_RETURN(HttpResponse role, http->Send(role_req));
     std::string role_name = util::Trim(util::Split(role.body, '\n')[0]);
     if (role.status != 200 || role_name.empty())
       return Status::Unauthenticated("the EC2 instance has no IAM role (instance metadata at " +
                                      base + " answered HTTP " + std::to_string(role.status) + ")");
-    HttpRequest cred_req{"GET", base + "/latest/meta-data/iam/security-credentials/" + role_name,
-                         h, "", kTimeout};
+    HttpRequest cred_req{"GET", base + "/latest/meta-data/iam/security-credentials/" + role_name, h,
+                         "", kTimeout};
     RSX_ASSIGN_OR_RETURN(HttpResponse cred, http->Send(cred_req));
     if (cred.status != 200)
       return Status::Unauthenticated("instance metadata credentials answered HTTP " +
                                      std::to_string(cred.status));
-    return ParseCredentialsJson(cred.body, "Token", "EC2 instance metadata (role " + role_name + ")");
+    return ParseCredentialsJson(cred.body, "Token",
+                                "EC2 instance metadata (role " + role_name + ")");
   };
   auto provider = std::make_shared<RefreshingProvider>("EC2 instance metadata", fetch, o.clock,
                                                        o.refresh_ahead);
   auto first = provider->Get();
-  if (!first.ok()) return ProviderLookup::Skip("instance metadata at " + base + ": " + first.status().message());
+  if (!first.ok())
+    return ProviderLookup::Skip("instance metadata at " + base + ": " + first.status().message());
   return ProviderLookup::Use(provider);
 }
 

@@ -1,18 +1,18 @@
 // Each credential provider of the default chain, with a temporary HOME, files and environment.
 // Providers that need STS are exercised against moto in tests/integration/moto_test.cc.
 
-#include <gtest/gtest.h>
+#include "rsx/credentials.h"
 
-#include <chrono>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
 
 #include "aws/credentials_internal.h"
 #include "local_server.h"
-#include "rsx/credentials.h"
-#include "test_util.h"
 #include "rsx/strings.h"
+#include "test_util.h"
 
 namespace rsx {
 namespace {
@@ -26,7 +26,9 @@ struct Home {
     env.Set("AWS_EC2_METADATA_DISABLED", "true");
   }
   void Config(const std::string& text) { test::WriteFile(dir.path() / ".aws" / "config", text); }
-  void Creds(const std::string& text) { test::WriteFile(dir.path() / ".aws" / "credentials", text); }
+  void Creds(const std::string& text) {
+    test::WriteFile(dir.path() / ".aws" / "credentials", text);
+  }
   Result<Credentials> Resolve() {
     ChainOptions o;
     o.env = &env;
@@ -57,11 +59,13 @@ TEST(Credentials, PartialEnvironmentIsAnError) {
 
 TEST(Credentials, SharedCredentialsFileAndProfiles) {
   Home h;
-  h.Creds("# comment\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = s1\n"
-          "[work]\naws_access_key_id=AKIAWORK\naws_secret_access_key=s2 ; inline comment\n"
-          "aws_session_token = t2\n");
-  h.Config("[profile cfg]\naws_access_key_id = AKIACONFIG\naws_secret_access_key = s3\n"
-           "s3 =\n  max_concurrent_requests = 20\n");
+  h.Creds(
+      "# comment\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = s1\n"
+      "[work]\naws_access_key_id=AKIAWORK\naws_secret_access_key=s2 ; inline comment\n"
+      "aws_session_token = t2\n");
+  h.Config(
+      "[profile cfg]\naws_access_key_id = AKIACONFIG\naws_secret_access_key = s3\n"
+      "s3 =\n  max_concurrent_requests = 20\n");
   auto c = h.Resolve();
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->access_key_id, "AKIADEFAULT");
@@ -119,8 +123,9 @@ TEST(Credentials, MalformedConfigFileNamesTheLine) {
 
 TEST(Credentials, ProfileLoopIsDetected) {
   Home h;
-  h.Config("[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n"
-           "[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n");
+  h.Config(
+      "[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n"
+      "[profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n");
   h.env.Set("AWS_PROFILE", "a");
   auto c = h.Resolve();
   ASSERT_FALSE(c.ok());
@@ -130,13 +135,14 @@ TEST(Credentials, ProfileLoopIsDetected) {
 
 TEST(Credentials, AssumeRoleProfileValidation) {
   Home h;
-  h.Config("[profile r]\nrole_arn = arn:aws:iam::123456789012:role/a\n"
-           "source_profile = base\nduration_seconds = 100\n"
-           "[profile both]\nrole_arn = arn:aws:iam::123456789012:role/a\n"
-           "source_profile = base\ncredential_source = Environment\n"
-           "[profile none]\nrole_arn = arn:aws:iam::123456789012:role/a\n"
-           "[profile badsrc]\nrole_arn = arn:aws:iam::123456789012:role/a\n"
-           "credential_source = Laptop\n");
+  h.Config(
+      "[profile r]\nrole_arn = arn:aws:iam::123456789012:role/a\n"
+      "source_profile = base\nduration_seconds = 100\n"
+      "[profile both]\nrole_arn = arn:aws:iam::123456789012:role/a\n"
+      "source_profile = base\ncredential_source = Environment\n"
+      "[profile none]\nrole_arn = arn:aws:iam::123456789012:role/a\n"
+      "[profile badsrc]\nrole_arn = arn:aws:iam::123456789012:role/a\n"
+      "credential_source = Laptop\n");
   struct {
     const char* profile;
     const char* expect;
@@ -161,7 +167,10 @@ TEST(Credentials, CredentialProcess) {
                   "\"Expiration\": \"2099-01-01T00:00:00Z\"}'\n");
   chmod(script.c_str(), 0700);
   auto failing = h.dir.path() / "fail.sh";
-  test::WriteFile(failing, "#!/bin/sh\necho '{\"AccessKeyId\":\"AKIALEAK\",\"SecretAccessKey\":\"leaked-secret\"}'\nexit 3\n");
+  test::WriteFile(
+      failing,
+      "#!/bin/sh\necho "
+      "'{\"AccessKeyId\":\"AKIALEAK\",\"SecretAccessKey\":\"leaked-secret\"}'\nexit 3\n");
   chmod(failing.c_str(), 0700);
   h.Config("[default]\ncredential_process = " + script.string() + "\n[profile broken]\n" +
            "credential_process = " + failing.string() + " --flag\n");
@@ -190,7 +199,8 @@ TEST(Credentials, CredentialProcessThatNeverExitsTimesOut) {
   auto c = h.Resolve();
   auto took = std::chrono::steady_clock::now() - t0;
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.status().message().find("did not finish within 1 s"), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find("did not finish within 1 s"), std::string::npos)
+      << c.status().message();
   EXPECT_LT(took, std::chrono::seconds(10));
 }
 
@@ -255,11 +265,12 @@ TEST(Credentials, ImdsV2WithEndpointOverride) {
                      if (need_token(req, res))
                        res.set_content(R"({"Code":"Success","Type":"AWS-HMAC",
                          "AccessKeyId":"ASIAIMDS","SecretAccessKey":"is","Token":"it",
-                         "Expiration":"2099-01-01T00:00:00Z"})", "application/json");
+                         "Expiration":"2099-01-01T00:00:00Z"})",
+                                       "application/json");
                    });
   srv.Start();
-  MapEnvironment env({{"HOME", h.dir.path().string()},
-                      {"AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.url() + "/"}});
+  MapEnvironment env(
+      {{"HOME", h.dir.path().string()}, {"AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.url() + "/"}});
   ChainOptions o;
   o.env = &env;
   auto c = NewDefaultCredentialsChain(NewCurlHttpClient(), o)->Get();

@@ -41,42 +41,62 @@ struct PartitionInfo {
 
 // From shared/aws-models/partitions.json (dnsSuffix of each partition).
 const PartitionInfo kPartitions[] = {
-    {"aws", "amazonaws.com"},        {"aws-cn", "amazonaws.com.cn"},   {"aws-eusc", "amazonaws.eu"},
-    {"aws-iso", "c2s.ic.gov"},       {"aws-iso-b", "sc2s.sgov.gov"},   {"aws-iso-e", "cloud.adc-e.uk"},
+    {"aws", "amazonaws.com"},        {"aws-cn", "amazonaws.com.cn"},
+    {"aws-eusc", "amazonaws.eu"},    {"aws-iso", "c2s.ic.gov"},
+    {"aws-iso-b", "sc2s.sgov.gov"},  {"aws-iso-e", "cloud.adc-e.uk"},
     {"aws-iso-f", "csp.hci.ic.gov"}, {"aws-us-gov", "amazonaws.com"},
 };
 
 // Every regionRegex of partitions.json has the form ^PREFIX\-\w+\-\d+$; these are the
 // prefixes: aws ^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$, aws-cn ^cn\-\w+\-\d+$, and so on.
 const std::pair<const char*, const char*> kRegionPrefixes[] = {
-    {"us", "aws"},      {"eu", "aws"},          {"ap", "aws"},          {"sa", "aws"},
-    {"ca", "aws"},      {"me", "aws"},          {"af", "aws"},          {"il", "aws"},
-    {"mx", "aws"},      {"cn", "aws-cn"},       {"eusc-de", "aws-eusc"}, {"us-iso", "aws-iso"},
-    {"us-isob", "aws-iso-b"}, {"eu-isoe", "aws-iso-e"}, {"us-isof", "aws-iso-f"}, {"us-gov", "aws-us-gov"},
+    {"us", "aws"},
+    {"eu", "aws"},
+    {"ap", "aws"},
+    {"sa", "aws"},
+    {"ca", "aws"},
+    {"me", "aws"},
+    {"af", "aws"},
+    {"il", "aws"},
+    {"mx", "aws"},
+    {"cn", "aws-cn"},
+    {"eusc-de", "aws-eusc"},
+    {"us-iso", "aws-iso"},
+    {"us-isob", "aws-iso-b"},
+    {"eu-isoe", "aws-iso-e"},
+    {"us-isof", "aws-iso-f"},
+    {"us-gov", "aws-us-gov"},
 };
 
 // Explicit region lists of partitions.json that the regexes do not cover.
 const std::pair<const char*, const char*> kGlobalRegions[] = {
-    {"aws-global", "aws"},           {"aws-cn-global", "aws-cn"},
-    {"aws-us-gov-global", "aws-us-gov"}, {"aws-iso-global", "aws-iso"},
-    {"aws-iso-b-global", "aws-iso-b"},   {"aws-iso-e-global", "aws-iso-e"},
+    {"aws-global", "aws"},
+    {"aws-cn-global", "aws-cn"},
+    {"aws-us-gov-global", "aws-us-gov"},
+    {"aws-iso-global", "aws-iso"},
+    {"aws-iso-b-global", "aws-iso-b"},
+    {"aws-iso-e-global", "aws-iso-e"},
     {"aws-iso-f-global", "aws-iso-f"},
 };
 
 std::string EnvSuffix(const std::string& service) {
   std::string s;
-  for (char c : service) s += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char c : service)
+    s += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 
 Status ValidateUrl(const std::string& url, const std::string& source, const Environment& env) {
   std::string lower = util::ToLower(url);
   if (!util::StartsWith(lower, "http://") && !util::StartsWith(lower, "https://"))
-    return Status::InvalidArgument(source + " must be an http:// or https:// URL, got '" + url + "'");
-  if (util::StartsWith(lower, "http://") && !IsLoopbackUrl(url) && env.Get("RSX_ALLOW_INSECURE_HTTP") != "1")
+    return Status::InvalidArgument(source + " must be an http:// or https:// URL, got '" + url +
+                                   "'");
+  if (util::StartsWith(lower, "http://") && !IsLoopbackUrl(url) &&
+      env.Get("RSX_ALLOW_INSECURE_HTTP") != "1")
     return Status::InvalidArgument(
         source + " is plain http:// to a host that is not this machine (" + url +
-        "): the session token and the SQL would cross the network in clear text. Use https://, or opt in "
+        "): the session token and the SQL would cross the network in clear text. Use https://, or "
+        "opt in "
         "with --allow-insecure-http (RSX_ALLOW_INSECURE_HTTP=1) on a network you trust");
   return Status::OK();
 }
@@ -102,7 +122,8 @@ bool RegionWellFormed(const std::string& region) {
       if (!AllOf(parts[i], std::islower)) return false;
     return true;
   }
-  if (parts.front().size() < 2 || !AllOf(parts.front(), std::islower) || !AllOf(parts.back(), std::isdigit))
+  if (parts.front().size() < 2 || !AllOf(parts.front(), std::islower) ||
+      !AllOf(parts.back(), std::isdigit))
     return false;
   for (size_t i = 1; i + 1 < parts.size(); ++i)
     if (!AllOf(parts[i], IsLowerAlnum)) return false;
@@ -126,7 +147,8 @@ Result<Partition> PartitionForRegion(const std::string& region) {
         if (std::string(p.id) == part) return Partition{p.id, p.dns_suffix};
   // PREFIX-NAME-NUMBER, NAME being \w+ (letters, digits, '_').
   size_t last = region.rfind('-');
-  size_t name = last == std::string::npos || last == 0 ? std::string::npos : region.rfind('-', last - 1);
+  size_t name =
+      last == std::string::npos || last == 0 ? std::string::npos : region.rfind('-', last - 1);
   if (name != std::string::npos && name > 0) {
     std::string_view prefix = std::string_view(region).substr(0, name);
     for (const auto& [pre, id] : kRegionPrefixes)

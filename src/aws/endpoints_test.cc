@@ -11,7 +11,8 @@ namespace {
 
 // Every region listed in the models' partitions.json resolves to its own partition.
 TEST(Endpoints, EveryRegionInPartitionsJsonResolvesToItsPartition) {
-  auto doc = nlohmann::json::parse(test::ReadFile(test::SharedDir() / "aws-models" / "partitions.json"));
+  auto doc =
+      nlohmann::json::parse(test::ReadFile(test::SharedDir() / "aws-models" / "partitions.json"));
   int checked = 0;
   for (const auto& part : doc["partitions"]) {
     for (const auto& [region, _] : part["regions"].items()) {
@@ -26,11 +27,11 @@ TEST(Endpoints, EveryRegionInPartitionsJsonResolvesToItsPartition) {
 }
 
 TEST(Endpoints, RegionNamesAreChecked) {
-  for (const char* good : {"eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-5", "aws-global",
-                           "aws-us-gov-global", "il-central-1", "us-isob-east-1"})
+  for (const char* good : {"eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-5",
+                           "aws-global", "aws-us-gov-global", "il-central-1", "us-isob-east-1"})
     EXPECT_TRUE(ValidateRegion(good).ok()) << good;
-  for (const char* bad : {"", "eu", "eu-west", "EU-west-1", "e-west-1", "eu-west-1a", "eu--1", "eu_west_1",
-                          "-eu-west-1", "eu-west-1-", "aws-1x-global", "eu-west-1 "})
+  for (const char* bad : {"", "eu", "eu-west", "EU-west-1", "e-west-1", "eu-west-1a", "eu--1",
+                          "eu_west_1", "-eu-west-1", "eu-west-1-", "aws-1x-global", "eu-west-1 "})
     EXPECT_FALSE(ValidateRegion(bad).ok()) << bad;
 }
 
@@ -50,8 +51,8 @@ TEST(Endpoints, RuleSetHosts) {
 }
 
 TEST(Endpoints, OverridePrecedence) {
-  MapEnvironment env({{"AWS_ENDPOINT_URL", "http://127.0.0.1:1"},
-                      {"AWS_ENDPOINT_URL_STS", "http://127.0.0.1:2"}});
+  MapEnvironment env(
+      {{"AWS_ENDPOINT_URL", "http://127.0.0.1:1"}, {"AWS_ENDPOINT_URL_STS", "http://127.0.0.1:2"}});
   EXPECT_EQ(ResolveEndpoint("sts", "eu-west-1", env)->url, "http://127.0.0.1:2");
   EXPECT_EQ(ResolveEndpoint("sts", "eu-west-1", env)->source, "AWS_ENDPOINT_URL_STS");
   EXPECT_EQ(ResolveEndpoint("redshift-data", "eu-west-1", env)->url, "http://127.0.0.1:1");
@@ -74,18 +75,20 @@ TEST(Endpoints, BadInputIsNamed) {
 }
 
 TEST(Endpoints, PlainHttpOnlyToThisMachine) {
-  for (const char* url : {"http://127.0.0.1:8080", "http://localhost", "http://LOCALHOST:1/x", "http://[::1]:9000/",
-                          "http://127.255.0.1", "http://user@127.0.0.1:5/"})
+  for (const char* url : {"http://127.0.0.1:8080", "http://localhost", "http://LOCALHOST:1/x",
+                          "http://[::1]:9000/", "http://127.255.0.1", "http://user@127.0.0.1:5/"})
     EXPECT_TRUE(IsLoopbackUrl(url)) << url;
-  for (const char* url : {"http://10.1.2.3", "http://0.0.0.0:80", "http://127.0.0.1.evil.example",
-                          "http://localhost.evil.example", "http://127.0.0.1@evil.example/", "http://[::2]",
-                          "http://1270.0.0.1", "http://127.0.0.256", "http://evil.example/127.0.0.1"})
+  for (const char* url :
+       {"http://10.1.2.3", "http://0.0.0.0:80", "http://127.0.0.1.evil.example",
+        "http://localhost.evil.example", "http://127.0.0.1@evil.example/", "http://[::2]",
+        "http://1270.0.0.1", "http://127.0.0.256", "http://evil.example/127.0.0.1"})
     EXPECT_FALSE(IsLoopbackUrl(url)) << url;
   MapEnvironment none;
   auto refused = ResolveEndpoint("redshift-data", "eu-west-1", none, "http://10.1.2.3:8080");
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("clear text"), std::string::npos);
-  MapEnvironment via_env(std::map<std::string, std::string>{{"AWS_ENDPOINT_URL_REDSHIFT_DATA", "http://data.example"}});
+  MapEnvironment via_env(std::map<std::string, std::string>{
+      {"AWS_ENDPOINT_URL_REDSHIFT_DATA", "http://data.example"}});
   EXPECT_FALSE(ResolveEndpoint("redshift-data", "eu-west-1", via_env).ok());
   EXPECT_TRUE(ResolveEndpoint("redshift-data", "eu-west-1", none, "http://127.0.0.1:1").ok());
   EXPECT_TRUE(ResolveEndpoint("redshift-data", "eu-west-1", none, "https://10.1.2.3").ok());

@@ -15,9 +15,18 @@ namespace {
 
 // Headers never signed (hop-by-hop and ones proxies rewrite), as botocore.
 bool IsUnsignedHeader(const std::string& lname) {
-  static const char* kSkip[] = {"connection", "expect", "keep-alive", "proxy-authenticate",
-                                "proxy-authorization", "te", "trailer", "transfer-encoding",
-                                "upgrade", "user-agent", "x-amzn-trace-id", "authorization"};
+  static const char* kSkip[] = {"connection",
+                                "expect",
+                                "keep-alive",
+                                "proxy-authenticate",
+                                "proxy-authorization",
+                                "te",
+                                "trailer",
+                                "transfer-encoding",
+                                "upgrade",
+                                "user-agent",
+                                "x-amzn-trace-id",
+                                "authorization"};
   for (const char* s : kSkip)
     if (lname == s) return true;
   return false;

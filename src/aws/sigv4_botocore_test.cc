@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "rsx/sigv4.h"
-#include "test_util.h"
 #include "rsx/strings.h"
+#include "test_util.h"
 
 namespace rsx {
 namespace {
@@ -29,8 +29,8 @@ TEST(SigV4Botocore, FiveHundredRandomRequestsMatchByteForByte) {
     for (const auto& h : j["headers"]) req.headers.emplace_back(h[0], h[1]);
     std::string body = *util::Base64Decode(j["body_b64"].get<std::string>());
     req.body = body;
-    Credentials creds{j["access_key_id"], j["secret_access_key"], j["session_token"],
-                      std::nullopt, "test"};
+    Credentials creds{j["access_key_id"], j["secret_access_key"], j["session_token"], std::nullopt,
+                      "test"};
     SigningOptions opt{j["region"], j["service"],
                        *util::ParseTimestamp(j["time"].get<std::string>())};
     auto signed_req = SignV4(req, creds, opt);

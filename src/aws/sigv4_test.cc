@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "test_util.h"
 #include "rsx/strings.h"
+#include "test_util.h"
 
 namespace rsx {
 namespace {
@@ -123,8 +123,8 @@ TEST(SigV4, MissingHostIsAnError) {
 
 TEST(SigV4, DerivedKeyMatchesKnownAnswer) {
   // From the AWS documentation's signing-key example.
-  std::string key = DeriveSigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215",
-                                     "us-east-1", "iam");
+  std::string key =
+      DeriveSigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
   EXPECT_EQ(util::HexEncode(key),
             "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }

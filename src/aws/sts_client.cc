@@ -1,9 +1,8 @@
-#include "rsx/sts.h"
-
 #include "aws/xml.h"
 #include "http/aws_call.h"
 #include "rsx/endpoints.h"
 #include "rsx/strings.h"
+#include "rsx/sts.h"
 
 namespace rsx {
 namespace {
@@ -34,7 +33,8 @@ Result<Credentials> CredentialsFrom(const xml::Element& result, const std::strin
   if (c.access_key_id.empty() || c.secret_access_key.empty() || exp.empty())
     return Status::Internal("STS answered without credentials or their expiration");
   auto t = util::ParseTimestamp(exp);
-  if (!t.ok()) return Status::Internal("STS credentials have an unreadable Expiration '" + exp + "'");
+  if (!t.ok())
+    return Status::Internal("STS credentials have an unreadable Expiration '" + exp + "'");
   c.expiration = *t;
   return c;
 }
@@ -43,7 +43,8 @@ Result<Credentials> CredentialsFrom(const xml::Element& result, const std::strin
 
 Result<std::shared_ptr<StsClient>> StsClient::Create(std::shared_ptr<HttpClient> http,
                                                      StsOptions options) {
-  std::string region = options.region.empty() ? RegionFromEnvironment(*options.env) : options.region;
+  std::string region =
+      options.region.empty() ? RegionFromEnvironment(*options.env) : options.region;
   if (region.empty()) region = "us-east-1";
   RSX_ASSIGN_OR_RETURN(ResolvedEndpoint ep,
                        ResolveEndpoint("sts", region, *options.env, options.endpoint_url));
@@ -76,9 +77,8 @@ Result<std::string> StsClient::Call(CredentialsProvider* caller,
   req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
   params.insert(params.begin() + 1, {"Version", "2011-06-15"});  // after Action
   req.body = util::FormEncode(params);
-  RSX_ASSIGN_OR_RETURN(HttpResponse resp,
-                       aws.Call(AwsEndpoint{endpoint_url_, region_, "sts"}, std::move(req),
-                                idempotent, ParseStsError));
+  RSX_ASSIGN_OR_RETURN(HttpResponse resp, aws.Call(AwsEndpoint{endpoint_url_, region_, "sts"},
+                                                   std::move(req), idempotent, ParseStsError));
   return std::move(resp.body);
 }
 
@@ -87,8 +87,9 @@ Result<CallerIdentity> StsClient::GetCallerIdentity(CredentialsProvider& caller)
   if (!body.ok()) {
     Status st = body.status();
     if (st.code() == StatusCode::kUnauthenticated)
-      st.Prepend("the base AWS credentials were rejected by STS (check the access key, secret "
-                 "and session token, and that they have not expired)");
+      st.Prepend(
+          "the base AWS credentials were rejected by STS (check the access key, secret "
+          "and session token, and that they have not expired)");
     else
       st.Prepend("sts:GetCallerIdentity failed at " + endpoint_url_);
     return st;
@@ -102,14 +103,13 @@ Result<CallerIdentity> StsClient::GetCallerIdentity(CredentialsProvider& caller)
   return id;
 }
 
-Result<AssumedRole> StsClient::AssumeRole(CredentialsProvider& caller,
-                                          const AssumeRoleParams& in) {
+Result<AssumedRole> StsClient::AssumeRole(CredentialsProvider& caller, const AssumeRoleParams& in) {
   RSX_RETURN_IF_ERROR(ValidateAssumeRoleParams(in));
   AssumeRoleParams p = in;
   if (p.role_session_name.empty())
-    p.role_session_name =
-        "rsx-" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                    clock_->Now().time_since_epoch()).count());
+    p.role_session_name = "rsx-" + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                      clock_->Now().time_since_epoch())
+                                                      .count());
   std::vector<std::pair<std::string, std::string>> params = {
       {"Action", "AssumeRole"},
       {"RoleArn", p.role_arn},

@@ -1,14 +1,14 @@
-#include "rsx/sts.h"
-
 #include <gtest/gtest.h>
 
 #include "fake_http.h"
 #include "rsx/strings.h"
+#include "rsx/sts.h"
 
 namespace rsx {
 namespace {
 
-const char* kAssumeRoleOk = R"(<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+const char* kAssumeRoleOk =
+    R"(<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleResult>
     <AssumedRoleUser>
       <Arn>arn:aws:sts::210987654321:assumed-role/rsx-reader/sess</Arn>
@@ -136,13 +136,18 @@ TEST(StsClient, BadInputIsRejectedWithoutANetworkCall) {
   }
   EXPECT_TRUE(f.http->requests().empty());
   // The limits themselves are accepted.
+  EXPECT_TRUE(ValidateAssumeRoleParams({"arn:aws-cn:iam::123456789012:role/path/to/x",
+                                        std::string(1224, 'x'), "ab", 43200})
+                  .ok());
   EXPECT_TRUE(ValidateAssumeRoleParams(
-      {"arn:aws-cn:iam::123456789012:role/path/to/x", std::string(1224, 'x'), "ab", 43200}).ok());
+                  {"arn:aws-us-gov:iam::123456789012:role/x", "a:b/c=d,e.f@g-h_i+j", "", 900})
+                  .ok());
+  EXPECT_TRUE(ValidateAssumeRoleParams({"arn:aws:iam::123456789012:role/" + std::string(64, 'x'),
+                                        "ab", std::string(64, 'y'), 3600})
+                  .ok());
   EXPECT_TRUE(ValidateAssumeRoleParams(
-      {"arn:aws-us-gov:iam::123456789012:role/x", "a:b/c=d,e.f@g-h_i+j", "", 900}).ok());
-  EXPECT_TRUE(ValidateAssumeRoleParams(
-      {"arn:aws:iam::123456789012:role/" + std::string(64, 'x'), "ab", std::string(64, 'y'), 3600}).ok());
-  EXPECT_TRUE(ValidateAssumeRoleParams({"arn:aws-iso-b:iam::123456789012:role/svc-role/a+b=c,d.e@f-g_h", "", "", 3600}).ok());
+                  {"arn:aws-iso-b:iam::123456789012:role/svc-role/a+b=c,d.e@f-g_h", "", "", 3600})
+                  .ok());
 }
 
 TEST(StsClient, MalformedAnswerIsAClearError) {

@@ -59,9 +59,9 @@ Result<Element> Parse(std::string_view text) {
   XML_SetElementHandler(parser.get(), &OnStart, &OnEnd);
   XML_SetCharacterDataHandler(parser.get(), &OnText);
   if (XML_Parse(parser.get(), text.data(), static_cast<int>(text.size()), 1) == XML_STATUS_ERROR) {
-    return Status::InvalidArgument(
-        std::string("malformed XML: ") + XML_ErrorString(XML_GetErrorCode(parser.get())) +
-        " at line " + std::to_string(XML_GetCurrentLineNumber(parser.get())));
+    return Status::InvalidArgument(std::string("malformed XML: ") +
+                                   XML_ErrorString(XML_GetErrorCode(parser.get())) + " at line " +
+                                   std::to_string(XML_GetCurrentLineNumber(parser.get())));
   }
   if (b.root.name.empty()) return Status::InvalidArgument("malformed XML: no root element");
   return std::move(b.root);

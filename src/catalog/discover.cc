@@ -16,9 +16,8 @@ namespace rsx {
 namespace {
 
 bool IsSystemSchema(const std::string& s) {
-  return s == "pg_catalog" || s == "information_schema" || s == "pg_internal" ||
-         s == "pg_automv" || s == "catalog_history" || s.rfind("pg_toast", 0) == 0 ||
-         s.rfind("pg_temp", 0) == 0;
+  return s == "pg_catalog" || s == "information_schema" || s == "pg_internal" || s == "pg_automv" ||
+         s == "catalog_history" || s.rfind("pg_toast", 0) == 0 || s.rfind("pg_temp", 0) == 0;
 }
 
 }  // namespace
@@ -32,7 +31,8 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
   } else {
     for (const auto& s : o.schemas) {
       if (std::find(all_schemas.begin(), all_schemas.end(), s) == all_schemas.end())
-        return Status::NotFound("schema '" + s + "' does not exist in database " + client.target().database);
+        return Status::NotFound("schema '" + s + "' does not exist in database " +
+                                client.target().database);
       schemas.push_back(s);
     }
   }
@@ -65,7 +65,9 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
       auto cols = client.DescribeTable(streams[i].schema, streams[i].table);
       std::lock_guard<std::mutex> lock(mu);
       if (!cols.ok()) {
-        if (first_error.ok()) first_error = Status(cols.status()).Prepend("describing " + streams[i].schema + "." + streams[i].table);
+        if (first_error.ok())
+          first_error = Status(cols.status())
+                            .Prepend("describing " + streams[i].schema + "." + streams[i].table);
         next = streams.size();
         return;
       }
@@ -86,13 +88,14 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
   Status key_status;
   for (int attempt = 1; attempt <= 3; ++attempt) {
     keys.rows.clear();
-    auto k = RunStatement(client,
-                          "select tc.table_schema, tc.table_name, kcu.column_name from "
-                          "information_schema.table_constraints tc join information_schema.key_column_usage kcu "
-                          "on kcu.constraint_name = tc.constraint_name and kcu.table_schema = tc.table_schema "
-                          "and kcu.table_name = tc.table_name where tc.constraint_type = 'PRIMARY KEY' "
-                          "order by 1, 2, kcu.ordinal_position",
-                          RunOptions{}, &keys);
+    auto k = RunStatement(
+        client,
+        "select tc.table_schema, tc.table_name, kcu.column_name from "
+        "information_schema.table_constraints tc join information_schema.key_column_usage kcu "
+        "on kcu.constraint_name = tc.constraint_name and kcu.table_schema = tc.table_schema "
+        "and kcu.table_name = tc.table_name where tc.constraint_type = 'PRIMARY KEY' "
+        "order by 1, 2, kcu.ordinal_position",
+        RunOptions{}, &keys);
     key_status = k.status();
     if (k.ok() || k.status().code() == StatusCode::kCancelled) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
@@ -100,27 +103,33 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
   if (!key_status.ok()) return Status(key_status).Prepend("reading the primary keys (3 attempts)");
   for (const auto& r : keys.rows)
     if (r.size() == 3)
-      if (auto it = by_name.find({r[0], r[1]}); it != by_name.end()) it->second->primary_key.push_back(r[2]);
+      if (auto it = by_name.find({r[0], r[1]}); it != by_name.end())
+        it->second->primary_key.push_back(r[2]);
   TextRows sizes;
-  auto e = RunStatement(client,
-                        "select n.nspname, c.relname, c.reltuples::bigint from pg_class c join pg_namespace n "
-                        "on n.oid = c.relnamespace where c.relkind in ('r', 'p', 'm')",
-                        RunOptions{}, &sizes);
+  auto e = RunStatement(
+      client,
+      "select n.nspname, c.relname, c.reltuples::bigint from pg_class c join pg_namespace n "
+      "on n.oid = c.relnamespace where c.relkind in ('r', 'p', 'm')",
+      RunOptions{}, &sizes);
   if (e.ok()) {
     for (const auto& r : sizes.rows)
-      if (auto it = by_name.find({r[0], r[1]}); it != by_name.end()) it->second->row_estimate = std::atoll(r[2].c_str());
+      if (auto it = by_name.find({r[0], r[1]}); it != by_name.end())
+        it->second->row_estimate = std::atoll(r[2].c_str());
   }
 
   for (auto& s : streams) {
     for (const auto& c : s.columns) {
       RedshiftType t = TypeFromName(c.type_name);
-      if (t == RedshiftType::kTimestamp || t == RedshiftType::kTimestampTz || t == RedshiftType::kDate)
+      if (t == RedshiftType::kTimestamp || t == RedshiftType::kTimestampTz ||
+          t == RedshiftType::kDate)
         s.cursor_candidates.push_back(c.name);
     }
     for (const auto& c : s.columns) {
       RedshiftType t = TypeFromName(c.type_name);
-      bool integer = t == RedshiftType::kSmallInt || t == RedshiftType::kInteger || t == RedshiftType::kBigInt;
-      if (integer && s.primary_key.size() == 1 && s.primary_key[0] == c.name) s.cursor_candidates.push_back(c.name);
+      bool integer =
+          t == RedshiftType::kSmallInt || t == RedshiftType::kInteger || t == RedshiftType::kBigInt;
+      if (integer && s.primary_key.size() == 1 && s.primary_key[0] == c.name)
+        s.cursor_candidates.push_back(c.name);
     }
   }
   return streams;
@@ -131,14 +140,14 @@ std::string AirbyteCatalogJson(const std::vector<Stream>& streams) {
   for (const auto& s : streams) {
     nlohmann::ordered_json props = nlohmann::ordered_json::object();
     for (const auto& c : s.columns) props[c.name] = nlohmann::ordered_json::parse(JsonSchemaFor(c));
-    nlohmann::ordered_json st = {
-        {"name", s.name.empty() ? s.table : s.name},
-        {"namespace", s.schema},
-        {"json_schema", {{"$schema", "http://json-schema.org/draft-07/schema#"},
-                         {"type", "object"},
-                         {"properties", props}}},
-        {"supported_sync_modes", {"full_refresh", "incremental"}},
-        {"source_defined_cursor", false}};
+    nlohmann::ordered_json st = {{"name", s.name.empty() ? s.table : s.name},
+                                 {"namespace", s.schema},
+                                 {"json_schema",
+                                  {{"$schema", "http://json-schema.org/draft-07/schema#"},
+                                   {"type", "object"},
+                                   {"properties", props}}},
+                                 {"supported_sync_modes", {"full_refresh", "incremental"}},
+                                 {"source_defined_cursor", false}};
     if (!s.primary_key.empty()) {
       nlohmann::ordered_json pk = nlohmann::ordered_json::array();
       for (const auto& k : s.primary_key) pk.push_back({k});

@@ -12,14 +12,16 @@ namespace {
 
 // A probe call's outcome: AccessDenied names the action it denies (the workgroup login through
 // GetCredentials can deny any workgroup call); any other answer proves the permission.
-void Classify(const Status& st, const std::string& action, std::vector<PermissionResult>* probes, bool* login_denied) {
+void Classify(const Status& st, const std::string& action, std::vector<PermissionResult>* probes,
+              bool* login_denied) {
   PermissionResult p;
   p.action = action;
   p.aws_error = st.ok() ? "" : st.detail("aws_error");
   const std::string& code = p.aws_error;
   if (st.ok()) {
     p.outcome = PermissionResult::kGranted;
-  } else if (code == "AccessDeniedException" || code == "AccessDenied" || st.code() == StatusCode::kPermissionDenied) {
+  } else if (code == "AccessDeniedException" || code == "AccessDenied" ||
+             st.code() == StatusCode::kPermissionDenied) {
     if (st.message().find("redshift-serverless:GetCredentials") != std::string::npos) {
       *login_denied = true;
       p.outcome = PermissionResult::kUnknown;
@@ -41,9 +43,12 @@ void Classify(const Status& st, const std::string& action, std::vector<Permissio
 
 const char* PermissionResult::Name(Outcome o) {
   switch (o) {
-    case kGranted: return "granted";
-    case kDenied: return "denied";
-    default: return "unknown";
+    case kGranted:
+      return "granted";
+    case kDenied:
+      return "denied";
+    default:
+      return "unknown";
   }
 }
 
@@ -70,7 +75,8 @@ CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime) {
   };
   if (f.workgroup.empty() || f.database.empty() || f.role_arn.empty() || f.region.empty())
     return fail("the connection is incomplete",
-                Status::InvalidArgument("rsx check needs a saved connection (rsx check NAME) or --region, --workgroup, --database and --role-arn"));
+                Status::InvalidArgument("rsx check needs a saved connection (rsx check NAME) or "
+                                        "--region, --workgroup, --database and --role-arn"));
 
   // 1. Base credentials and who we are.
   auto base = runtime.OperatorCredentials(f.region, f.sts_endpoint_url);
@@ -94,10 +100,13 @@ CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime) {
   if (!assumed.ok()) {
     Status st = assumed.status();
     std::string why = st.detail("aws_error") == "AccessDenied"
-                          ? "the role could not be assumed: either it does not exist, or its trust policy does not "
-                            "allow account " + me->account + ", or its sts:ExternalId condition is not \"" +
+                          ? "the role could not be assumed: either it does not exist, or its trust "
+                            "policy does not "
+                            "allow account " +
+                                me->account + ", or its sts:ExternalId condition is not \"" +
                                 f.external_id + "\". Compare the trust policy with `rsx policy " +
-                                (f.name.empty() ? std::string("NAME") : f.name) + "`. No Data API call was made."
+                                (f.name.empty() ? std::string("NAME") : f.name) +
+                                "`. No Data API call was made."
                           : "the role could not be assumed. No Data API call was made.";
     return fail(why, st);
   }
@@ -105,8 +114,8 @@ CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime) {
 
   // 3. Each permission with a harmless call.
   auto role = NewStaticCredentialsProvider(assumed->credentials);
-  auto client = DataApiClient::Create(runtime.http(), role, {f.region, f.workgroup, f.database, f.endpoint_url},
-                                      runtime.env());
+  auto client = DataApiClient::Create(
+      runtime.http(), role, {f.region, f.workgroup, f.database, f.endpoint_url}, runtime.env());
   if (!client.ok()) return fail("the Data API endpoint is not usable", client.status());
   DataApiClient& c = **client;
   std::vector<PermissionResult>& probes = r.permissions;
@@ -118,23 +127,30 @@ CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime) {
                     " (check the workgroup name and the region)",
                 dbs.status());
   Classify(dbs.status(), "redshift-data:ListDatabases", &probes, &login_denied);
-  Classify(c.ListSchemas("pg_catalog").status(), "redshift-data:ListSchemas", &probes, &login_denied);
-  Classify(c.ListTables("pg_catalog", "pg_namespace").status(), "redshift-data:ListTables", &probes, &login_denied);
-  Classify(c.DescribeTable("pg_catalog", "pg_namespace").status(), "redshift-data:DescribeTable", &probes, &login_denied);
+  Classify(c.ListSchemas("pg_catalog").status(), "redshift-data:ListSchemas", &probes,
+           &login_denied);
+  Classify(c.ListTables("pg_catalog", "pg_namespace").status(), "redshift-data:ListTables", &probes,
+           &login_denied);
+  Classify(c.DescribeTable("pg_catalog", "pg_namespace").status(), "redshift-data:DescribeTable",
+           &probes, &login_denied);
   ExecuteRequest one;
   one.sql = "select 1";
   auto exec = c.ExecuteStatement(one);
   Classify(exec.status(), "redshift-data:ExecuteStatement", &probes, &login_denied);
   // Statement calls on an ID that does not exist: "not found" proves the permission without
   // touching anything; AccessDenied refutes it.
-  Classify(c.DescribeStatement(kNoSuchStatement).status(), "redshift-data:DescribeStatement", &probes, &login_denied);
-  Classify(c.GetStatementResultPage(kNoSuchStatement, "", false).status(), "redshift-data:GetStatementResult", &probes, &login_denied);
-  Classify(c.CancelStatement(kNoSuchStatement).status(), "redshift-data:CancelStatement", &probes, &login_denied);
+  Classify(c.DescribeStatement(kNoSuchStatement).status(), "redshift-data:DescribeStatement",
+           &probes, &login_denied);
+  Classify(c.GetStatementResultPage(kNoSuchStatement, "", false).status(),
+           "redshift-data:GetStatementResult", &probes, &login_denied);
+  Classify(c.CancelStatement(kNoSuchStatement).status(), "redshift-data:CancelStatement", &probes,
+           &login_denied);
   // The workgroup login: granted when any workgroup call got past it.
   bool any_workgroup_call = false;
   for (const auto& p : probes)
     if (p.outcome == PermissionResult::kGranted && p.action != "redshift-data:DescribeStatement" &&
-        p.action != "redshift-data:GetStatementResult" && p.action != "redshift-data:CancelStatement")
+        p.action != "redshift-data:GetStatementResult" &&
+        p.action != "redshift-data:CancelStatement")
       any_workgroup_call = true;
   PermissionResult login;
   login.action = "redshift-serverless:GetCredentials";
@@ -147,7 +163,8 @@ CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime) {
     login.message = "no workgroup call was allowed, so the login was not reached";
   }
   probes.push_back(login);
-  if (exec.ok()) (void)c.CancelStatement(exec->id);  // select 1: long finished; nothing left running
+  if (exec.ok())
+    (void)c.CancelStatement(exec->id);  // select 1: long finished; nothing left running
   return r;
 }
 
@@ -155,8 +172,8 @@ CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime) {
 
 namespace rsx {
 
-Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region, const std::string& sts_endpoint,
-                              const AssumeRoleParams* role) {
+Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region,
+                              const std::string& sts_endpoint, const AssumeRoleParams* role) {
   auto base = runtime.OperatorCredentials(region, sts_endpoint);
   StsOptions so;
   so.region = region;
@@ -173,8 +190,8 @@ Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region, const
   auto assumed = sts->AssumeRole(*base, *role);
   if (!assumed.ok())
     return Status(assumed.status())
-        .Prepend("as " + r.operator_identity.arn + " (account " + r.operator_identity.account + ", credentials from " +
-                 r.operator_provider + ")");
+        .Prepend("as " + r.operator_identity.arn + " (account " + r.operator_identity.account +
+                 ", credentials from " + r.operator_provider + ")");
   auto role_creds = NewStaticCredentialsProvider(assumed->credentials);
   RSX_ASSIGN_OR_RETURN(r.role_identity, sts->GetCallerIdentity(*role_creds));
   r.assumed = true;
@@ -186,23 +203,26 @@ Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region, const
 std::string IdentityReportJson(const IdentityReport& r, const std::string& external_id) {
   const CallerIdentity& id = r.operator_identity;
   nlohmann::json out;
-  out["base"] = {{"account", id.account}, {"arn", id.arn}, {"user_id", id.user_id},
-                 {"provider", r.operator_provider}, {"access_key", r.operator_access_key}};
+  out["base"] = {{"account", id.account},
+                 {"arn", id.arn},
+                 {"user_id", id.user_id},
+                 {"provider", r.operator_provider},
+                 {"access_key", r.operator_access_key}};
   out["sts_endpoint"] = r.sts_endpoint;
   if (r.assumed) {
-    auto left = std::chrono::duration_cast<std::chrono::minutes>(r.expiration - Clock::Real().Now());
-    out["assumed"] = {{"arn", r.role_identity.arn},
-                      {"account", r.role_identity.account},
-                      {"assumed_role_id", r.assumed_role_id},
-                      {"expiration", util::FormatIso8601(r.expiration)},
-                      {"minutes_left", left.count()},
-                      {"external_id", external_id}};
+    auto left =
+        std::chrono::duration_cast<std::chrono::minutes>(r.expiration - Clock::Real().Now());
+    out["assumed"] = {
+        {"arn", r.role_identity.arn},           {"account", r.role_identity.account},
+        {"assumed_role_id", r.assumed_role_id}, {"expiration", util::FormatIso8601(r.expiration)},
+        {"minutes_left", left.count()},         {"external_id", external_id}};
   }
   return out.dump(2);
 }
 
 std::string CheckReportJson(const CheckReport& r, const ConnectionConfig& f) {
-  nlohmann::json report = {{"connection", f.name}, {"role_arn", f.role_arn}, {"external_id", f.external_id}};
+  nlohmann::json report = {
+      {"connection", f.name}, {"role_arn", f.role_arn}, {"external_id", f.external_id}};
   if (!r.operator_arn.empty()) report["operator"] = r.operator_arn;
   if (!r.assumed_arn.empty()) report["assumed"] = r.assumed_arn;
   if (!r.failed_stage.empty()) {
@@ -213,7 +233,9 @@ std::string CheckReportJson(const CheckReport& r, const ConnectionConfig& f) {
   }
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& p : r.permissions)
-    arr.push_back({{"action", p.action}, {"result", PermissionResult::Name(p.outcome)}, {"message", p.message}});
+    arr.push_back({{"action", p.action},
+                   {"result", PermissionResult::Name(p.outcome)},
+                   {"message", p.message}});
   report["permissions"] = arr;
   report["missing"] = r.Missing();
   report["ok"] = r.ok();

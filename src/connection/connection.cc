@@ -28,7 +28,8 @@ Result<std::shared_ptr<Runtime>> Runtime::Create(RuntimeOptions options) {
   std::shared_ptr<Runtime> rt(new Runtime(std::move(options)));
   rt->env_ = rt->options_.env ? rt->options_.env : &Environment::Process();
   rt->stats_ = std::make_shared<HttpCallStats>();
-  auto inner = rt->options_.http_client ? rt->options_.http_client : NewCurlHttpClient(rt->options_.http, *rt->env_);
+  auto inner = rt->options_.http_client ? rt->options_.http_client
+                                        : NewCurlHttpClient(rt->options_.http, *rt->env_);
   rt->http_ = NewTimedHttpClient(std::move(inner), rt->stats_);
   return rt;
 }
@@ -72,8 +73,10 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionConfig& con
   if (!config.role_arn.empty()) RSX_RETURN_IF_ERROR(ValidateAssumeRoleParams(params));
 
   InsecureHttpEnvironment insecure(runtime->env());
-  const Environment& env = config.allow_insecure_http ? static_cast<const Environment&>(insecure) : runtime->env();
-  std::shared_ptr<CredentialsProvider> creds = runtime->OperatorCredentials(config.region, config.sts_endpoint_url);
+  const Environment& env =
+      config.allow_insecure_http ? static_cast<const Environment&>(insecure) : runtime->env();
+  std::shared_ptr<CredentialsProvider> creds =
+      runtime->OperatorCredentials(config.region, config.sts_endpoint_url);
   if (!config.role_arn.empty()) {
     StsOptions so;
     so.region = config.region;
@@ -92,8 +95,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionConfig& con
   }
   std::unique_ptr<Connection> c(new Connection());
   RSX_ASSIGN_OR_RETURN(c->client_, DataApiClient::Create(runtime->http(), creds,
-                                                         {config.region, config.workgroup, config.database,
-                                                          config.endpoint_url},
+                                                         {config.region, config.workgroup,
+                                                          config.database, config.endpoint_url},
                                                          env));
   c->client_->set_max_concurrent_statements(config.max_concurrent_statements);
   c->config_ = config;

@@ -1,5 +1,3 @@
-#include "rsx/data_api.h"
-
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -7,8 +5,9 @@
 #include <set>
 #include <thread>
 
-#include "dataapi/json_shapes.h"
+#include "decode/column_json.h"
 #include "http/aws_call.h"
+#include "rsx/data_api.h"
 #include "rsx/endpoints.h"
 
 namespace rsx {
@@ -56,7 +55,8 @@ struct DataApiClient::Impl {
     RSX_ASSIGN_OR_RETURN(std::string raw, CallRaw(op, body, idempotent));
     json j = json::parse(raw, nullptr, false);
     if (j.is_discarded() || !j.is_object())
-      return Status::Internal("redshift-data " + op + " answered something that is not a JSON object");
+      return Status::Internal("redshift-data " + op +
+                              " answered something that is not a JSON object");
     return j;
   }
 
@@ -68,7 +68,8 @@ struct DataApiClient::Impl {
     try {
       req.body = body.dump();
     } catch (const json::type_error&) {  // text that is not UTF-8: the SQL, a parameter, a name
-      return Status::InvalidArgument("redshift-data:" + op + ": the request holds text that is not valid UTF-8 "
+      return Status::InvalidArgument("redshift-data:" + op +
+                                     ": the request holds text that is not valid UTF-8 "
                                      "(the SQL, a parameter or a name); Redshift takes UTF-8 only");
     }
     auto resp = caller->Call(endpoint, std::move(req), idempotent, ParseJsonError);
@@ -89,8 +90,9 @@ struct DataApiClient::Impl {
       std::string token = Str(page, "NextToken");
       if (token.empty()) return Status::OK();
       if (!seen.insert(token).second)
-        return Status(StatusCode::kDataLoss, "redshift-data:" + op + " repeated a NextToken; "
-                                             "stopping rather than reading pages twice");
+        return Status(StatusCode::kDataLoss, "redshift-data:" + op +
+                                                 " repeated a NextToken; "
+                                                 "stopping rather than reading pages twice");
       body["NextToken"] = token;
     }
   }
@@ -122,10 +124,9 @@ void DataApiClient::set_max_concurrent_statements(int n) {
   impl_->slot_cv.notify_all();
 }
 
-Result<std::shared_ptr<DataApiClient>> DataApiClient::Create(std::shared_ptr<HttpClient> http,
-                                                             std::shared_ptr<CredentialsProvider> creds,
-                                                             DataApiTarget target,
-                                                             const Environment& env) {
+Result<std::shared_ptr<DataApiClient>> DataApiClient::Create(
+    std::shared_ptr<HttpClient> http, std::shared_ptr<CredentialsProvider> creds,
+    DataApiTarget target, const Environment& env) {
   if (target.workgroup.empty()) return Status::InvalidArgument("workgroup: none given");
   if (target.database.empty()) return Status::InvalidArgument("database: none given");
   RSX_ASSIGN_OR_RETURN(ResolvedEndpoint ep,
@@ -155,7 +156,8 @@ Result<ExecuteResponse> DataApiClient::ExecuteStatement(const ExecuteRequest& r)
   if (!r.client_token.empty()) body["ClientToken"] = r.client_token;
   if (!r.result_format.empty()) body["ResultFormat"] = r.result_format;
   if (!r.statement_name.empty()) body["StatementName"] = r.statement_name;
-  if (r.session_keep_alive_seconds > 0) body["SessionKeepAliveSeconds"] = r.session_keep_alive_seconds;
+  if (r.session_keep_alive_seconds > 0)
+    body["SessionKeepAliveSeconds"] = r.session_keep_alive_seconds;
   // With a ClientToken a re-sent submit cannot run twice, so it may be retried like a read.
   RSX_ASSIGN_OR_RETURN(json j, impl_->Call("ExecuteStatement", body, !r.client_token.empty()));
   return ExecuteResponse{Str(j, "Id"), Str(j, "SessionId")};
@@ -185,9 +187,9 @@ Result<StatementDescription> DataApiClient::DescribeStatement(const std::string&
   d.redshift_pid = static_cast<long long>(Int(j, "RedshiftPid", 0LL));
   d.has_result_set = Bool(j, "HasResultSet", false);
   for (const auto& s : Arr(j, "SubStatements"))
-    d.sub_statements.push_back({Str(s, "Id"), Str(s, "Status"), Str(s, "Error"),
-                                Str(s, "QueryString"), static_cast<long long>(Int(s, "ResultRows", -1LL)),
-                                Bool(s, "HasResultSet", false)});
+    d.sub_statements.push_back(
+        {Str(s, "Id"), Str(s, "Status"), Str(s, "Error"), Str(s, "QueryString"),
+         static_cast<long long>(Int(s, "ResultRows", -1LL)), Bool(s, "HasResultSet", false)});
   return d;
 }
 
@@ -208,11 +210,15 @@ Result<std::vector<std::string>> DataApiClient::ListDatabases() {
   bool bad = false;
   RSX_RETURN_IF_ERROR(impl_->Paginate("ListDatabases", Connection(target_), [&](const json& p) {
     for (const auto& d : Arr(p, "Databases")) {
-      if (d.is_string()) out.push_back(d.get_ref<const std::string&>());
-      else bad = true;
+      if (d.is_string())
+        out.push_back(d.get_ref<const std::string&>());
+      else
+        bad = true;
     }
   }));
-  if (bad) return Status::Internal("redshift-data:ListDatabases answered a name in Databases that is not a string");
+  if (bad)
+    return Status::Internal(
+        "redshift-data:ListDatabases answered a name in Databases that is not a string");
   return out;
 }
 
@@ -223,11 +229,15 @@ Result<std::vector<std::string>> DataApiClient::ListSchemas(const std::string& p
   bool bad = false;
   RSX_RETURN_IF_ERROR(impl_->Paginate("ListSchemas", body, [&](const json& p) {
     for (const auto& s : Arr(p, "Schemas")) {
-      if (s.is_string()) out.push_back(s.get_ref<const std::string&>());
-      else bad = true;
+      if (s.is_string())
+        out.push_back(s.get_ref<const std::string&>());
+      else
+        bad = true;
     }
   }));
-  if (bad) return Status::Internal("redshift-data:ListSchemas answered a name in Schemas that is not a string");
+  if (bad)
+    return Status::Internal(
+        "redshift-data:ListSchemas answered a name in Schemas that is not a string");
   return out;
 }
 
@@ -242,40 +252,6 @@ Result<std::vector<TableRef>> DataApiClient::ListTables(const std::string& schem
       out.push_back({Str(t, "schema"), Str(t, "name"), Str(t, "type")});
   }));
   return out;
-}
-
-std::string Str(const json& j, const char* key, const std::string& def) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : def;
-}
-long long Int(const json& j, const char* key, long long def) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number_integer() ? it->get<long long>() : def;
-}
-bool Bool(const json& j, const char* key, bool def) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_boolean() ? it->get<bool>() : def;
-}
-const json& Arr(const json& j, const char* key) {
-  static const json kEmpty = json::array();
-  auto it = j.find(key);
-  return it != j.end() && it->is_array() ? *it : kEmpty;
-}
-
-ColumnInfo ColumnFromJson(const json& c) {
-  ColumnInfo ci;
-  ci.name = Str(c, "name");
-  ci.label = Str(c, "label", ci.name);
-  ci.type_name = Str(c, "typeName");
-  ci.schema = Str(c, "schemaName");
-  ci.table = Str(c, "tableName");
-  ci.column_default = Str(c, "columnDefault");
-  ci.precision = static_cast<int>(Int(c, "precision", 0));
-  ci.scale = static_cast<int>(Int(c, "scale", 0));
-  ci.length = static_cast<int>(Int(c, "length", 0));
-  ci.nullable = static_cast<int>(Int(c, "nullable", 2));
-  ci.is_signed = Bool(c, "isSigned", false);
-  return ci;
 }
 
 Result<std::vector<ColumnInfo>> DataApiClient::DescribeTable(const std::string& schema,
@@ -294,8 +270,8 @@ Result<std::vector<StatementSummary>> DataApiClient::ListStatements(const std::s
   std::vector<StatementSummary> out;
   RSX_RETURN_IF_ERROR(impl_->Paginate("ListStatements", {{"Status", status}}, [&](const json& p) {
     for (const auto& s : Arr(p, "Statements"))
-      out.push_back({Str(s, "Id"), Str(s, "Status"), Str(s, "StatementName"),
-                     Str(s, "QueryString"), Bool(s, "IsBatchStatement", false)});
+      out.push_back({Str(s, "Id"), Str(s, "Status"), Str(s, "StatementName"), Str(s, "QueryString"),
+                     Bool(s, "IsBatchStatement", false)});
   }));
   return out;
 }

@@ -24,7 +24,8 @@ class Collect : public ResultConsumer {
       std::vector<std::string> row;
       for (size_t c = 0; c < p.num_cols; ++c) {
         const Cell& cell = p.at(r, c);
-        row.push_back(cell.kind == CellKind::kLong ? std::to_string(cell.l) : std::string(cell.text));
+        row.push_back(cell.kind == CellKind::kLong ? std::to_string(cell.l)
+                                                   : std::string(cell.text));
       }
       rows.push_back(row);
       if (stop_after > 0 && static_cast<long long>(rows.size()) >= stop_after)
@@ -55,8 +56,9 @@ TEST(DataApiClient, BatchSessionsAndListStatements) {
   ASSERT_TRUE(client.ok()) << client.status().ToString();
   DataApiClient& c = **client;
 
-  auto batch = c.BatchExecuteStatement({"create table b_t (n int)", "insert into b_t values (1), (2)",
-                                        "select count(*) from b_t"}, "batch-token-1");
+  auto batch = c.BatchExecuteStatement(
+      {"create table b_t (n int)", "insert into b_t values (1), (2)", "select count(*) from b_t"},
+      "batch-token-1");
   ASSERT_TRUE(batch.ok()) << batch.status().ToString();
   auto d = Wait(c, batch->id);
   EXPECT_EQ(d.status, "FINISHED");
@@ -102,7 +104,8 @@ TEST(StatementRunner, ConsumerStoppingEarlyIsNotAnError) {
   ASSERT_TRUE(client.ok());
   Collect sink;
   sink.stop_after = 10;
-  auto r = RunStatement(**client, "select salesid from sales order by salesid", RunOptions{}, &sink);
+  auto r =
+      RunStatement(**client, "select salesid from sales order by salesid", RunOptions{}, &sink);
   ASSERT_TRUE(r.ok()) << r.status().ToString() << "\nemulator log:\n" << emu.log();
   EXPECT_TRUE(r->stopped_early);
   EXPECT_EQ(sink.rows.size(), 10u);

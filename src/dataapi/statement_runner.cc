@@ -8,8 +8,8 @@
 #include <set>
 #include <thread>
 
-#include "rsx/crypto.h"
 #include "decode/page_decoder.h"
+#include "rsx/crypto.h"
 
 namespace rsx {
 namespace {
@@ -73,15 +73,17 @@ class Prefetcher {
       if (pos != std::string::npos) {
         size_t q1 = page->find('"', page->find(':', pos) + 1);
         size_t q2 = page->find('"', q1 + 1);
-        if (q1 != std::string::npos && q2 != std::string::npos) next = page->substr(q1 + 1, q2 - q1 - 1);
+        if (q1 != std::string::npos && q2 != std::string::npos)
+          next = page->substr(q1 + 1, q2 - q1 - 1);
       }
       queue_.push_back(std::move(*page));
       tokens_.push_back(next);
       cv_.notify_all();
       if (next.empty()) break;
       if (!seen.insert(next).second) {
-        error_ = Status(StatusCode::kDataLoss, "GetStatementResult repeated a NextToken for " + id_ +
-                                                   "; stopping rather than delivering rows twice");
+        error_ =
+            Status(StatusCode::kDataLoss, "GetStatementResult repeated a NextToken for " + id_ +
+                                              "; stopping rather than delivering rows twice");
         break;
       }
       token = next;
@@ -107,10 +109,12 @@ class Prefetcher {
 // A FAILED statement is kStatementFailed with Redshift's error; an ABORTED one kCancelled.
 Status EndedBadly(const StatementDescription& desc, const std::string& id) {
   if (desc.status == "FAILED")
-    return Status(StatusCode::kStatementFailed, desc.error.empty() ? "the statement failed" : desc.error)
+    return Status(StatusCode::kStatementFailed,
+                  desc.error.empty() ? "the statement failed" : desc.error)
         .WithDetail("statement_id", id);
   if (desc.status == "ABORTED")
-    return Status::Cancelled("statement " + id + " was cancelled before it finished").WithDetail("statement_id", id);
+    return Status::Cancelled("statement " + id + " was cancelled before it finished")
+        .WithDetail("statement_id", id);
   return Status::OK();
 }
 
@@ -124,7 +128,8 @@ Status StreamResult(DataApiClient& client, const std::string& id, const Statemen
   std::vector<ColumnInfo> columns;
   long long total_rows = -1;
   while (true) {
-    if (Interrupted(o)) return Status::Cancelled("interrupted while reading results").WithDetail("statement_id", id);
+    if (Interrupted(o))
+      return Status::Cancelled("interrupted while reading results").WithDetail("statement_id", id);
     std::string followed;
     RSX_ASSIGN_OR_RETURN(std::optional<std::string> body, prefetch.Next(&followed));
     if (!body) break;
@@ -169,7 +174,7 @@ Status TextRows::OnPage(const DecodedPage& p) {
     std::vector<std::string> row;
     for (size_t c = 0; c < p.num_cols; ++c) {
       const Cell& cell = p.at(r, c);
-      row.push_back(cell.kind == CellKind::kLong ? std::to_string(cell.l)
+      row.push_back(cell.kind == CellKind::kLong   ? std::to_string(cell.l)
                     : cell.kind == CellKind::kBool ? (cell.b ? "true" : "false")
                                                    : std::string(cell.text));
     }
@@ -178,7 +183,8 @@ Status TextRows::OnPage(const DecodedPage& p) {
   return Status::OK();
 }
 
-Status CancelAndConfirm(DataApiClient& client, const std::string& id, std::chrono::milliseconds wait) {
+Status CancelAndConfirm(DataApiClient& client, const std::string& id,
+                        std::chrono::milliseconds wait) {
   auto cancelled = client.CancelStatement(id);
   if (!cancelled.ok() && cancelled.status().detail("aws_error") != "ValidationException")
     return cancelled.status();  // ValidationException: it had already finished
@@ -196,8 +202,8 @@ Status CancelAndConfirm(DataApiClient& client, const std::string& id, std::chron
   }
 }
 
-Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql,
-                                const RunOptions& o, ResultConsumer* consumer) {
+Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql, const RunOptions& o,
+                                ResultConsumer* consumer) {
   RunSummary summary;
   auto slot = client.AcquireStatementSlot();  // held until the last page is read
   ExecuteRequest req;
@@ -212,10 +218,11 @@ Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql,
   Result<ExecuteResponse> submitted = client.ExecuteStatement(req);
   std::mt19937 backoff_rng(std::random_device{}());
   auto give_up = t0 + (o.timeout.count() > 0 ? o.timeout : std::chrono::milliseconds(600000));
-  for (int attempt = 1; !submitted.ok() && submitted.status().code() == StatusCode::kThrottled; ++attempt) {
+  for (int attempt = 1; !submitted.ok() && submitted.status().code() == StatusCode::kThrottled;
+       ++attempt) {
     double cap = std::min(20000.0, 500.0 * std::pow(2.0, std::min(attempt, 10)));
-    auto wait = std::chrono::milliseconds(static_cast<long long>(
-        std::uniform_real_distribution<double>(cap / 2, cap)(backoff_rng)));
+    auto wait = std::chrono::milliseconds(
+        static_cast<long long>(std::uniform_real_distribution<double>(cap / 2, cap)(backoff_rng)));
     if (Steady::now() + wait > give_up || Interrupted(o)) break;
     std::this_thread::sleep_for(wait);
     submitted = client.ExecuteStatement(req);
@@ -261,7 +268,8 @@ Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql,
   RSX_RETURN_IF_ERROR(EndedBadly(desc, exec.id));
   if (!desc.has_result_set || consumer == nullptr) return summary;
 
-  RSX_RETURN_IF_ERROR(StreamResult(client, exec.id, desc, o.result_format == "CSV", o, consumer, &summary));
+  RSX_RETURN_IF_ERROR(
+      StreamResult(client, exec.id, desc, o.result_format == "CSV", o, consumer, &summary));
   return summary;
 }
 
@@ -274,8 +282,9 @@ Result<RunSummary> FetchResult(DataApiClient& client, const std::string& stateme
   if (!described.ok()) {
     Status st = described.status();
     if (st.detail("aws_error") == "ResourceNotFoundException")
-      st = Status::NotFound("statement " + statement_id + " was not found: the Data API keeps a result for 24 " +
-                            "hours, and shows it only to the IAM role that ran the statement (" + st.message() + ")");
+      st = Status::NotFound(
+          "statement " + statement_id + " was not found: the Data API keeps a result for 24 " +
+          "hours, and shows it only to the IAM role that ran the statement (" + st.message() + ")");
     return st.WithDetail("statement_id", statement_id);
   }
   StatementDescription desc = *std::move(described);
@@ -288,21 +297,26 @@ Result<RunSummary> FetchResult(DataApiClient& client, const std::string& stateme
     return Status::InvalidArgument("statement " + statement_id +
                                    " finished without a result set (it was not a query)");
   if (consumer == nullptr) return summary;
-  RSX_RETURN_IF_ERROR(StreamResult(client, statement_id, desc, desc.result_format == "CSV", o, consumer, &summary));
+  RSX_RETURN_IF_ERROR(
+      StreamResult(client, statement_id, desc, desc.result_format == "CSV", o, consumer, &summary));
   return summary;
 }
 
 Status AddParam(const std::string& p, RunOptions* run) {
   size_t eq = p.find('=');
-  if (eq == std::string::npos || eq == 0) return Status::InvalidArgument("--param '" + p + "' must be NAME=VALUE");
+  if (eq == std::string::npos || eq == 0)
+    return Status::InvalidArgument("--param '" + p + "' must be NAME=VALUE");
   std::string name = p.substr(0, eq);
   for (char c : name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
-      return Status::InvalidArgument("--param name '" + name + "' may hold only letters, digits and _");
+      return Status::InvalidArgument("--param name '" + name +
+                                     "' may hold only letters, digits and _");
   if (eq + 1 == p.size())
-    return Status::InvalidArgument("--param '" + name + "' has an empty value; the Data API refuses empty values");
+    return Status::InvalidArgument("--param '" + name +
+                                   "' has an empty value; the Data API refuses empty values");
   for (const auto& [seen, value] : run->params)
-    if (seen == name) return Status::InvalidArgument("--param '" + name + "' is given twice; give each name once");
+    if (seen == name)
+      return Status::InvalidArgument("--param '" + name + "' is given twice; give each name once");
   run->params.emplace_back(name, p.substr(eq + 1));
   return Status::OK();
 }

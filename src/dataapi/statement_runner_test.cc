@@ -19,7 +19,8 @@ TEST(StatementRunnerFake, RowsAndParametersReachTheConsumer) {
   RunOptions o;
   ASSERT_TRUE(AddParam("k0=15", &o).ok());
   TextRows rows;
-  auto run = RunStatement(*Client(api), "select id, name from items where id > :k0 order by id limit 3", o, &rows);
+  auto run = RunStatement(
+      *Client(api), "select id, name from items where id > :k0 order by id limit 3", o, &rows);
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   EXPECT_EQ(run->rows_delivered, 3);
   ASSERT_EQ(rows.rows.size(), 3u);

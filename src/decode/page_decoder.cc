@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "dataapi/json_shapes.h"
+#include "decode/column_json.h"
 #include "rsx/strings.h"
 
 namespace rsx {
@@ -69,7 +69,8 @@ Status PageDecoder::DecodeJson(std::string& body, DecodedPage* out) {
   size_t len = body.size();
   body.reserve(len + simdjson::SIMDJSON_PADDING);
   try {
-    od::document doc = impl_->parser.iterate(simdjson::padded_string_view(body.data(), len, body.capacity()));
+    od::document doc =
+        impl_->parser.iterate(simdjson::padded_string_view(body.data(), len, body.capacity()));
     size_t rows = 0, cols = 0;
     for (auto member : doc.get_object()) {
       std::string_view key = member.unescaped_key();
@@ -81,7 +82,8 @@ Status PageDecoder::DecodeJson(std::string& body, DecodedPage* out) {
             Cell cell;
             for (auto member : field) {  // a union: exactly one member
               od::field kv = std::move(member);
-              // The raw key (no unescaping): one of six fixed names, matched with its closing quote.
+              // The raw key (no unescaping): one of six fixed names, matched with its closing
+              // quote.
               const char* k = kv.key().raw();
               od::value v = kv.value();
               if (KeyIs(k, "stringValue\"")) {
@@ -95,7 +97,9 @@ Status PageDecoder::DecodeJson(std::string& body, DecodedPage* out) {
               } else if (KeyIs(k, "doubleValue\"")) {
                 cell.kind = CellKind::kDouble;
                 std::string_view raw = v.raw_json_token();
-                while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) raw.remove_suffix(1);
+                while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' ||
+                                        raw.back() == '\r' || raw.back() == '\t'))
+                  raw.remove_suffix(1);
                 cell.text = raw;
               } else if (KeyIs(k, "booleanValue\"")) {
                 cell.kind = CellKind::kBool;
@@ -111,7 +115,8 @@ Status PageDecoder::DecodeJson(std::string& body, DecodedPage* out) {
             out->cells.push_back(cell);
             ++c;
           }
-          if (rows == 0) cols = c;
+          if (rows == 0)
+            cols = c;
           else if (c != cols)
             return Status(StatusCode::kDataLoss, "result row " + std::to_string(rows) + " has " +
                                                      std::to_string(c) + " fields, expected " +
@@ -146,7 +151,8 @@ Status SplitCsv(std::string_view text, size_t ncols, std::string* scratch,
       size_t start = scratch->size();
       ++i;
       while (true) {
-        if (i >= n) return Status(StatusCode::kDataLoss, "CSV result page ends inside a quoted field");
+        if (i >= n)
+          return Status(StatusCode::kDataLoss, "CSV result page ends inside a quoted field");
         if (text[i] == '"') {
           if (i + 1 < n && text[i + 1] == '"') {
             scratch->push_back('"');
@@ -190,13 +196,15 @@ Status SplitCsv(std::string_view text, size_t ncols, std::string* scratch,
 
 }  // namespace
 
-Status PageDecoder::DecodeCsv(std::string& body, const std::vector<ColumnInfo>& known, DecodedPage* out) {
+Status PageDecoder::DecodeCsv(std::string& body, const std::vector<ColumnInfo>& known,
+                              DecodedPage* out) {
   Reset(out);
   size_t len = body.size();
   body.reserve(len + simdjson::SIMDJSON_PADDING);
   std::string csv;
   try {
-    od::document doc = impl_->parser.iterate(simdjson::padded_string_view(body.data(), len, body.capacity()));
+    od::document doc =
+        impl_->parser.iterate(simdjson::padded_string_view(body.data(), len, body.capacity()));
     for (auto member : doc.get_object()) {
       std::string_view key = member.unescaped_key();
       od::value value = member.value();
@@ -240,17 +248,22 @@ Status PageDecoder::DecodeCsv(std::string& body, const std::vector<ColumnInfo>& 
       continue;
     }
     switch (t) {
-      case RedshiftType::kSmallInt: case RedshiftType::kInteger: case RedshiftType::kBigInt: {
+      case RedshiftType::kSmallInt:
+      case RedshiftType::kInteger:
+      case RedshiftType::kBigInt: {
         char* end = nullptr;
         std::string tmp(v);
         long long x = std::strtoll(tmp.c_str(), &end, 10);
-        if (*end != '\0') return Status(StatusCode::kDataLoss, "CSV integer field '" + tmp + "' is not an integer");
+        if (*end != '\0')
+          return Status(StatusCode::kDataLoss, "CSV integer field '" + tmp + "' is not an integer");
         cell.kind = CellKind::kLong;
         cell.l = x;
         break;
       }
-      case RedshiftType::kReal: case RedshiftType::kDouble:
-        cell.kind = (v == "NaN" || v == "Infinity" || v == "-Infinity") ? CellKind::kString : CellKind::kDouble;
+      case RedshiftType::kReal:
+      case RedshiftType::kDouble:
+        cell.kind = (v == "NaN" || v == "Infinity" || v == "-Infinity") ? CellKind::kString
+                                                                        : CellKind::kDouble;
         cell.text = v;
         break;
       case RedshiftType::kBoolean:
@@ -261,11 +274,15 @@ Status PageDecoder::DecodeCsv(std::string& body, const std::vector<ColumnInfo>& 
         std::string_view hex = v.substr(0, 2) == "\\x" ? v.substr(2) : v;
         std::string bytes;
         auto nibble = [](char c) {
-          return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+          return c >= '0' && c <= '9'   ? c - '0'
+                 : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                 : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                        : -1;
         };
         for (size_t k = 0; k + 1 < hex.size(); k += 2) {
           int hi = nibble(hex[k]), lo = nibble(hex[k + 1]);
-          if (hi < 0 || lo < 0) return Status::Internal("a varbyte value in a CSV result page is not hexadecimal");
+          if (hi < 0 || lo < 0)
+            return Status::Internal("a varbyte value in a CSV result page is not hexadecimal");
           bytes.push_back(static_cast<char>(hi * 16 + lo));
         }
         size_t start = scratch.size();

@@ -9,7 +9,8 @@ namespace rsx {
 namespace {
 
 TEST(PageDecoder, JsonFieldUnions) {
-  std::string body = R"({"Records":[[{"longValue":-9223372036854775808},{"stringValue":"a\"b\u00e9"},
+  std::string body =
+      R"({"Records":[[{"longValue":-9223372036854775808},{"stringValue":"a\"b\u00e9"},
     {"isNull":true},{"doubleValue":1.5e+300},{"booleanValue":true},{"blobValue":"AP8Q"}]],
     "ColumnMetadata":[{"name":"a","typeName":"int8","nullable":0},{"name":"b","typeName":"varchar"},
     {"name":"c","typeName":"int4"},{"name":"d","typeName":"float8"},{"name":"e","typeName":"bool"},
@@ -44,7 +45,8 @@ TEST(PageDecoder, CsvQuotingNullsAndTrailingEmptyFields) {
   cols[0].type_name = "int4";
   cols[1].type_name = "varchar";
   cols[2].type_name = "varchar";
-  std::string body = R"({"Records":[{"CSVRecords":"1,\"a,\"\"b\"\"\nc\",\n2,,\"\"\n3,x,y\n"}],"TotalNumRows":3})";
+  std::string body =
+      R"({"Records":[{"CSVRecords":"1,\"a,\"\"b\"\"\nc\",\n2,,\"\"\n3,x,y\n"}],"TotalNumRows":3})";
   PageDecoder d;
   DecodedPage p;
   auto st = d.DecodeCsv(body, cols, &p);
@@ -52,7 +54,7 @@ TEST(PageDecoder, CsvQuotingNullsAndTrailingEmptyFields) {
   ASSERT_EQ(p.num_rows, 3u);
   EXPECT_EQ(p.at(0, 0).l, 1);
   EXPECT_EQ(p.at(0, 1).text, "a,\"b\"\nc");
-  EXPECT_EQ(p.at(0, 2).kind, CellKind::kNull);    // empty unquoted: NULL
+  EXPECT_EQ(p.at(0, 2).kind, CellKind::kNull);  // empty unquoted: NULL
   EXPECT_EQ(p.at(1, 1).kind, CellKind::kNull);
   EXPECT_EQ(p.at(1, 2).kind, CellKind::kString);  // "": the empty string
   EXPECT_EQ(p.at(1, 2).text, "");
@@ -80,7 +82,8 @@ TEST(TypeMap, JsonValuesNeverLoseDecimalDigits) {
   AppendJsonValue(&out, RedshiftType::kDecimal, c);
   EXPECT_EQ(out, "12345678901234567890.123456789012345678");
   out.clear();
-  AppendJsonValue(&out, RedshiftType::kTimestampTz, {CellKind::kString, false, 0, "2024-06-30 18:29:59+05"});
+  AppendJsonValue(&out, RedshiftType::kTimestampTz,
+                  {CellKind::kString, false, 0, "2024-06-30 18:29:59+05"});
   EXPECT_EQ(out, "\"2024-06-30T18:29:59+05:00\"");
   out.clear();
   AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, 0, "NaN"});
@@ -91,8 +94,9 @@ TEST(TypeMap, SchemasCarryAirbyteTypes) {
   ColumnInfo ts;
   ts.type_name = "timestamp";
   ts.nullable = 1;
-  EXPECT_EQ(JsonSchemaFor(ts),
-            R"({"airbyte_type":"timestamp_without_timezone","format":"date-time","type":["null","string"]})");
+  EXPECT_EQ(
+      JsonSchemaFor(ts),
+      R"({"airbyte_type":"timestamp_without_timezone","format":"date-time","type":["null","string"]})");
   ColumnInfo id;
   id.type_name = "int8";
   id.nullable = 0;

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "rsx/types.h"
 #include "rsx/strings.h"
+#include "rsx/types.h"
 
 namespace rsx {
 
@@ -18,8 +18,8 @@ RedshiftType TypeFromName(std::string_view raw) {
   if (n == "float8" || n == "float" || n == "double precision") return RedshiftType::kDouble;
   if (n == "bool" || n == "boolean") return RedshiftType::kBoolean;
   if (n == "bpchar" || n == "char" || n == "character" || n == "nchar") return RedshiftType::kChar;
-  if (n == "varchar" || n == "character varying" || n == "text" || n == "name" ||
-      n == "nvarchar" || n == "character_data" || n == "sql_identifier")
+  if (n == "varchar" || n == "character varying" || n == "text" || n == "name" || n == "nvarchar" ||
+      n == "character_data" || n == "sql_identifier")
     return RedshiftType::kVarchar;
   if (n == "date") return RedshiftType::kDate;
   if (n == "time" || n == "time without time zone") return RedshiftType::kTime;
@@ -37,10 +37,10 @@ RedshiftType TypeFromName(std::string_view raw) {
 }
 
 const char* TypeName(RedshiftType t) {
-  static const char* kNames[] = {"smallint", "integer", "bigint", "decimal", "real", "double precision",
-                                 "boolean", "char", "varchar", "date", "time", "timetz", "timestamp",
-                                 "timestamptz", "interval", "super", "varbyte", "geometry",
-                                 "geography", "hllsketch", "unknown"};
+  static const char* kNames[] = {
+      "smallint", "integer", "bigint",  "decimal",  "real",      "double precision", "boolean",
+      "char",     "varchar", "date",    "time",     "timetz",    "timestamp",        "timestamptz",
+      "interval", "super",   "varbyte", "geometry", "geography", "hllsketch",        "unknown"};
   return kNames[static_cast<int>(t)];
 }
 
@@ -50,14 +50,23 @@ std::string JsonSchemaFor(const ColumnInfo& c) {
     s["type"] = c.nullable == 0 ? nlohmann::json(t) : nlohmann::json::array({"null", t});
   };
   switch (TypeFromName(c.type_name)) {
-    case RedshiftType::kSmallInt: case RedshiftType::kInteger: case RedshiftType::kBigInt:
+    case RedshiftType::kSmallInt:
+    case RedshiftType::kInteger:
+    case RedshiftType::kBigInt:
       type("integer");
       break;
-    case RedshiftType::kDecimal: case RedshiftType::kReal: case RedshiftType::kDouble:
+    case RedshiftType::kDecimal:
+    case RedshiftType::kReal:
+    case RedshiftType::kDouble:
       type("number");
       break;
-    case RedshiftType::kBoolean: type("boolean"); break;
-    case RedshiftType::kDate: type("string"); s["format"] = "date"; break;
+    case RedshiftType::kBoolean:
+      type("boolean");
+      break;
+    case RedshiftType::kDate:
+      type("string");
+      s["format"] = "date";
+      break;
     case RedshiftType::kTimestamp:
       type("string");
       s["format"] = "date-time";
@@ -82,7 +91,9 @@ std::string JsonSchemaFor(const ColumnInfo& c) {
       // Any JSON value: object, array, string, number, boolean or null.
       s["type"] = nlohmann::json::array({"null", "object", "array", "string", "number", "boolean"});
       break;
-    default: type("string"); break;
+    default:
+      type("string");
+      break;
   }
   return s.dump();
 }
@@ -124,11 +135,21 @@ char* WriteJsonString(char* p, std::string_view s) {
     run = in + 1;
     *p++ = '\\';
     switch (c) {
-      case '"': *p++ = '"'; break;
-      case '\\': *p++ = '\\'; break;
-      case '\n': *p++ = 'n'; break;
-      case '\r': *p++ = 'r'; break;
-      case '\t': *p++ = 't'; break;
+      case '"':
+        *p++ = '"';
+        break;
+      case '\\':
+        *p++ = '\\';
+        break;
+      case '\n':
+        *p++ = 'n';
+        break;
+      case '\r':
+        *p++ = 'r';
+        break;
+      case '\t':
+        *p++ = 't';
+        break;
       default:
         std::memcpy(p, "u00", 3);
         p[3] = kHex[c >> 4];
@@ -195,24 +216,35 @@ std::string Hex(std::string_view base64) {
 
 char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
   switch (c.kind) {
-    case CellKind::kNull: return Copy(p, "null");
-    case CellKind::kBool: return c.b ? Copy(p, "true") : Copy(p, "false");
-    case CellKind::kLong: return std::to_chars(p, p + 20, c.l).ptr;
-    case CellKind::kDouble: return Copy(p, c.text);
-    case CellKind::kBlob: return WriteJsonString(p, c.text);
-    case CellKind::kString: break;
+    case CellKind::kNull:
+      return Copy(p, "null");
+    case CellKind::kBool:
+      return c.b ? Copy(p, "true") : Copy(p, "false");
+    case CellKind::kLong:
+      return std::to_chars(p, p + 20, c.l).ptr;
+    case CellKind::kDouble:
+      return Copy(p, c.text);
+    case CellKind::kBlob:
+      return WriteJsonString(p, c.text);
+    case CellKind::kString:
+      break;
   }
   std::string_view v = c.text;
   switch (t) {
-    case RedshiftType::kDecimal: case RedshiftType::kReal: case RedshiftType::kDouble:
-    case RedshiftType::kSmallInt: case RedshiftType::kInteger: case RedshiftType::kBigInt:
+    case RedshiftType::kDecimal:
+    case RedshiftType::kReal:
+    case RedshiftType::kDouble:
+    case RedshiftType::kSmallInt:
+    case RedshiftType::kInteger:
+    case RedshiftType::kBigInt:
       if (LooksLikeJsonNumber(v)) return Copy(p, v);  // the exact digits: no double in between
       break;
     case RedshiftType::kBoolean:
       if (v == "t" || v == "true" || v == "1") return Copy(p, "true");
       if (v == "f" || v == "false" || v == "0") return Copy(p, "false");
       break;
-    case RedshiftType::kTimestamp: case RedshiftType::kTimestampTz:
+    case RedshiftType::kTimestamp:
+    case RedshiftType::kTimestampTz:
       if (Plain(v)) return WriteRfc3339(p, v, true);
       break;
     case RedshiftType::kTimeTz:
@@ -228,7 +260,8 @@ char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
       }
       break;
     }
-    default: break;
+    default:
+      break;
   }
   return WriteJsonString(p, v);
 }
@@ -256,12 +289,18 @@ void AppendCsvText(std::string* out, std::string_view v) {
 
 char* WriteCsvValue(char* p, RedshiftType t, const Cell& c) {
   switch (c.kind) {
-    case CellKind::kNull: return p;
-    case CellKind::kBool: return Copy(p, c.b ? "t" : "f");
-    case CellKind::kLong: return std::to_chars(p, p + 20, c.l).ptr;
-    case CellKind::kDouble: return Copy(p, c.text);
-    case CellKind::kBlob: return Copy(p, Hex(c.text));  // hex of base64: 1.5x the text at most
-    case CellKind::kString: break;
+    case CellKind::kNull:
+      return p;
+    case CellKind::kBool:
+      return Copy(p, c.b ? "t" : "f");
+    case CellKind::kLong:
+      return std::to_chars(p, p + 20, c.l).ptr;
+    case CellKind::kDouble:
+      return Copy(p, c.text);
+    case CellKind::kBlob:
+      return Copy(p, Hex(c.text));  // hex of base64: 1.5x the text at most
+    case CellKind::kString:
+      break;
   }
   if (t == RedshiftType::kVarbyte && c.text.size() >= 2 && c.text[0] == '\\' && c.text[1] == 'x')
     return Copy(p, c.text.substr(2));
@@ -274,21 +313,30 @@ void AppendCsvValue(std::string* out, RedshiftType t, const Cell& c) {
 
 std::string DisplayText(RedshiftType t, const Cell& c) {
   switch (c.kind) {
-    case CellKind::kNull: return "";
-    case CellKind::kBool: return c.b ? "true" : "false";
-    case CellKind::kLong: return std::to_string(c.l);
-    case CellKind::kDouble: return std::string(c.text);
-    case CellKind::kBlob: return Hex(c.text);
-    case CellKind::kString: break;
+    case CellKind::kNull:
+      return "";
+    case CellKind::kBool:
+      return c.b ? "true" : "false";
+    case CellKind::kLong:
+      return std::to_string(c.l);
+    case CellKind::kDouble:
+      return std::string(c.text);
+    case CellKind::kBlob:
+      return Hex(c.text);
+    case CellKind::kString:
+      break;
   }
-  if (t == RedshiftType::kBoolean) return c.text == "t" ? "true" : c.text == "f" ? "false" : std::string(c.text);
+  if (t == RedshiftType::kBoolean)
+    return c.text == "t" ? "true" : c.text == "f" ? "false" : std::string(c.text);
   return std::string(c.text);
 }
 
 std::string ColumnTypeText(const ColumnInfo& col) {
   std::string type = col.type_name;
-  if (type == "numeric") type += "(" + std::to_string(col.precision) + "," + std::to_string(col.scale) + ")";
-  else if (type == "varchar" || type == "bpchar") type += "(" + std::to_string(col.precision) + ")";
+  if (type == "numeric")
+    type += "(" + std::to_string(col.precision) + "," + std::to_string(col.scale) + ")";
+  else if (type == "varchar" || type == "bpchar")
+    type += "(" + std::to_string(col.precision) + ")";
   return type;
 }
 

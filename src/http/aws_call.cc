@@ -90,7 +90,8 @@ Result<HttpRequest> AwsCaller::Sign(const AwsEndpoint& endpoint, const HttpReque
     if (util::EndsWith(base_path, "/")) base_path.pop_back();
     path = base_path + path;
   }
-  std::string scheme_host = endpoint.url.substr(0, endpoint.url.find('/', endpoint.url.find("://") + 3));
+  std::string scheme_host =
+      endpoint.url.substr(0, endpoint.url.find('/', endpoint.url.find("://") + 3));
   out.url = scheme_host + path + (query.empty() ? "" : "?" + query);
   out.headers.emplace_back("Host", HostHeader(endpoint.url, host));
   if (!credentials_) return out;
@@ -102,8 +103,9 @@ Result<HttpRequest> AwsCaller::Sign(const AwsEndpoint& endpoint, const HttpReque
   if (!query.empty()) {
     for (const auto& pair : util::Split(query, '&')) {
       size_t eq = pair.find('=');
-      sreq.query.emplace_back(util::UriDecode(pair.substr(0, eq), true),
-                              eq == std::string::npos ? "" : util::UriDecode(pair.substr(eq + 1), true));
+      sreq.query.emplace_back(
+          util::UriDecode(pair.substr(0, eq), true),
+          eq == std::string::npos ? "" : util::UriDecode(pair.substr(eq + 1), true));
     }
   }
   sreq.headers = out.headers;
@@ -127,8 +129,9 @@ Result<HttpResponse> AwsCaller::Call(const AwsEndpoint& endpoint, HttpRequest re
     if (!resp.ok()) {
       last = resp.status();
       bool never_sent = last.detail("sent") == "no";
-      retryable = (last.code() == StatusCode::kUnavailable || last.code() == StatusCode::kTimeout) &&
-                  (idempotent || never_sent);
+      retryable =
+          (last.code() == StatusCode::kUnavailable || last.code() == StatusCode::kTimeout) &&
+          (idempotent || never_sent);
     } else if (resp->status >= 200 && resp->status < 300) {
       return resp;
     } else {
@@ -143,8 +146,8 @@ Result<HttpResponse> AwsCaller::Call(const AwsEndpoint& endpoint, HttpRequest re
           .WithDetail("http_status", std::to_string(resp->status));
       if (!err.request_id.empty()) last.WithDetail("request_id", err.request_id);
       // A throttled request was refused before it ran, so even non-idempotent calls retry.
-      retryable = code == StatusCode::kThrottled ||
-                  (code == StatusCode::kUnavailable && idempotent);
+      retryable =
+          code == StatusCode::kThrottled || (code == StatusCode::kUnavailable && idempotent);
     }
     if (!retryable || attempt == policy_.max_attempts) break;
     std::chrono::milliseconds delay;

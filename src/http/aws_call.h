@@ -19,14 +19,14 @@ namespace rsx {
 
 // Where and how to sign.
 struct AwsEndpoint {
-  std::string url;            // e.g. https://sts.eu-west-1.amazonaws.com
+  std::string url;  // e.g. https://sts.eu-west-1.amazonaws.com
   std::string signing_region;
-  std::string signing_name;   // "sts", "redshift-data", "redshift-serverless"
+  std::string signing_name;  // "sts", "redshift-data", "redshift-serverless"
 };
 
 // An error as the service reported it.
 struct AwsError {
-  std::string code;        // e.g. "AccessDenied", "ThrottlingException"; "" when none found
+  std::string code;  // e.g. "AccessDenied", "ThrottlingException"; "" when none found
   std::string message;
   std::string request_id;
 };
@@ -42,7 +42,8 @@ class AwsCaller {
  public:
   // `credentials` may be null: requests are then sent unsigned (AssumeRoleWithWebIdentity).
   AwsCaller(std::shared_ptr<HttpClient> http, std::shared_ptr<CredentialsProvider> credentials,
-            RetryPolicy policy, const Clock* clock = &Clock::Real(), Sleeper sleeper = RealSleeper());
+            RetryPolicy policy, const Clock* clock = &Clock::Real(),
+            Sleeper sleeper = RealSleeper());
 
   // Sends `req` (method, path+query in req.url relative to endpoint.url when it starts with
   // '/', headers without auth, body). Returns the 2xx response, or a Status with details

@@ -43,7 +43,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   }
   size_t colon = line.find(':');
   if (colon != std::string_view::npos)
-    resp->headers.emplace_back(util::Trim(line.substr(0, colon)), util::Trim(line.substr(colon + 1)));
+    resp->headers.emplace_back(util::Trim(line.substr(0, colon)),
+                               util::Trim(line.substr(colon + 1)));
   return size * n;
 }
 
@@ -91,7 +92,8 @@ class CurlHttpClient : public HttpClient {
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options_.connect_timeout.count()));
     auto timeout = req.timeout.count() > 0 ? req.timeout : options_.request_timeout;
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     if (req.timeout.count() > 0 && req.timeout < options_.connect_timeout)
@@ -102,13 +104,15 @@ class CurlHttpClient : public HttpClient {
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // gzip when the server offers it
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    if (!options_.ca_bundle.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+    if (!options_.ca_bundle.empty())
+      curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca_bundle.c_str());
     char errbuf[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-      std::string what = std::string(curl_easy_strerror(rc)) + (errbuf[0] ? std::string(": ") + errbuf : "");
+      std::string what =
+          std::string(curl_easy_strerror(rc)) + (errbuf[0] ? std::string(": ") + errbuf : "");
       Release(std::move(h));
       return TransportError(rc, req, what);
     }

@@ -28,12 +28,19 @@ std::chrono::milliseconds RetryPolicy::Backoff(int attempt, std::mt19937_64& rng
 }
 
 bool IsThrottlingErrorCode(const std::string& code) {
-  static const char* kCodes[] = {"Throttling", "ThrottlingException", "ThrottledException",
-                                 "RequestThrottledException", "TooManyRequestsException",
+  static const char* kCodes[] = {"Throttling",
+                                 "ThrottlingException",
+                                 "ThrottledException",
+                                 "RequestThrottledException",
+                                 "TooManyRequestsException",
                                  "ProvisionedThroughputExceededException",
-                                 "TransactionInProgressException", "RequestLimitExceeded",
-                                 "BandwidthLimitExceeded", "LimitExceededException",
-                                 "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+                                 "TransactionInProgressException",
+                                 "RequestLimitExceeded",
+                                 "BandwidthLimitExceeded",
+                                 "LimitExceededException",
+                                 "RequestThrottled",
+                                 "SlowDown",
+                                 "PriorRequestNotComplete",
                                  "EC2ThrottledException"};
   for (const char* c : kCodes)
     if (code == c) return true;
@@ -41,8 +48,8 @@ bool IsThrottlingErrorCode(const std::string& code) {
 }
 
 bool IsTransientErrorCode(const std::string& code) {
-  return code == "RequestTimeout" || code == "RequestTimeoutException" ||
-         code == "InternalError" || code == "InternalFailure" || code == "ServiceUnavailable" ||
+  return code == "RequestTimeout" || code == "RequestTimeoutException" || code == "InternalError" ||
+         code == "InternalFailure" || code == "ServiceUnavailable" ||
          code == "IDPCommunicationError";
 }
 

@@ -20,9 +20,8 @@ struct Harness {
   std::atomic<int> hits{0};
   std::vector<std::chrono::milliseconds> sleeps;
   std::shared_ptr<HttpClient> http = NewCurlHttpClient();
-  std::shared_ptr<CredentialsProvider> creds =
-      NewStaticCredentialsProvider({"AKIDTEST", "secret-never-shown", "token-never-shown",
-                                    std::nullopt, "test"});
+  std::shared_ptr<CredentialsProvider> creds = NewStaticCredentialsProvider(
+      {"AKIDTEST", "secret-never-shown", "token-never-shown", std::nullopt, "test"});
   RetryPolicy policy;
   Harness() { policy.base = std::chrono::milliseconds(100); }
 
@@ -34,7 +33,8 @@ struct Harness {
       if (i < static_cast<int>(answers.size())) {
         res.status = answers[i].first;
         res.set_content(R"({"__type":"com.amazonaws.redshiftdata#)" + answers[i].second +
-                            R"(","message":"injected"})", "application/x-amz-json-1.1");
+                            R"(","message":"injected"})",
+                        "application/x-amz-json-1.1");
         return;
       }
       res.set_content("{}", "application/x-amz-json-1.1");
@@ -67,7 +67,9 @@ TEST(Retry, ServerErrorsAndThrottlingAreRetriedWithGrowingBackoff) {
 
 TEST(Retry, LastErrorNamesTheAwsCodeAndRequestId) {
   Harness h;
-  h.Script({{503, "ServiceUnavailable"}, {500, "InternalServerException"}, {400, "ThrottlingException"}});
+  h.Script({{503, "ServiceUnavailable"},
+            {500, "InternalServerException"},
+            {400, "ThrottlingException"}});
   AwsCallLog log;
   auto r = h.Call(true, &log);
   ASSERT_FALSE(r.ok());
@@ -214,10 +216,10 @@ TEST(Http, ConnectionsAreReusedAcrossThreads) {
 TEST(Http, TlsIsVerifiedAndAwsCaBundleIsHonoured) {
   test::TempDir dir;
   auto key = (dir.path() / "key.pem").string(), cert = (dir.path() / "cert.pem").string();
-  auto gen = test::RunProcess({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-                               key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-                               "-addext", "subjectAltName=IP:127.0.0.1"},
-                              {"PATH=" + std::string(getenv("PATH"))});
+  auto gen = test::RunProcess(
+      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+       "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"},
+      {"PATH=" + std::string(getenv("PATH"))});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   int port = test::FreePort();
   test::ChildProcess server({"openssl", "s_server", "-quiet", "-accept", std::to_string(port),

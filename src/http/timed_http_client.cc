@@ -13,7 +13,8 @@ class TimedHttpClient : public HttpClient {
   Result<HttpResponse> Send(const HttpRequest& req) override {
     auto t0 = std::chrono::steady_clock::now();
     auto r = inner_->Send(req);
-    auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0);
+    auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0);
     stats_->calls.fetch_add(1, std::memory_order_relaxed);
     stats_->nanos.fetch_add(ns.count(), std::memory_order_relaxed);
     return r;

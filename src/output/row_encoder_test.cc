@@ -15,10 +15,11 @@ ColumnInfo Col(const char* name, const char* type) {
 Cell S(std::string_view text) { return {CellKind::kString, false, 0, text}; }
 
 struct Fixture {
-  std::vector<ColumnInfo> cols = {Col("id", "int8"),        Col("gone", "varchar"), Col("ok", "bool"),
-                                  Col("ratio", "float8"),   Col("say \"hi\"", "varchar"),
-                                  Col("amount", "numeric"), Col("ts", "timestamptz"), Col("doc", "super"),
-                                  Col("bytes", "varbyte"),  Col("flag", "bool")};
+  std::vector<ColumnInfo> cols = {
+      Col("id", "int8"),        Col("gone", "varchar"),       Col("ok", "bool"),
+      Col("ratio", "float8"),   Col("say \"hi\"", "varchar"), Col("amount", "numeric"),
+      Col("ts", "timestamptz"), Col("doc", "super"),          Col("bytes", "varbyte"),
+      Col("flag", "bool")};
   DecodedPage page;
   Fixture() {
     page.num_rows = 1;
@@ -43,7 +44,8 @@ TEST(RowEncoder, JsonObjectRow) {
   enc.Encode(f.page, 0, &out);
   EXPECT_EQ(out.view(),
             "{\"id\":-9223372036854775808,\"gone\":null,\"ok\":true,\"ratio\":1.25e-7,"
-            "\"say \\\"hi\\\"\":\"a \\\"q\\\" \\\\ b\\nc\\u0001 ü,\",\"amount\":12345678901234567890.1234,"
+            "\"say \\\"hi\\\"\":\"a \\\"q\\\" \\\\ b\\nc\\u0001 "
+            "ü,\",\"amount\":12345678901234567890.1234,"
             "\"ts\":\"2024-06-30T18:29:59.5+05:00\",\"doc\":{\"a\":[1,2.5,\"x\"],\"b\":null},"
             "\"bytes\":\"AP8Q\",\"flag\":false}");
 }
@@ -54,9 +56,10 @@ TEST(RowEncoder, CsvRowAndHeader) {
   EXPECT_EQ(enc.CsvHeader(), "id,gone,ok,ratio,\"say \"\"hi\"\"\",amount,ts,doc,bytes,flag\n");
   util::OutBuf out(8);
   enc.Encode(f.page, 0, &out);
-  EXPECT_EQ(out.view(),
-            "-9223372036854775808,,t,1.25e-7,\"a \"\"q\"\" \\ b\nc\x01 ü,\",12345678901234567890.1234,"
-            "2024-06-30 18:29:59.5+05,\"{\"\"a\"\": [1, 2.5, \"\"x\"\"], \"\"b\"\": null}\",00ff10,f");
+  EXPECT_EQ(
+      out.view(),
+      "-9223372036854775808,,t,1.25e-7,\"a \"\"q\"\" \\ b\nc\x01 ü,\",12345678901234567890.1234,"
+      "2024-06-30 18:29:59.5+05,\"{\"\"a\"\": [1, 2.5, \"\"x\"\"], \"\"b\"\": null}\",00ff10,f");
 }
 
 TEST(RowEncoder, WorstCaseEscapingFitsTheReservedRoom) {

@@ -114,7 +114,8 @@ std::string Clip(const std::string& s, size_t width) {
 
 class TableWriter : public ResultWriter {
  public:
-  TableWriter(FILE* out, long long max_rows, int width) : out_(out), max_rows_(max_rows), width_(width) {}
+  TableWriter(FILE* out, long long max_rows, int width)
+      : out_(out), max_rows_(max_rows), width_(width) {}
   long long rows_written() const override { return static_cast<long long>(rows_.size()); }
   Status OnColumns(const std::vector<ColumnInfo>& cols) override {
     for (const auto& c : cols) {
@@ -192,8 +193,9 @@ class TableWriter : public ResultWriter {
 
  private:
   static bool IsNumeric(RedshiftType t) {
-    return t == RedshiftType::kSmallInt || t == RedshiftType::kInteger || t == RedshiftType::kBigInt ||
-           t == RedshiftType::kDecimal || t == RedshiftType::kReal || t == RedshiftType::kDouble;
+    return t == RedshiftType::kSmallInt || t == RedshiftType::kInteger ||
+           t == RedshiftType::kBigInt || t == RedshiftType::kDecimal || t == RedshiftType::kReal ||
+           t == RedshiftType::kDouble;
   }
   int TerminalWidth() const {
     if (width_ > 0) return width_;
@@ -217,13 +219,17 @@ class TableWriter : public ResultWriter {
 
 }  // namespace
 
-std::unique_ptr<ResultWriter> NewResultWriter(OutputFormat format, FILE* out, long long table_max_rows,
-                                              int width) {
+std::unique_ptr<ResultWriter> NewResultWriter(OutputFormat format, FILE* out,
+                                              long long table_max_rows, int width) {
   switch (format) {
-    case OutputFormat::kTable: return std::make_unique<TableWriter>(out, table_max_rows, width);
-    case OutputFormat::kCsv: return std::make_unique<CsvWriter>(out);
-    case OutputFormat::kJsonl: return std::make_unique<JsonlWriter>(out, false);
-    case OutputFormat::kJson: return std::make_unique<JsonlWriter>(out, true);
+    case OutputFormat::kTable:
+      return std::make_unique<TableWriter>(out, table_max_rows, width);
+    case OutputFormat::kCsv:
+      return std::make_unique<CsvWriter>(out);
+    case OutputFormat::kJsonl:
+      return std::make_unique<JsonlWriter>(out, false);
+    case OutputFormat::kJson:
+      return std::make_unique<JsonlWriter>(out, true);
   }
   return nullptr;
 }

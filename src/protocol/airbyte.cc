@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <tuple>
 
-#include "rsx/files.h"
 #include "protocol/emit.h"
+#include "rsx/files.h"
 #include "rsx/protocol.h"
 #include "sync/stream_state.h"
 #include "util/json_access.h"
@@ -14,26 +14,32 @@
 namespace rsx::airbyte {
 namespace {
 
-using nlohmann::ordered_json;
 using nlohmann::json;
+using nlohmann::ordered_json;
 
 long long NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 Status Emit(const ProtocolIo& io, const ordered_json& m) { return protocol::EmitLine(io.out, m); }
 
-int TraceError(const ProtocolIo& io, const std::string& message, const std::string& failure_type, const std::string& internal = "") {
+int TraceError(const ProtocolIo& io, const std::string& message, const std::string& failure_type,
+               const std::string& internal = "") {
   ordered_json err = {{"message", message}, {"failure_type", failure_type}};
   if (!internal.empty()) err["internal_message"] = internal;
-  (void)Emit(io, {{"type", "TRACE"}, {"trace", {{"type", "ERROR"}, {"emitted_at", static_cast<double>(NowMs())}, {"error", err}}}});
+  (void)Emit(io,
+             {{"type", "TRACE"},
+              {"trace",
+               {{"type", "ERROR"}, {"emitted_at", static_cast<double>(NowMs())}, {"error", err}}}});
   return 1;
 }
 
 int FromStatus(const ProtocolIo& io, const Status& st) {
   bool config = st.code() == StatusCode::kInvalidArgument || st.code() == StatusCode::kNotFound ||
-                st.code() == StatusCode::kPermissionDenied || st.code() == StatusCode::kUnauthenticated;
+                st.code() == StatusCode::kPermissionDenied ||
+                st.code() == StatusCode::kUnauthenticated;
   return TraceError(io, st.message(), config ? "config_error" : "system_error", st.ToString());
 }
 
@@ -44,26 +50,58 @@ Result<std::unique_ptr<Connection>> OpenFromConfig(const ProtocolIo& io, const s
 
 ordered_json SpecMessage() {
   ordered_json props = {
-      {"region", {{"type", "string"}, {"title", "AWS region"}, {"description", "Region of the workgroup, e.g. eu-west-1"}, {"pattern", "^[a-z]{2,}(-[a-z0-9]+)*-\\d+$"}, {"order", 0}}},
-      {"workgroup", {{"type", "string"}, {"title", "Workgroup"}, {"pattern", "^[a-z0-9-]{3,64}$"}, {"order", 1}}},
+      {"region",
+       {{"type", "string"},
+        {"title", "AWS region"},
+        {"description", "Region of the workgroup, e.g. eu-west-1"},
+        {"pattern", "^[a-z]{2,}(-[a-z0-9]+)*-\\d+$"},
+        {"order", 0}}},
+      {"workgroup",
+       {{"type", "string"},
+        {"title", "Workgroup"},
+        {"pattern", "^[a-z0-9-]{3,64}$"},
+        {"order", 1}}},
       {"database", {{"type", "string"}, {"title", "Database"}, {"order", 2}}},
-      {"role_arn", {{"type", "string"}, {"title", "Role ARN"}, {"description", "The customer's IAM role that rsx assumes"}, {"pattern", "^arn:aws(-cn|-us-gov)?:iam::\\d{12}:role/.+$"}, {"order", 3}}},
-      {"external_id", {{"type", "string"}, {"title", "External ID"}, {"description", "Default: the workspace's"}, {"order", 4}}},
-      {"schemas", {{"type", "array"}, {"items", {{"type", "string"}}}, {"title", "Schemas"}, {"order", 5}}},
+      {"role_arn",
+       {{"type", "string"},
+        {"title", "Role ARN"},
+        {"description", "The customer's IAM role that rsx assumes"},
+        {"pattern", "^arn:aws(-cn|-us-gov)?:iam::\\d{12}:role/.+$"},
+        {"order", 3}}},
+      {"external_id",
+       {{"type", "string"},
+        {"title", "External ID"},
+        {"description", "Default: the workspace's"},
+        {"order", 4}}},
+      {"schemas",
+       {{"type", "array"}, {"items", {{"type", "string"}}}, {"title", "Schemas"}, {"order", 5}}},
       {"endpoint_url", {{"type", "string"}, {"title", "Data API endpoint override"}, {"order", 6}}},
       {"sts_endpoint_url", {{"type", "string"}, {"title", "STS endpoint override"}, {"order", 7}}},
-      {"max_concurrent_statements", {{"type", "integer"}, {"minimum", 1}, {"maximum", 200}, {"default", 4}, {"order", 8}}},
-      {"statement_timeout_seconds", {{"type", "integer"}, {"minimum", 0}, {"maximum", 604800}, {"default", 0}, {"title", "Statement timeout (seconds)"}, {"description", "Cancel a statement that runs longer; 0: 1 hour"}, {"order", 9}}},
-      {"allow_insecure_http", {{"type", "boolean"}, {"default", false}, {"title", "Allow plain http:// endpoints off this machine"}, {"order", 10}}}};
+      {"max_concurrent_statements",
+       {{"type", "integer"}, {"minimum", 1}, {"maximum", 200}, {"default", 4}, {"order", 8}}},
+      {"statement_timeout_seconds",
+       {{"type", "integer"},
+        {"minimum", 0},
+        {"maximum", 604800},
+        {"default", 0},
+        {"title", "Statement timeout (seconds)"},
+        {"description", "Cancel a statement that runs longer; 0: 1 hour"},
+        {"order", 9}}},
+      {"allow_insecure_http",
+       {{"type", "boolean"},
+        {"default", false},
+        {"title", "Allow plain http:// endpoints off this machine"},
+        {"order", 10}}}};
   return {{"type", "SPEC"},
-          {"spec", {{"documentationUrl", "https://github.com/rsx/rsx/blob/main/docs/airbyte.md"},
-                    {"protocol_version", "0.5.2"},
-                    {"connectionSpecification",
-                     {{"$schema", "http://json-schema.org/draft-07/schema#"},
-                      {"title", "Redshift Serverless (rsx)"},
-                      {"type", "object"},
-                      {"required", {"region", "workgroup", "database", "role_arn"}},
-                      {"properties", props}}}}}};
+          {"spec",
+           {{"documentationUrl", "https://github.com/rsx/rsx/blob/main/docs/airbyte.md"},
+            {"protocol_version", "0.5.2"},
+            {"connectionSpecification",
+             {{"$schema", "http://json-schema.org/draft-07/schema#"},
+              {"title", "Redshift Serverless (rsx)"},
+              {"type", "object"},
+              {"required", {"region", "workgroup", "database", "role_arn"}},
+              {"properties", props}}}}}};
 }
 
 int RunCheck(const ProtocolIo& io, const std::string& config_path) {
@@ -82,7 +120,8 @@ int RunDiscover(const ProtocolIo& io, const std::string& config_path) {
   if (!conn.ok()) return FromStatus(io, conn.status());
   auto streams = (*conn)->Discover();
   if (!streams.ok()) return FromStatus(io, streams.status());
-  (void)Emit(io, {{"type", "CATALOG"}, {"catalog", ordered_json::parse(AirbyteCatalogJson(*streams))}});
+  (void)Emit(io,
+             {{"type", "CATALOG"}, {"catalog", ordered_json::parse(AirbyteCatalogJson(*streams))}});
   return 0;
 }
 
@@ -97,13 +136,17 @@ Result<json> ParseInputState(const std::string& path) {
   std::string what = "the state file " + path;
   RSX_ASSIGN_OR_RETURN(json j, ja::Parse(text, what));
   if (j.is_object() && j.empty()) return internal;
-  if (!j.is_array()) return Status::InvalidArgument(what + ": expected a list of STREAM state messages, found " + ja::Describe(j));
+  if (!j.is_array())
+    return Status::InvalidArgument(what + ": expected a list of STREAM state messages, found " +
+                                   ja::Describe(j));
   for (size_t i = 0; i < j.size(); ++i) {
     const json& m = j[i];
     std::string where = what + "[" + std::to_string(i) + "]";
     RSX_ASSIGN_OR_RETURN(std::string type, ja::String(m, "type", where));
     if (type != "STREAM")
-      return Status::InvalidArgument(ja::Path(where, "type") + ": expected \"STREAM\" (per-stream state), found \"" + type + "\"");
+      return Status::InvalidArgument(ja::Path(where, "type") +
+                                     ": expected \"STREAM\" (per-stream state), found \"" + type +
+                                     "\"");
     RSX_ASSIGN_OR_RETURN(const json* s, ja::Member(m, "stream", where));
     std::string swhere = ja::Path(where, "stream");
     if (!s) return Status::InvalidArgument(swhere + ": missing");
@@ -115,9 +158,12 @@ Result<json> ParseInputState(const std::string& path) {
     std::string sswhere = ja::Path(swhere, "stream_state");
     RSX_ASSIGN_OR_RETURN(StreamState parsed, ParseStreamState(*ss, sswhere));
     RSX_ASSIGN_OR_RETURN(std::string name, ja::String(*d, "name", dwhere));
-    RSX_ASSIGN_OR_RETURN(std::string ns, ja::OptString(*d, "namespace", dwhere, parsed.stream_namespace));
-    if (name.empty() || ns.empty()) return Status::InvalidArgument(dwhere + ": a stream needs a name and a namespace");
-    // A stream named "schema.table" (a table name shared by several schemas) already holds its schema.
+    RSX_ASSIGN_OR_RETURN(std::string ns,
+                         ja::OptString(*d, "namespace", dwhere, parsed.stream_namespace));
+    if (name.empty() || ns.empty())
+      return Status::InvalidArgument(dwhere + ": a stream needs a name and a namespace");
+    // A stream named "schema.table" (a table name shared by several schemas) already holds its
+    // schema.
     internal["streams"][name.rfind(ns + ".", 0) == 0 ? name : ns + "." + name] = *ss;
   }
   return internal;
@@ -135,19 +181,26 @@ Status CheckConfiguredCatalog(const json& configured, const std::string& what) {
     if (!as) return Status::InvalidArgument(swhere + ": missing");
     RSX_RETURN_IF_ERROR(ja::String(*as, "name", swhere).status());
     // RunRead reads these with value(), which throws on null: a present one must be a string.
-    for (auto [obj, key, path] : {std::tuple{as, "namespace", swhere}, std::tuple{&cs, "sync_mode", where}})
+    for (auto [obj, key, path] :
+         {std::tuple{as, "namespace", swhere}, std::tuple{&cs, "sync_mode", where}})
       if (auto it = obj->find(key); it != obj->end() && !it->is_string())
-        return Status::InvalidArgument(ja::Path(path, key) + ": expected a string, found " + ja::Describe(*it));
+        return Status::InvalidArgument(ja::Path(path, key) + ": expected a string, found " +
+                                       ja::Describe(*it));
     RSX_ASSIGN_OR_RETURN(std::string mode, ja::OptString(cs, "sync_mode", where, "full_refresh"));
     if (mode != "full_refresh" && mode != "incremental")
-      return Status::InvalidArgument(ja::Path(where, "sync_mode") + ": expected \"full_refresh\" or \"incremental\", found \"" + mode + "\"");
+      return Status::InvalidArgument(ja::Path(where, "sync_mode") +
+                                     ": expected \"full_refresh\" or \"incremental\", found \"" +
+                                     mode + "\"");
     RSX_RETURN_IF_ERROR(ja::OptStringList(cs, "cursor_field", where).status());
     RSX_RETURN_IF_ERROR(ja::OptStringList(*as, "default_cursor_field", swhere).status());
     RSX_RETURN_IF_ERROR(ja::OptStringListList(cs, "primary_key", where).status());
     RSX_ASSIGN_OR_RETURN(const json* schema, ja::Member(*as, "json_schema", swhere));
     if (schema) {
-      RSX_ASSIGN_OR_RETURN(const json* props, ja::Member(*schema, "properties", ja::Path(swhere, "json_schema")));
-      if (props) RSX_RETURN_IF_ERROR(ja::ExpectObject(*props, ja::Path(ja::Path(swhere, "json_schema"), "properties")));
+      RSX_ASSIGN_OR_RETURN(const json* props,
+                           ja::Member(*schema, "properties", ja::Path(swhere, "json_schema")));
+      if (props)
+        RSX_RETURN_IF_ERROR(
+            ja::ExpectObject(*props, ja::Path(ja::Path(swhere, "json_schema"), "properties")));
     }
   }
   return Status::OK();
@@ -168,13 +221,15 @@ class AirbyteSink : public RecordSink {
   Status StreamStatus(const Stream& s, const std::string& status) override {
     ordered_json descriptor = {{"name", s.name}, {"namespace", s.schema}};
     ordered_json stream_status = {{"stream_descriptor", descriptor}, {"status", status}};
-    ordered_json trace = {{"type", "STREAM_STATUS"}, {"emitted_at", static_cast<double>(NowMs())},
+    ordered_json trace = {{"type", "STREAM_STATUS"},
+                          {"emitted_at", static_cast<double>(NowMs())},
                           {"stream_status", stream_status}};
     return Emit(io_, {{"type", "TRACE"}, {"trace", trace}});
   }
   Status Checkpoint(const Stream& s, const std::string& stream_state, long long records) override {
     auto parsed = ordered_json::parse(stream_state, nullptr, false);  // rsx's own state
-    if (parsed.is_discarded()) return Status::Internal("stream " + s.name + ": the checkpoint is not JSON");
+    if (parsed.is_discarded())
+      return Status::Internal("stream " + s.name + ": the checkpoint is not JSON");
     ordered_json descriptor = {{"name", s.name}, {"namespace", s.schema}};
     ordered_json stream = {{"stream_descriptor", descriptor}, {"stream_state", parsed}};
     // recordCount is a number the protocol prints with a decimal point.
@@ -196,9 +251,14 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
   auto parsed = json_access::Parse(*catalog_text, "the catalog file " + catalog_path);
   if (!parsed.ok()) return FromStatus(io, parsed.status());
   json configured = std::move(*parsed);
-  if (!configured.is_object() || !configured.contains("streams") || !configured["streams"].is_array())
-    return TraceError(io, "the catalog file " + catalog_path + " is not a configured catalog ({\"streams\": [...]})", "config_error");
-  if (Status shape = CheckConfiguredCatalog(configured, "the catalog file " + catalog_path); !shape.ok())
+  if (!configured.is_object() || !configured.contains("streams") ||
+      !configured["streams"].is_array())
+    return TraceError(
+        io,
+        "the catalog file " + catalog_path + " is not a configured catalog ({\"streams\": [...]})",
+        "config_error");
+  if (Status shape = CheckConfiguredCatalog(configured, "the catalog file " + catalog_path);
+      !shape.ok())
     return FromStatus(io, shape);
   auto state = ParseInputState(state_path);
   if (!state.ok()) return FromStatus(io, state.status());
@@ -208,7 +268,8 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
   std::vector<std::string> schemas;
   for (const auto& cs : configured["streams"]) {
     std::string ns = cs.value("stream", json::object()).value("namespace", "");
-    if (!ns.empty() && std::find(schemas.begin(), schemas.end(), ns) == schemas.end()) schemas.push_back(ns);
+    if (!ns.empty() && std::find(schemas.begin(), schemas.end(), ns) == schemas.end())
+      schemas.push_back(ns);
   }
   auto discovered = (*conn)->Discover(schemas);
   if (!discovered.ok()) return FromStatus(io, discovered.status());
@@ -221,7 +282,10 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
     // The configured name is the table, or "schema.table" when discover had to qualify it.
     for (const auto& s : *discovered)
       if ((s.table == name || s.schema + "." + s.table == name) && s.schema == ns) found = &s;
-    if (!found) return TraceError(io, "the catalog names stream " + ns + "." + name + ", which does not exist", "config_error");
+    if (!found)
+      return TraceError(io,
+                        "the catalog names stream " + ns + "." + name + ", which does not exist",
+                        "config_error");
     StreamSyncConfig c;
     c.stream = *found;
     c.stream.name = name;  // records and states carry the catalog's name
@@ -237,22 +301,32 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
       // Shapes checked by CheckConfiguredCatalog.
       auto configured_field = json_access::OptStringList(cs, "cursor_field", "");
       auto default_field = json_access::OptStringList(as, "default_cursor_field", "");
-      std::vector<std::string> field = configured_field.ok() && *configured_field ? **configured_field
-                                       : default_field.ok() && *default_field ? **default_field
-                                                                              : std::vector<std::string>{};
+      std::vector<std::string> field =
+          configured_field.ok() && *configured_field ? **configured_field
+          : default_field.ok() && *default_field     ? **default_field
+                                                     : std::vector<std::string>{};
       if (field.size() != 1)
-        return TraceError(io, "stream " + ns + "." + name + " is incremental but has no cursor_field", "config_error");
+        return TraceError(io,
+                          "stream " + ns + "." + name + " is incremental but has no cursor_field",
+                          "config_error");
       c.cursor = field[0];
       bool has = false;
       for (const auto& col : c.stream.columns) has = has || col.name == c.cursor;
-      if (!has) return TraceError(io, "stream " + ns + "." + name + " has no cursor column '" + c.cursor + "'", "config_error");
+      if (!has)
+        return TraceError(io,
+                          "stream " + ns + "." + name + " has no cursor column '" + c.cursor + "'",
+                          "config_error");
     }
     for (const auto& k : cs.value("primary_key", json::array()))
       if (k.is_array() && k.size() == 1) c.key.push_back(k[0]);
     for (const auto& k : c.key.empty() ? found->primary_key : c.key) {
       bool has = false;
       for (const auto& col : c.stream.columns) has = has || col.name == k;
-      if (!has) return TraceError(io, "stream " + ns + "." + name + ": key column '" + k + "' must be in the configured json_schema", "config_error");
+      if (!has)
+        return TraceError(io,
+                          "stream " + ns + "." + name + ": key column '" + k +
+                              "' must be in the configured json_schema",
+                          "config_error");
     }
     configs.push_back(c);
   }
@@ -275,8 +349,12 @@ int Spec(const ProtocolIo& io) {
   (void)Emit(io, SpecMessage());
   return 0;
 }
-int Check(const ProtocolIo& io, const std::string& config_path) { return RunCheck(io, config_path); }
-int Discover(const ProtocolIo& io, const std::string& config_path) { return RunDiscover(io, config_path); }
+int Check(const ProtocolIo& io, const std::string& config_path) {
+  return RunCheck(io, config_path);
+}
+int Discover(const ProtocolIo& io, const std::string& config_path) {
+  return RunDiscover(io, config_path);
+}
 int Read(const ProtocolIo& io, const std::string& config_path, const std::string& catalog_path,
          const std::string& state_path) {
   return RunRead(io, config_path, catalog_path, state_path);

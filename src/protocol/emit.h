@@ -10,7 +10,8 @@
 namespace rsx::protocol {
 
 inline Status EmitLine(FILE* out, const nlohmann::ordered_json& m) {
-  std::string line = m.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  std::string line =
+      m.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   if (std::fwrite(line.data(), 1, line.size(), out) != line.size() || std::fflush(out) != 0)
     return Status::IoError("cannot write the protocol messages");
   return Status::OK();

@@ -6,8 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "rsx/files.h"
 #include "protocol/emit.h"
+#include "rsx/files.h"
 #include "rsx/protocol.h"
 #include "rsx/strings.h"
 #include "rsx/types.h"
@@ -24,7 +24,9 @@ Status Emit(const ProtocolIo& io, const ordered_json& m) { return protocol::Emit
 
 std::string StreamId(const Stream& s) { return s.schema + "-" + s.table; }
 
-bool Truthy(const json& v) { return v.is_boolean() ? v.get<bool>() : (v.is_string() && v.get<std::string>() == "true"); }
+bool Truthy(const json& v) {
+  return v.is_boolean() ? v.get<bool>() : (v.is_string() && v.get<std::string>() == "true");
+}
 
 int Fail(const ProtocolIo& io, const Status& st) {
   std::fprintf(io.log, "CRITICAL %s\n", st.message().c_str());
@@ -52,19 +54,29 @@ int RunDiscover(const ProtocolIo& io, const std::string& config_path) {
   ordered_json out = {{"streams", ordered_json::array()}};
   for (const auto& s : *streams) {
     ordered_json meta = ordered_json::array();
-    ordered_json top = {{"inclusion", "available"}, {"selected-by-default", false},
-                        {"table-key-properties", s.primary_key}, {"valid-replication-keys", s.cursor_candidates},
-                        {"schema-name", s.schema}, {"database-name", cfg->database}, {"is-view", s.type == "VIEW"}};
+    ordered_json top = {{"inclusion", "available"},
+                        {"selected-by-default", false},
+                        {"table-key-properties", s.primary_key},
+                        {"valid-replication-keys", s.cursor_candidates},
+                        {"schema-name", s.schema},
+                        {"database-name", cfg->database},
+                        {"is-view", s.type == "VIEW"}};
     if (s.row_estimate >= 0) top["row-count"] = s.row_estimate;
     meta.push_back({{"breadcrumb", ordered_json::array()}, {"metadata", top}});
     for (const auto& c : s.columns) {
-      bool key = std::find(s.primary_key.begin(), s.primary_key.end(), c.name) != s.primary_key.end();
+      bool key =
+          std::find(s.primary_key.begin(), s.primary_key.end(), c.name) != s.primary_key.end();
       meta.push_back({{"breadcrumb", {"properties", c.name}},
-                      {"metadata", {{"inclusion", key ? "automatic" : "available"}, {"sql-datatype", c.type_name},
-                                    {"selected-by-default", true}}}});
+                      {"metadata",
+                       {{"inclusion", key ? "automatic" : "available"},
+                        {"sql-datatype", c.type_name},
+                        {"selected-by-default", true}}}});
     }
-    out["streams"].push_back({{"tap_stream_id", StreamId(s)}, {"stream", s.table}, {"table_name", s.table},
-                              {"schema", SchemaOf(s, s.columns)}, {"key_properties", s.primary_key},
+    out["streams"].push_back({{"tap_stream_id", StreamId(s)},
+                              {"stream", s.table},
+                              {"table_name", s.table},
+                              {"schema", SchemaOf(s, s.columns)},
+                              {"key_properties", s.primary_key},
                               {"metadata", meta}});
   }
   std::string text = out.dump(2) + "\n";
@@ -81,11 +93,14 @@ Status CheckCatalog(const json& catalog, const std::string& what) {
     std::string where = what + ".streams[" + std::to_string(i) + "]";
     const json& cs = streams[i];
     if (auto id = cs.find("tap_stream_id"); id != cs.end() && !id->is_string())
-      return Status::InvalidArgument(ja::Path(where, "tap_stream_id") + ": expected a string, found " + ja::Describe(*id));
+      return Status::InvalidArgument(ja::Path(where, "tap_stream_id") +
+                                     ": expected a string, found " + ja::Describe(*id));
     RSX_ASSIGN_OR_RETURN(const json* metadata, ja::Member(cs, "metadata", where));
     if (!metadata) continue;
     std::string mwhere = ja::Path(where, "metadata");
-    if (!metadata->is_array()) return Status::InvalidArgument(mwhere + ": expected a list, found " + ja::Describe(*metadata));
+    if (!metadata->is_array())
+      return Status::InvalidArgument(mwhere + ": expected a list, found " +
+                                     ja::Describe(*metadata));
     for (size_t j = 0; j < metadata->size(); ++j) {
       const json& m = (*metadata)[j];
       std::string ewhere = mwhere + "[" + std::to_string(j) + "]";
@@ -96,9 +111,11 @@ Status CheckCatalog(const json& catalog, const std::string& what) {
       RSX_RETURN_IF_ERROR(ja::ExpectObject(*meta, inner));
       for (const char* key : {"schema-name", "replication-method", "replication-key", "inclusion"})
         if (auto it = meta->find(key); it != meta->end() && !it->is_string())
-          return Status::InvalidArgument(ja::Path(inner, key) + ": expected a string, found " + ja::Describe(*it));
+          return Status::InvalidArgument(ja::Path(inner, key) + ": expected a string, found " +
+                                         ja::Describe(*it));
       if (breadcrumb && breadcrumb->size() == 1)
-        return Status::InvalidArgument(ja::Path(ewhere, "breadcrumb") + ": expected [] or [\"properties\", COLUMN]");
+        return Status::InvalidArgument(ja::Path(ewhere, "breadcrumb") +
+                                       ": expected [] or [\"properties\", COLUMN]");
     }
   }
   return Status::OK();
@@ -111,8 +128,10 @@ Result<json> SingerState(const std::string& text, const std::string& what) {
   RSX_ASSIGN_OR_RETURN(json value, ja::Parse(text, what));
   std::string where = what;
   if (value.is_array())
-    return Status::InvalidArgument(what + ": expected the value of a Singer STATE message ({\"bookmarks\": {...}}), "
-                                   "found a list (an Airbyte state? use rsx airbyte read)");
+    return Status::InvalidArgument(
+        what +
+        ": expected the value of a Singer STATE message ({\"bookmarks\": {...}}), "
+        "found a list (an Airbyte state? use rsx airbyte read)");
   RSX_RETURN_IF_ERROR(ja::ExpectObject(value, what));
   if (value.contains("value") && value.contains("type")) {  // a whole STATE message
     json inner = value["value"];
@@ -140,7 +159,8 @@ class SingerSink : public RecordSink {
   FILE* Output() override { return io_.out; }
   std::string RecordPrefix(const Stream& s) override {
     std::string extracted = util::FormatIso8601(std::chrono::system_clock::now());
-    ordered_json head = {{"type", "RECORD"}, {"stream", StreamId(s)}, {"time_extracted", extracted}};
+    ordered_json head = {
+        {"type", "RECORD"}, {"stream", StreamId(s)}, {"time_extracted", extracted}};
     std::string text = head.dump();
     text.pop_back();
     return text + ",\"record\":";
@@ -151,7 +171,9 @@ class SingerSink : public RecordSink {
       value_["currently_syncing"] = StreamId(s);
       for (const auto& c : configs_) {
         if (StreamId(c.stream) != StreamId(s)) continue;
-        ordered_json schema = {{"type", "SCHEMA"}, {"stream", StreamId(s)}, {"schema", SchemaOf(s, c.stream.columns)},
+        ordered_json schema = {{"type", "SCHEMA"},
+                               {"stream", StreamId(s)},
+                               {"schema", SchemaOf(s, c.stream.columns)},
                                {"key_properties", s.primary_key}};
         if (c.mode == SyncMode::kIncremental) schema["bookmark_properties"] = {c.cursor};
         RSX_RETURN_IF_ERROR(Emit(io_, schema));
@@ -165,10 +187,15 @@ class SingerSink : public RecordSink {
   }
   Status Checkpoint(const Stream& s, const std::string& stream_state, long long records) override {
     json parsed = json::parse(stream_state, nullptr, false);  // rsx's own state
-    if (parsed.is_discarded()) return Status::Internal("stream " + StreamId(s) + ": the checkpoint is not JSON");
+    if (parsed.is_discarded())
+      return Status::Internal("stream " + StreamId(s) + ": the checkpoint is not JSON");
     value_["bookmarks"][StreamId(s)] = std::move(parsed);
-    RSX_RETURN_IF_ERROR(Emit(io_, {{"type", "STATE"}, {"value", value_}}));  // the complete state, every time
-    std::fprintf(io_.log, "INFO METRIC: {\"type\":\"counter\",\"metric\":\"record_count\",\"value\":%lld,\"tags\":{\"stream\":\"%s\"}}\n",
+    RSX_RETURN_IF_ERROR(
+        Emit(io_, {{"type", "STATE"}, {"value", value_}}));  // the complete state, every time
+    std::fprintf(io_.log,
+                 "INFO METRIC: "
+                 "{\"type\":\"counter\",\"metric\":\"record_count\",\"value\":%lld,\"tags\":{"
+                 "\"stream\":\"%s\"}}\n",
                  records, StreamId(s).c_str());
     return Status::OK();
   }
@@ -179,11 +206,13 @@ class SingerSink : public RecordSink {
   json value_;
 };
 
-int RunSyncMode(const ProtocolIo& io, const std::string& config_path, const std::string& catalog_path,
-                const std::string& state_path) {
+int RunSyncMode(const ProtocolIo& io, const std::string& config_path,
+                const std::string& catalog_path, const std::string& state_path) {
   auto cfg = Config(io, config_path);
   if (!cfg.ok()) return Fail(io, cfg.status());
-  if (catalog_path.empty()) return Fail(io, Status::InvalidArgument("sync mode needs --catalog (run --discover first and select streams)"));
+  if (catalog_path.empty())
+    return Fail(io, Status::InvalidArgument(
+                        "sync mode needs --catalog (run --discover first and select streams)"));
   auto text = ReadTextFile(catalog_path, "catalog");
   if (!text.ok()) return Fail(io, text.status());
   auto parsed = json_access::Parse(*text, "the catalog " + catalog_path);
@@ -191,7 +220,8 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path, const std:
   json catalog = std::move(*parsed);
   if (!catalog.is_object() || !catalog.contains("streams") || !catalog["streams"].is_array())
     return Fail(io, Status::InvalidArgument("the catalog is not {\"streams\": [...]}"));
-  if (Status shape = CheckCatalog(catalog, "the catalog " + catalog_path); !shape.ok()) return Fail(io, shape);
+  if (Status shape = CheckCatalog(catalog, "the catalog " + catalog_path); !shape.ok())
+    return Fail(io, shape);
   json value = {{"currently_syncing", nullptr}, {"bookmarks", json::object()}};
   if (!state_path.empty()) {
     auto st = ReadTextFile(state_path, "state");
@@ -208,8 +238,10 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path, const std:
   for (const auto& cs : catalog["streams"]) {
     std::string schema;
     for (const auto& m : cs.value("metadata", json::array()))
-      if (m.value("breadcrumb", json::array()).empty()) schema = m["metadata"].value("schema-name", "");
-    if (!schema.empty() && std::find(d.schemas.begin(), d.schemas.end(), schema) == d.schemas.end()) d.schemas.push_back(schema);
+      if (m.value("breadcrumb", json::array()).empty())
+        schema = m["metadata"].value("schema-name", "");
+    if (!schema.empty() && std::find(d.schemas.begin(), d.schemas.end(), schema) == d.schemas.end())
+      d.schemas.push_back(schema);
   }
   auto discovered = (*conn)->Discover(d.schemas);
   if (!discovered.ok()) return Fail(io, discovered.status());
@@ -223,7 +255,8 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path, const std:
     bool any_column_selection = false;
     for (const auto& m : cs.value("metadata", json::array())) {
       auto bc = m.value("breadcrumb", json::array());
-      if (bc.empty()) top = m.value("metadata", json::object());
+      if (bc.empty())
+        top = m.value("metadata", json::object());
       else if (bc.size() == 2) {
         column_meta[bc[1].get<std::string>()] = m.value("metadata", json::object());
         any_column_selection = any_column_selection || m["metadata"].contains("selected");
@@ -233,7 +266,9 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path, const std:
     const Stream* found = nullptr;
     for (const auto& s : *discovered)
       if (StreamId(s) == id) found = &s;
-    if (!found) return Fail(io, Status::InvalidArgument("the catalog selects stream '" + id + "', which does not exist"));
+    if (!found)
+      return Fail(io, Status::InvalidArgument("the catalog selects stream '" + id +
+                                              "', which does not exist"));
     StreamSyncConfig c;
     c.stream = *found;
     std::vector<ColumnInfo> cols;
@@ -241,7 +276,8 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path, const std:
       const json& cm = column_meta.count(col.name) ? column_meta[col.name] : json::object();
       bool automatic = cm.value("inclusion", "") == "automatic";
       bool selected = !any_column_selection || Truthy(cm.value("selected", json(false)));
-      if (cm.value("inclusion", "") != "unsupported" && (automatic || selected)) cols.push_back(col);
+      if (cm.value("inclusion", "") != "unsupported" && (automatic || selected))
+        cols.push_back(col);
     }
     c.stream.columns = cols;
     if (top.value("replication-method", "FULL_TABLE") == "INCREMENTAL") {
@@ -250,9 +286,11 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path, const std:
       bool has = false;
       for (const auto& col : cols) has = has || col.name == c.cursor;
       if (c.cursor.empty() || !has)
-        return Fail(io, Status::InvalidArgument("stream '" + id + "': replication-key '" + c.cursor + "' is not a selected column"));
+        return Fail(io, Status::InvalidArgument("stream '" + id + "': replication-key '" +
+                                                c.cursor + "' is not a selected column"));
     }
-    if (value["bookmarks"].contains(id)) internal["streams"][found->schema + "." + found->table] = value["bookmarks"][id];
+    if (value["bookmarks"].contains(id))
+      internal["streams"][found->schema + "." + found->table] = value["bookmarks"][id];
     configs.push_back(c);
   }
 
@@ -270,7 +308,9 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path, const std:
 
 }  // namespace
 
-int Discover(const ProtocolIo& io, const std::string& config_path) { return RunDiscover(io, config_path); }
+int Discover(const ProtocolIo& io, const std::string& config_path) {
+  return RunDiscover(io, config_path);
+}
 int Sync(const ProtocolIo& io, const std::string& config_path, const std::string& catalog_path,
          const std::string& state_path) {
   return RunSyncMode(io, config_path, catalog_path, state_path);

@@ -10,8 +10,8 @@
 #include <string>
 
 #include "rsx/crypto.h"
-#include "rsx/sync.h"
 #include "rsx/strings.h"
+#include "rsx/sync.h"
 
 namespace rsx {
 namespace {
@@ -86,7 +86,8 @@ Result<std::string> PathUnder(const std::string& dir, const std::string& name) {
   return dir + "/" + name;
 }
 
-Result<std::string> ReadTextFile(const std::string& path, const std::string& what, size_t max_bytes) {
+Result<std::string> ReadTextFile(const std::string& path, const std::string& what,
+                                 size_t max_bytes) {
   auto fail = [&](const std::string& why) {
     return Status::InvalidArgument("cannot read the " + what + " file " + path + ": " + why);
   };
@@ -130,7 +131,9 @@ Result<PartialFile> PartialFile::Create(const std::string& path) {
   return PartialFile(path, f);
 }
 
-PartialFile::PartialFile(PartialFile&& o) noexcept : path_(std::move(o.path_)), file_(o.file_) { o.file_ = nullptr; }
+PartialFile::PartialFile(PartialFile&& o) noexcept : path_(std::move(o.path_)), file_(o.file_) {
+  o.file_ = nullptr;
+}
 
 PartialFile::~PartialFile() {
   if (!file_) return;

@@ -24,7 +24,6 @@ Result<std::string> PathUnder(const std::string& dir, const std::string& name);
 
 // WriteFileAtomic and ReadTextFile: rsx/files.h.
 
-
 // An exclusive lock (flock) on `path` (created with mode 0600), held until destruction. The
 // holder's PID is written into the file so that a second process can name it.
 class FileLock {

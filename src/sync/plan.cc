@@ -12,7 +12,9 @@ namespace rsx {
 
 Result<std::pair<std::string, std::string>> ParseStreamName(const std::string& s) {
   auto bad = [&] {
-    return Status::InvalidArgument("--stream '" + s + "' must be schema.table (quote a name holding a dot: \"my.schema\".table)");
+    return Status::InvalidArgument(
+        "--stream '" + s +
+        "' must be schema.table (quote a name holding a dot: \"my.schema\".table)");
   };
   std::vector<std::string> parts;
   size_t i = 0;
@@ -50,8 +52,10 @@ Result<std::pair<std::string, std::string>> ParseStreamName(const std::string& s
 
 Result<std::vector<std::string>> SelectionSchemas(const StreamSelection& sel) {
   if (sel.streams.empty() && !sel.all)
-    return Status::InvalidArgument("name the streams with --stream schema.table (repeatable), or pass --all");
-  if (sel.incremental && sel.cursor.empty()) return Status::InvalidArgument("--incremental needs --cursor COLUMN");
+    return Status::InvalidArgument(
+        "name the streams with --stream schema.table (repeatable), or pass --all");
+  if (sel.incremental && sel.cursor.empty())
+    return Status::InvalidArgument("--incremental needs --cursor COLUMN");
   std::vector<std::string> schemas;
   for (const auto& s : sel.streams) {
     RSX_ASSIGN_OR_RETURN(auto parsed, ParseStreamName(s));
@@ -62,7 +66,8 @@ Result<std::vector<std::string>> SelectionSchemas(const StreamSelection& sel) {
   return schemas;
 }
 
-Result<std::vector<StreamSyncConfig>> PlanStreams(const std::vector<Stream>& catalog, const StreamSelection& sel) {
+Result<std::vector<StreamSyncConfig>> PlanStreams(const std::vector<Stream>& catalog,
+                                                  const StreamSelection& sel) {
   RSX_RETURN_IF_ERROR(SelectionSchemas(sel).status());
   std::vector<StreamSyncConfig> configs;
   auto add = [&](const Stream& s) -> Status {
@@ -73,11 +78,14 @@ Result<std::vector<StreamSyncConfig>> PlanStreams(const std::vector<Stream>& cat
       c.cursor = sel.cursor;
       bool has = false;
       for (const auto& col : s.columns) has = has || col.name == sel.cursor;
-      if (!has) return Status::InvalidArgument("stream " + s.schema + "." + s.table + " has no cursor column '" + sel.cursor + "'");
+      if (!has)
+        return Status::InvalidArgument("stream " + s.schema + "." + s.table +
+                                       " has no cursor column '" + sel.cursor + "'");
     }
     c.key = sel.primary_key;
     if (sel.incremental && c.key.empty() && s.primary_key.empty())
-      return Status::InvalidArgument("stream " + s.schema + "." + s.table + " has no primary key: pass --primary-key for the tie-break");
+      return Status::InvalidArgument("stream " + s.schema + "." + s.table +
+                                     " has no primary key: pass --primary-key for the tie-break");
     configs.push_back(c);
     return Status::OK();
   };
@@ -96,26 +104,35 @@ Result<std::vector<StreamSyncConfig>> PlanStreams(const std::vector<Stream>& cat
   return configs;
 }
 
-Status WriteManifest(const std::string& out_dir, const std::string& connection_name, const SyncOptions& options,
-                     const std::vector<StreamSyncConfig>& streams, const std::vector<StreamResult>& results) {
+Status WriteManifest(const std::string& out_dir, const std::string& connection_name,
+                     const SyncOptions& options, const std::vector<StreamSyncConfig>& streams,
+                     const std::vector<StreamResult>& results) {
   using nlohmann::ordered_json;
-  ordered_json manifest = {{"connection", connection_name}, {"format", options.format}, {"streams", ordered_json::array()}};
+  ordered_json manifest = {{"connection", connection_name},
+                           {"format", options.format},
+                           {"streams", ordered_json::array()}};
   for (size_t i = 0; i < results.size() && i < streams.size(); ++i) {
     const auto& r = results[i];
     ordered_json cols = ordered_json::array();
-    for (const auto& c : streams[i].stream.columns) cols.push_back({{"name", c.name}, {"type", c.type_name}});
-    manifest["streams"].push_back({{"stream", r.name}, {"file", r.file}, {"rows", r.rows},
-                                   {"statements", r.statements},
-                                   {"mode", streams[i].mode == SyncMode::kIncremental ? "incremental" : "full_refresh"},
-                                   {"columns", cols}});
+    for (const auto& c : streams[i].stream.columns)
+      cols.push_back({{"name", c.name}, {"type", c.type_name}});
+    manifest["streams"].push_back(
+        {{"stream", r.name},
+         {"file", r.file},
+         {"rows", r.rows},
+         {"statements", r.statements},
+         {"mode", streams[i].mode == SyncMode::kIncremental ? "incremental" : "full_refresh"},
+         {"columns", cols}});
   }
-  manifest["state_file"] = options.state_path.empty() ? out_dir + "/.rsx-state.json" : options.state_path;
+  manifest["state_file"] =
+      options.state_path.empty() ? out_dir + "/.rsx-state.json" : options.state_path;
   RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(manifest, 2));
   return WriteFileAtomic(out_dir + "/manifest.json", text + "\n", 0644);
 }
 
 ProgressMeter::ProgressMeter(const std::vector<StreamSyncConfig>& streams) {
-  for (const auto& c : streams) estimates_.emplace_back(c.stream.schema + "." + c.stream.table, c.stream.row_estimate);
+  for (const auto& c : streams)
+    estimates_.emplace_back(c.stream.schema + "." + c.stream.table, c.stream.row_estimate);
   stream_start_ = last_report_ = std::chrono::steady_clock::now();
 }
 
@@ -133,10 +150,12 @@ std::string ProgressMeter::Update(const std::string& stream, long long rows, lon
   for (const auto& [name, e] : estimates_)
     if (name == stream) est = e;
   char line[512];
-  std::snprintf(line, sizeof line, "%s: %lld rows, %.1f MB, %.0f rows/s", stream.c_str(), rows, bytes_total_ / 1e6, rate);
+  std::snprintf(line, sizeof line, "%s: %lld rows, %.1f MB, %.0f rows/s", stream.c_str(), rows,
+                bytes_total_ / 1e6, rate);
   std::string out = line;
   if (est > rows && rate > 0) {
-    std::snprintf(line, sizeof line, ", %.0f%% of ~%lld, ETA %.0f s", 100.0 * rows / est, est, (est - rows) / rate);
+    std::snprintf(line, sizeof line, ", %.0f%% of ~%lld, ETA %.0f s", 100.0 * rows / est, est,
+                  (est - rows) / rate);
     out += line;
   }
   return out;

@@ -1,7 +1,7 @@
 #include "sync/stream_state.h"
 
-#include "util/json_access.h"
 #include "rsx/strings.h"
+#include "util/json_access.h"
 
 namespace rsx {
 

@@ -146,11 +146,13 @@ class Engine {
     if (!lock.ok()) return lock.status();
     lock_ = std::make_unique<FileLock>(std::move(*lock));
     struct stat sb;
-    if (::stat(state_path_.c_str(), &sb) != 0 && errno == ENOENT) return Status::OK();  // a first run
+    if (::stat(state_path_.c_str(), &sb) != 0 && errno == ENOENT)
+      return Status::OK();  // a first run
     RSX_ASSIGN_OR_RETURN(std::string text, ReadTextFile(state_path_, "state"));
     auto parsed = ParseSyncState(text, "the state file " + state_path_);
     if (!parsed.ok())
-      return Status::InvalidArgument(parsed.status().message() + "; it was left untouched (move it aside to start over)");
+      return Status::InvalidArgument(parsed.status().message() +
+                                     "; it was left untouched (move it aside to start over)");
     state_ = std::move(*parsed);
     return Status::OK();
   }

@@ -23,8 +23,9 @@ namespace fs = std::filesystem;
 class SyncEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("rsx-sync-engine-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("rsx-sync-engine-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -75,7 +76,9 @@ class SyncEngineTest : public ::testing::Test {
     return ss.str();
   }
 
-  nlohmann::json State() const { return nlohmann::json::parse(Read(".rsx-state.json"))["streams"]["public.items"]; }
+  nlohmann::json State() const {
+    return nlohmann::json::parse(Read(".rsx-state.json"))["streams"]["public.items"];
+  }
 
   fs::path dir_;
 };
@@ -86,8 +89,8 @@ TEST_F(SyncEngineTest, ReadsInChunksAndCheckpointsEachOne) {
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   ASSERT_EQ(result->size(), 1u);
   EXPECT_EQ((*result)[0].rows, 55);
-  EXPECT_EQ(api->reads(), 6);                  // 10 x 5, then 5: the short chunk ends the stream
-  EXPECT_EQ((*result)[0].statements, 1 + 6);   // the key check, then the reads
+  EXPECT_EQ(api->reads(), 6);                 // 10 x 5, then 5: the short chunk ends the stream
+  EXPECT_EQ((*result)[0].statements, 1 + 6);  // the key check, then the reads
   EXPECT_EQ(Read("public.items.jsonl"), Expected(55));
   nlohmann::json st = State();
   EXPECT_EQ(st["complete"], true);
@@ -110,7 +113,8 @@ TEST_F(SyncEngineTest, ResumesFromEveryCheckpointAfterAFailedChunk) {
     };
     auto failed = RunSync(*Client(api), Items(), Options(10));
     ASSERT_FALSE(failed.ok());
-    EXPECT_NE(failed.status().message().find("statement " + std::to_string(k + 2) + " failed"), std::string::npos)
+    EXPECT_NE(failed.status().message().find("statement " + std::to_string(k + 2) + " failed"),
+              std::string::npos)
         << failed.status().ToString();
     if (k > 0) {
       nlohmann::json st = State();
@@ -131,7 +135,9 @@ TEST_F(SyncEngineTest, ResumesFromEveryCheckpointAfterAFailedChunk) {
 TEST_F(SyncEngineTest, ATornLastLineIsCutOnResume) {
   auto api = std::make_shared<test::FakeDataApi>(30);
   int reads = 0;
-  api->fail_execute = [&](int, const std::string& sql) { return sql.find(" limit ") != std::string::npos && ++reads == 2; };
+  api->fail_execute = [&](int, const std::string& sql) {
+    return sql.find(" limit ") != std::string::npos && ++reads == 2;
+  };
   ASSERT_FALSE(RunSync(*Client(api), Items(), Options(10)).ok());
   {  // a crash mid-write: half a record after the checkpoint
     std::ofstream out(dir_ / "public.items.jsonl", std::ios::app | std::ios::binary);
@@ -161,7 +167,8 @@ TEST_F(SyncEngineTest, ACancelledRunStopsAtItsLastCheckpoint) {
 }
 
 TEST_F(SyncEngineTest, AMalformedStateIsRefusedAndLeftUntouched) {
-  const std::string bad = R"({"streams": {"public.items": {"mode": "full_refresh", "key": "8000"}}})";
+  const std::string bad =
+      R"({"streams": {"public.items": {"mode": "full_refresh", "key": "8000"}}})";
   { std::ofstream(dir_ / ".rsx-state.json") << bad; }
   auto api = std::make_shared<test::FakeDataApi>(10);
   auto run = RunSync(*Client(api), Items(), Options(10));
@@ -189,7 +196,8 @@ class CollectingSink : public RecordSink {
   }
   Status Checkpoint(const Stream&, const std::string& state, long long records) override {
     std::fflush(out_);
-    events.push_back("checkpoint " + std::to_string(records) + " after " + std::to_string(len_) + " bytes");
+    events.push_back("checkpoint " + std::to_string(records) + " after " + std::to_string(len_) +
+                     " bytes");
     last_state = state;
     return Status::OK();
   }
@@ -210,14 +218,17 @@ TEST_F(SyncEngineTest, ARecordSinkAndAStateStoreReplaceFilesAndTheStateFile) {
   MemoryStateStore store;
   auto api = std::make_shared<test::FakeDataApi>(25);
   int reads = 0;
-  api->fail_execute = [&](int, const std::string& sql) { return sql.find(" limit ") != std::string::npos && ++reads == 3; };
+  api->fail_execute = [&](int, const std::string& sql) {
+    return sql.find(" limit ") != std::string::npos && ++reads == 3;
+  };
   CollectingSink first;
   SyncOptions o = Options(10);
   o.sink = &first;
   o.state_store = &store;
   ASSERT_FALSE(RunSync(*Client(api), Items(), o).ok());
-  EXPECT_EQ(first.events, (std::vector<std::string>{"STARTED", "RUNNING", "checkpoint 10 after 332 bytes",
-                                                    "checkpoint 10 after 682 bytes"}));
+  EXPECT_EQ(first.events,
+            (std::vector<std::string>{"STARTED", "RUNNING", "checkpoint 10 after 332 bytes",
+                                      "checkpoint 10 after 682 bytes"}));
   EXPECT_EQ(first.text().substr(0, 33), "<items {\"id\":1,\"name\":\"item-1\"}>\n");
   EXPECT_EQ(nlohmann::json::parse(first.last_state)["key"], nlohmann::json::array({"20"}));
   EXPECT_EQ(nlohmann::json::parse(store.state())["streams"]["public.items"]["rows"], 20);

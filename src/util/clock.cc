@@ -1,6 +1,6 @@
-#include <cstdlib>
-
 #include "rsx/clock.h"
+
+#include <cstdlib>
 
 namespace rsx {
 namespace {

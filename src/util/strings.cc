@@ -136,7 +136,8 @@ std::string Base64Encode(std::string_view bytes) {
 }
 
 Result<std::string> Base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0) return Status::InvalidArgument("base64 text length is not a multiple of 4");
+  if (text.size() % 4 != 0)
+    return Status::InvalidArgument("base64 text length is not a multiple of 4");
   std::string out(3 * (text.size() / 4), '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                           reinterpret_cast<const unsigned char*>(text.data()),
@@ -182,16 +183,17 @@ Result<TimePoint> ParseTimestamp(std::string_view text) {
   if (numeric) {
     double secs = std::strtod(s.c_str(), nullptr);
     if (!(secs >= 0 && secs < 7.0e9)) return bad();  // past 2200 the clock's nanoseconds overflow
-    return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
-        std::chrono::duration<double>(secs)));
+    return TimePoint(
+        std::chrono::duration_cast<TimePoint::duration>(std::chrono::duration<double>(secs)));
   }
   int y, mo, d, h, mi, sec, consumed = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-                  &consumed) != 6 &&
-      std::sscanf(s.c_str(), "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-                  &consumed) != 6)
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &consumed) !=
+          6 &&
+      std::sscanf(s.c_str(), "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &consumed) !=
+          6)
     return bad();
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || mi < 0 || sec < 0 || h > 23 || mi > 59 || sec > 60)
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || mi < 0 || sec < 0 || h > 23 || mi > 59 ||
+      sec > 60)
     return bad();
   if (y < 1900 || y > 2200) return bad();  // the clock counts nanoseconds: about 1678 to 2262
   std::string_view rest(s);
@@ -200,7 +202,8 @@ Result<TimePoint> ParseTimestamp(std::string_view text) {
   if (!rest.empty() && rest[0] == '.') {
     size_t i = 1;
     std::string digits = "0.";
-    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) digits += rest[i++];
+    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i])))
+      digits += rest[i++];
     frac = std::strtod(digits.c_str(), nullptr);
     rest.remove_prefix(i);
   }

@@ -10,10 +10,10 @@ using nlohmann::ordered_json;
 
 const char* const* RsxActions(int* count) {
   static const char* const kActions[] = {
-      "redshift-data:CancelStatement",   "redshift-data:DescribeStatement",
-      "redshift-data:DescribeTable",     "redshift-data:ExecuteStatement",
-      "redshift-data:GetStatementResult", "redshift-data:ListDatabases",
-      "redshift-data:ListSchemas",       "redshift-data:ListTables",
+      "redshift-data:CancelStatement",     "redshift-data:DescribeStatement",
+      "redshift-data:DescribeTable",       "redshift-data:ExecuteStatement",
+      "redshift-data:GetStatementResult",  "redshift-data:ListDatabases",
+      "redshift-data:ListSchemas",         "redshift-data:ListTables",
       "redshift-serverless:GetCredentials"};
   *count = 9;
   return kActions;
@@ -24,28 +24,33 @@ std::string PermissionPolicy(const std::string& wg) {
   if (wg.empty()) {
     statements.push_back({{"Sid", "RsxReadThroughTheDataApi"},
                           {"Effect", "Allow"},
-                          {"Action", {"redshift-data:CancelStatement", "redshift-data:DescribeStatement",
-                                      "redshift-data:DescribeTable", "redshift-data:ExecuteStatement",
-                                      "redshift-data:GetStatementResult", "redshift-data:ListDatabases",
-                                      "redshift-data:ListSchemas", "redshift-data:ListTables"}},
+                          {"Action",
+                           {"redshift-data:CancelStatement", "redshift-data:DescribeStatement",
+                            "redshift-data:DescribeTable", "redshift-data:ExecuteStatement",
+                            "redshift-data:GetStatementResult", "redshift-data:ListDatabases",
+                            "redshift-data:ListSchemas", "redshift-data:ListTables"}},
                           {"Resource", "*"}});
     statements.push_back({{"Sid", "RsxLogInToTheWorkgroup"},
                           {"Effect", "Allow"},
                           {"Action", {"redshift-serverless:GetCredentials"}},
                           {"Resource", "*"}});
   } else {
-    statements.push_back({{"Sid", "RsxWorkgroupCalls"},
-                          {"Effect", "Allow"},
-                          {"Action", {"redshift-data:DescribeTable", "redshift-data:ExecuteStatement",
-                                      "redshift-data:ListDatabases", "redshift-data:ListSchemas",
-                                      "redshift-data:ListTables"}},
-                          {"Resource", wg}});
-    statements.push_back({{"Sid", "RsxOwnStatements"},
-                          {"Effect", "Allow"},
-                          {"Action", {"redshift-data:CancelStatement", "redshift-data:DescribeStatement",
-                                      "redshift-data:GetStatementResult"}},
-                          {"Resource", "*"},
-                          {"Condition", {{"StringEquals", {{"redshift-data:statement-owner-iam-userid", "${aws:userid}"}}}}}});
+    statements.push_back(
+        {{"Sid", "RsxWorkgroupCalls"},
+         {"Effect", "Allow"},
+         {"Action",
+          {"redshift-data:DescribeTable", "redshift-data:ExecuteStatement",
+           "redshift-data:ListDatabases", "redshift-data:ListSchemas", "redshift-data:ListTables"}},
+         {"Resource", wg}});
+    statements.push_back(
+        {{"Sid", "RsxOwnStatements"},
+         {"Effect", "Allow"},
+         {"Action",
+          {"redshift-data:CancelStatement", "redshift-data:DescribeStatement",
+           "redshift-data:GetStatementResult"}},
+         {"Resource", "*"},
+         {"Condition",
+          {{"StringEquals", {{"redshift-data:statement-owner-iam-userid", "${aws:userid}"}}}}}});
     statements.push_back({{"Sid", "RsxLogInToTheWorkgroup"},
                           {"Effect", "Allow"},
                           {"Action", {"redshift-serverless:GetCredentials"}},
@@ -56,12 +61,14 @@ std::string PermissionPolicy(const std::string& wg) {
 
 std::string TrustPolicy(const std::string& account, const std::string& external_id,
                         const std::string& partition) {
-  ordered_json statement = {{"Sid", "RsxAssumeWithExternalId"},
-                            {"Effect", "Allow"},
-                            {"Principal", {{"AWS", "arn:" + partition + ":iam::" + account + ":root"}}},
-                            {"Action", "sts:AssumeRole"},
-                            {"Condition", {{"StringEquals", {{"sts:ExternalId", external_id}}}}}};
-  return ordered_json{{"Version", "2012-10-17"}, {"Statement", ordered_json::array({statement})}}.dump(2);
+  ordered_json statement = {
+      {"Sid", "RsxAssumeWithExternalId"},
+      {"Effect", "Allow"},
+      {"Principal", {{"AWS", "arn:" + partition + ":iam::" + account + ":root"}}},
+      {"Action", "sts:AssumeRole"},
+      {"Condition", {{"StringEquals", {{"sts:ExternalId", external_id}}}}}};
+  return ordered_json{{"Version", "2012-10-17"}, {"Statement", ordered_json::array({statement})}}
+      .dump(2);
 }
 
 std::string PartitionOf(const std::string& arn) {

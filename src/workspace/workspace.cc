@@ -5,15 +5,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <cctype>
 
-#include "rsx/crypto.h"
-#include "rsx/files.h"
 #include "rsx/credentials.h"
+#include "rsx/crypto.h"
 #include "rsx/endpoints.h"
+#include "rsx/files.h"
 #include "util/json_access.h"
 
 namespace rsx {
@@ -42,7 +42,8 @@ class Lock {
 
 Result<std::string> ReadAll(const std::string& path) {
   struct stat sb;
-  if (stat(path.c_str(), &sb) != 0 && errno == ENOENT) return Status::NotFound(path + " does not exist");
+  if (stat(path.c_str(), &sb) != 0 && errno == ENOENT)
+    return Status::NotFound(path + " does not exist");
   return ReadTextFile(path, "workspace");
 }
 
@@ -88,22 +89,25 @@ Result<json> LoadConnections(const std::string& dir) {
     return text.status();
   }
   auto parsed = json_access::Parse(*text, "it");
-  std::string why = !parsed.ok() ? parsed.status().message()
-                    : !parsed->is_object() ? "expected an object, found " + json_access::Describe(*parsed)
-                    : !parsed->contains("connections") ? "\"connections\" is missing"
-                    : !(*parsed)["connections"].is_object()
-                        ? "connections: expected an object, found " + json_access::Describe((*parsed)["connections"])
-                        : "";
+  std::string why =
+      !parsed.ok()           ? parsed.status().message()
+      : !parsed->is_object() ? "expected an object, found " + json_access::Describe(*parsed)
+      : !parsed->contains("connections")      ? "\"connections\" is missing"
+      : !(*parsed)["connections"].is_object() ? "connections: expected an object, found " +
+                                                    json_access::Describe((*parsed)["connections"])
+                                              : "";
   if (!why.empty())
-    return Status::InvalidArgument(path + " is corrupt (" + why +
-                                   "); rsx left it untouched. Fix it by hand or move it aside to start over.");
+    return Status::InvalidArgument(
+        path + " is corrupt (" + why +
+        "); rsx left it untouched. Fix it by hand or move it aside to start over.");
   return std::move(*parsed);
 }
 
 }  // namespace
 
 std::string ConnectionConfig::ToJson(int indent) const {
-  json j = {{"region", region}, {"workgroup", workgroup}, {"database", database}, {"role_arn", role_arn}};
+  json j = {
+      {"region", region}, {"workgroup", workgroup}, {"database", database}, {"role_arn", role_arn}};
   if (!external_id.empty()) j["external_id"] = external_id;
   if (!schemas.empty()) j["schemas"] = schemas;
   if (!endpoint_url.empty()) j["endpoint_url"] = endpoint_url;
@@ -114,41 +118,65 @@ std::string ConnectionConfig::ToJson(int indent) const {
   return j.dump(indent, ' ', false, json::error_handler_t::replace);  // never throws on bad UTF-8
 }
 
-Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text, const std::string& name) {
+Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text,
+                                                    const std::string& name) {
   json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return Status::InvalidArgument("connection config is not a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    return Status::InvalidArgument("connection config is not a JSON object");
   ConnectionConfig c;
   c.name = name;
-  static const char* kKeys[] = {"region", "workgroup", "database", "role_arn", "external_id", "schemas",
-                                "endpoint_url", "sts_endpoint_url", "max_concurrent_statements",
-                                "statement_timeout_seconds", "allow_insecure_http"};
+  static const char* kKeys[] = {"region",
+                                "workgroup",
+                                "database",
+                                "role_arn",
+                                "external_id",
+                                "schemas",
+                                "endpoint_url",
+                                "sts_endpoint_url",
+                                "max_concurrent_statements",
+                                "statement_timeout_seconds",
+                                "allow_insecure_http"};
   for (const auto& [k, v] : j.items()) {
     bool known = false;
     for (const char* key : kKeys) known = known || k == key;
     if (!known) return Status::InvalidArgument("connection config: unknown key '" + k + "'");
     if (k == "schemas") {
-      if (!v.is_array()) return Status::InvalidArgument("connection config: schemas must be a list of names");
+      if (!v.is_array())
+        return Status::InvalidArgument("connection config: schemas must be a list of names");
       for (const auto& s : v) {
-        if (!s.is_string()) return Status::InvalidArgument("connection config: schemas must be a list of names");
+        if (!s.is_string())
+          return Status::InvalidArgument("connection config: schemas must be a list of names");
         c.schemas.push_back(s);
       }
     } else if (k == "max_concurrent_statements" || k == "statement_timeout_seconds") {
       if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > 604800)
-        return Status::InvalidArgument("connection config: " + k + " must be a whole number from 0 to 604800");
-      (k == "max_concurrent_statements" ? c.max_concurrent_statements : c.statement_timeout_seconds) = v.get<int>();
+        return Status::InvalidArgument("connection config: " + k +
+                                       " must be a whole number from 0 to 604800");
+      (k == "max_concurrent_statements" ? c.max_concurrent_statements
+                                        : c.statement_timeout_seconds) = v.get<int>();
     } else if (k == "allow_insecure_http") {
-      if (!v.is_boolean()) return Status::InvalidArgument("connection config: allow_insecure_http must be true or false");
+      if (!v.is_boolean())
+        return Status::InvalidArgument(
+            "connection config: allow_insecure_http must be true or false");
       c.allow_insecure_http = v.get<bool>();
     } else {
-      if (!v.is_string()) return Status::InvalidArgument("connection config: " + k + " must be a string");
+      if (!v.is_string())
+        return Status::InvalidArgument("connection config: " + k + " must be a string");
       std::string s = v;
-      if (k == "region") c.region = s;
-      else if (k == "workgroup") c.workgroup = s;
-      else if (k == "database") c.database = s;
-      else if (k == "role_arn") c.role_arn = s;
-      else if (k == "external_id") c.external_id = s;
-      else if (k == "endpoint_url") c.endpoint_url = s;
-      else if (k == "sts_endpoint_url") c.sts_endpoint_url = s;
+      if (k == "region")
+        c.region = s;
+      else if (k == "workgroup")
+        c.workgroup = s;
+      else if (k == "database")
+        c.database = s;
+      else if (k == "role_arn")
+        c.role_arn = s;
+      else if (k == "external_id")
+        c.external_id = s;
+      else if (k == "endpoint_url")
+        c.endpoint_url = s;
+      else if (k == "sts_endpoint_url")
+        c.sts_endpoint_url = s;
     }
   }
   return c;
@@ -159,8 +187,8 @@ namespace {
 // Whether every character of `s` is a lower-case letter or digit, or one of `extra`.
 bool LowerAlnumOr(std::string_view s, std::string_view extra) {
   for (char c : s)
-    if (!std::islower(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) &&
-        extra.find(c) == std::string_view::npos)
+    if (!std::islower(static_cast<unsigned char>(c)) &&
+        !std::isdigit(static_cast<unsigned char>(c)) && extra.find(c) == std::string_view::npos)
       return false;
   return true;
 }
@@ -171,7 +199,8 @@ bool IsUuidV4(std::string_view id) {
   for (size_t i = 0; i < id.size(); ++i) {
     bool dash = i == 8 || i == 13 || i == 18 || i == 23;
     if (dash != (id[i] == '-')) return false;
-    if (!dash && !std::isdigit(static_cast<unsigned char>(id[i])) && (id[i] < 'a' || id[i] > 'f')) return false;
+    if (!dash && !std::isdigit(static_cast<unsigned char>(id[i])) && (id[i] < 'a' || id[i] > 'f'))
+      return false;
   }
   return id[14] == '4' && std::string_view("89ab").find(id[19]) != std::string_view::npos;
 }
@@ -180,9 +209,12 @@ bool IsUuidV4(std::string_view id) {
 
 Status ValidateConnectionName(const std::string& name) {
   bool ok = !name.empty() && name.size() <= 64 && std::isalnum(static_cast<unsigned char>(name[0]));
-  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  for (char c : name)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
   if (!ok)
-    return Status::InvalidArgument("connection name '" + name + "' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+    return Status::InvalidArgument(
+        "connection name '" + name +
+        "' must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
   return Status::OK();
 }
 
@@ -191,19 +223,29 @@ Status ValidateConnection(const ConnectionConfig& c) {
   if (c.region.empty()) return Status::InvalidArgument("--region: required (e.g. eu-west-1)");
   if (Status st = ValidateRegion(c.region); !st.ok()) return st.Prepend("--region");
   if (c.workgroup.size() < 3 || c.workgroup.size() > 64 || !LowerAlnumOr(c.workgroup, "-"))
-    return Status::InvalidArgument("--workgroup '" + c.workgroup + "': a workgroup name is 3-64 lower-case letters, digits and '-'");
-  if (c.database.empty() || c.database.size() > 127 || std::isdigit(static_cast<unsigned char>(c.database[0])) ||
-      c.database[0] == '$' || !LowerAlnumOr(c.database, "_$"))
-    return Status::InvalidArgument("--database '" + c.database + "': a database name is 1-127 lower-case letters, digits, '_' or '$', starting with a letter or '_'");
-  if (c.role_arn.empty()) return Status::InvalidArgument("--role-arn: required (arn:aws:iam::<12-digit account>:role/<name>)");
+    return Status::InvalidArgument(
+        "--workgroup '" + c.workgroup +
+        "': a workgroup name is 3-64 lower-case letters, digits and '-'");
+  if (c.database.empty() || c.database.size() > 127 ||
+      std::isdigit(static_cast<unsigned char>(c.database[0])) || c.database[0] == '$' ||
+      !LowerAlnumOr(c.database, "_$"))
+    return Status::InvalidArgument("--database '" + c.database +
+                                   "': a database name is 1-127 lower-case letters, digits, '_' or "
+                                   "'$', starting with a letter or '_'");
+  if (c.role_arn.empty())
+    return Status::InvalidArgument(
+        "--role-arn: required (arn:aws:iam::<12-digit account>:role/<name>)");
   AssumeRoleParams p{c.role_arn, c.external_id, "", 3600};
-  if (Status st = ValidateAssumeRoleParams(p); !st.ok()) return st.Prepend(c.external_id.empty() ? "--role-arn" : "--role-arn/--external-id");
+  if (Status st = ValidateAssumeRoleParams(p); !st.ok())
+    return st.Prepend(c.external_id.empty() ? "--role-arn" : "--role-arn/--external-id");
   for (const auto& s : c.schemas)
-    if (s.empty() || s.size() > 127) return Status::InvalidArgument("--schemas: '" + s + "' is not a schema name");
+    if (s.empty() || s.size() > 127)
+      return Status::InvalidArgument("--schemas: '" + s + "' is not a schema name");
   if (c.max_concurrent_statements < 1 || c.max_concurrent_statements > 200)
     return Status::InvalidArgument("max_concurrent_statements must be from 1 to 200");
   if (c.statement_timeout_seconds < 0 || c.statement_timeout_seconds > 604800)
-    return Status::InvalidArgument("statement_timeout_seconds must be from 0 (the default, 1 hour) to 604800");
+    return Status::InvalidArgument(
+        "statement_timeout_seconds must be from 0 (the default, 1 hour) to 604800");
   for (const std::string* url : {&c.endpoint_url, &c.sts_endpoint_url})
     if (!url->empty() && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
       return Status::InvalidArgument("endpoint '" + *url + "' must be an http:// or https:// URL");
@@ -214,7 +256,9 @@ Result<Workspace> Workspace::Open(const Environment& env) {
   std::string dir = env.Get("RSX_HOME").value_or("");
   if (dir.empty()) {
     auto home = env.Get("HOME");
-    if (!home) return Status::NotFound("neither RSX_HOME nor HOME is set: rsx has nowhere to keep its workspace");
+    if (!home)
+      return Status::NotFound(
+          "neither RSX_HOME nor HOME is set: rsx has nowhere to keep its workspace");
     dir = *home + "/.rsx";
   }
   struct stat st {};
@@ -235,8 +279,10 @@ Result<std::string> Workspace::ExternalId() {
     std::string id = *existing;
     while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
     if (!IsUuidV4(id))
-      return Status::Internal(path + " is corrupt (expected a UUID); rsx left it untouched. The "
-                              "external ID is in customers' trust policies: restore it rather than delete it.");
+      return Status::Internal(
+          path +
+          " is corrupt (expected a UUID); rsx left it untouched. The "
+          "external ID is in customers' trust policies: restore it rather than delete it.");
     return id;
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
@@ -250,7 +296,8 @@ Result<std::vector<ConnectionConfig>> Workspace::ListConnections() {
   std::vector<ConnectionConfig> out;
   for (const auto& [name, cfg] : j["connections"].items()) {
     auto c = ConnectionConfig::FromJson(cfg.dump(), name);
-    if (!c.ok()) return Status(c.status()).Prepend(dir_ + "/" + kConnections + ": connection '" + name + "'");
+    if (!c.ok())
+      return Status(c.status()).Prepend(dir_ + "/" + kConnections + ": connection '" + name + "'");
     out.push_back(*c);
   }
   return out;
@@ -260,7 +307,8 @@ Result<ConnectionConfig> Workspace::GetConnection(const std::string& name) {
   RSX_ASSIGN_OR_RETURN(json j, LoadConnections(dir_));
   auto it = j["connections"].find(name);
   if (it == j["connections"].end())
-    return Status::NotFound("no connection named '" + name + "' (see `rsx connections list`; add one with `rsx connections add`)");
+    return Status::NotFound("no connection named '" + name +
+                            "' (see `rsx connections list`; add one with `rsx connections add`)");
   return ConnectionConfig::FromJson(it->dump(), name);
 }
 
@@ -269,7 +317,8 @@ Status Workspace::AddConnection(const ConnectionConfig& c, bool replace) {
   Lock lock(dir_);
   RSX_ASSIGN_OR_RETURN(json j, LoadConnections(dir_));
   if (j["connections"].contains(c.name) && !replace)
-    return Status::InvalidArgument("a connection named '" + c.name + "' already exists (remove it first, or pass --replace)");
+    return Status::InvalidArgument("a connection named '" + c.name +
+                                   "' already exists (remove it first, or pass --replace)");
   j["connections"][c.name] = json::parse(c.ToJson());
   return WriteAtomic(dir_, dir_ + "/" + kConnections, j.dump(2) + "\n");
 }
@@ -277,12 +326,15 @@ Status Workspace::AddConnection(const ConnectionConfig& c, bool replace) {
 Status Workspace::RemoveConnection(const std::string& name) {
   Lock lock(dir_);
   RSX_ASSIGN_OR_RETURN(json j, LoadConnections(dir_));
-  if (!j["connections"].contains(name)) return Status::NotFound("no connection named '" + name + "'");
+  if (!j["connections"].contains(name))
+    return Status::NotFound("no connection named '" + name + "'");
   j["connections"].erase(name);
   return WriteAtomic(dir_, dir_ + "/" + kConnections, j.dump(2) + "\n");
 }
 
-Result<std::string> Workspace::ReadFile(const std::string& relative) { return ReadAll(dir_ + "/" + relative); }
+Result<std::string> Workspace::ReadFile(const std::string& relative) {
+  return ReadAll(dir_ + "/" + relative);
+}
 
 Status Workspace::WriteFileAtomic(const std::string& relative, const std::string& contents) {
   Lock lock(dir_);

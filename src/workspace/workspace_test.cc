@@ -17,8 +17,9 @@ namespace fs = std::filesystem;
 class WorkspaceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("rsx-ws-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("rsx-ws-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     env_.Set("RSX_HOME", (dir_ / "home").string());
@@ -81,7 +82,8 @@ TEST_F(WorkspaceTest, ACorruptConnectionsFileIsBadInputAndLeftUntouched) {
   auto list = ws->ListConnections();
   ASSERT_FALSE(list.ok());
   EXPECT_EQ(list.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(list.status().message().find("connections: expected an object, found a list"), std::string::npos)
+  EXPECT_NE(list.status().message().find("connections: expected an object, found a list"),
+            std::string::npos)
       << list.status().message();
   EXPECT_FALSE(ws->AddConnection(Conn("prod")).ok());
   std::ifstream in(ws->dir() + "/connections.json");
@@ -91,8 +93,10 @@ TEST_F(WorkspaceTest, ACorruptConnectionsFileIsBadInputAndLeftUntouched) {
 }
 
 TEST_F(WorkspaceTest, ConfigObjectsAreParsedStrictly) {
-  EXPECT_EQ(ConnectionConfig::FromJson(R"({"regoin": "x"})", "c").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(ConnectionConfig::FromJson(R"({"schemas": "public"})", "c").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ConnectionConfig::FromJson(R"({"regoin": "x"})", "c").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ConnectionConfig::FromJson(R"({"schemas": "public"})", "c").status().code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(ConnectionConfig::FromJson("[1]", "c").status().code(), StatusCode::kInvalidArgument);
   auto c = ConnectionConfig::FromJson(Conn("x").ToJson(), "x");
   ASSERT_TRUE(c.ok());

@@ -9,12 +9,12 @@
 
 #include "decode/page_decoder.h"
 #include "moto_server.h"
-#include "rsx/data_api.h"
-#include "rsx/statement_runner.h"
 #include "rsx/credentials.h"
+#include "rsx/data_api.h"
 #include "rsx/http.h"
-#include "test_util.h"
+#include "rsx/statement_runner.h"
 #include "rsx/strings.h"
+#include "test_util.h"
 
 namespace rsx {
 namespace {
@@ -26,9 +26,12 @@ const char* kRole = "arn:aws:iam::123456789012:role/customer-reader";
 const char* kExternalId = "3f0c2c35-aaaa-4bbb-8ccc-0123456789ab";
 
 std::vector<std::string> BaseEnv(const std::string& endpoint) {
-  return {"PATH=" + std::string(getenv("PATH")), "HOME=/nonexistent-home",
-          "AWS_EC2_METADATA_DISABLED=true", std::string("AWS_ACCESS_KEY_ID=") + kKeyId,
-          std::string("AWS_SECRET_ACCESS_KEY=") + kSecret, "AWS_ENDPOINT_URL=" + endpoint,
+  return {"PATH=" + std::string(getenv("PATH")),
+          "HOME=/nonexistent-home",
+          "AWS_EC2_METADATA_DISABLED=true",
+          std::string("AWS_ACCESS_KEY_ID=") + kKeyId,
+          std::string("AWS_SECRET_ACCESS_KEY=") + kSecret,
+          "AWS_ENDPOINT_URL=" + endpoint,
           "AWS_REGION=eu-west-1"};
 }
 
@@ -96,7 +99,8 @@ TEST(Moto, WhoamiAssumesRoleWithExternalId) {
   EXPECT_LE(left, 60);
   ExpectNoSecrets(r);
 
-  auto text = test::RunProcess({RSX_BINARY, "whoami", "--role-arn", kRole, "--external-id", kExternalId}, env);
+  auto text = test::RunProcess(
+      {RSX_BINARY, "whoami", "--role-arn", kRole, "--external-id", kExternalId}, env);
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("Assumed role"), std::string::npos);
   EXPECT_NE(text.out.find("assumed-role/customer-reader/rsx-"), std::string::npos) << text.out;
@@ -110,7 +114,8 @@ TEST(Moto, StsErrorBecomesAClearMessage) {
   ASSERT_TRUE(moto.ok()) << moto.log();
   auto env = BaseEnv(moto.url());
   env.push_back(std::string("AWS_SESSION_TOKEN=") + kToken);
-  auto r = test::RunProcess({RSX_BINARY, "whoami", "--role-arn", kRole, "--external-id", kExternalId}, env);
+  auto r = test::RunProcess(
+      {RSX_BINARY, "whoami", "--role-arn", kRole, "--external-id", kExternalId}, env);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("base AWS credentials were rejected"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("InvalidClientTokenId"), std::string::npos) << r.err;
@@ -143,7 +148,7 @@ TEST(Moto, WhoamiBadInputMakesNoNetworkCall) {
   // A config file that cannot be read is a clear error too.
   test::TempDir dir;
   auto env2 = env;
-  env2.erase(env2.begin() + 3, env2.begin() + 5);  // no keys in the environment
+  env2.erase(env2.begin() + 3, env2.begin() + 5);            // no keys in the environment
   env2.push_back("AWS_CONFIG_FILE=" + dir.path().string());  // a directory
   auto r = test::RunProcess({RSX_BINARY, "whoami"}, env2);
   EXPECT_EQ(r.exit_code, 1);
@@ -180,7 +185,8 @@ TEST(Moto, AssumeRoleProfileWithSourceProfileAndExternalId) {
   auto bodies = http->bodies();
   ASSERT_EQ(bodies.size(), 1u);
   EXPECT_NE(bodies[0].find("Action=AssumeRole"), std::string::npos);
-  EXPECT_NE(bodies[0].find(std::string("ExternalId=") + kExternalId), std::string::npos) << bodies[0];
+  EXPECT_NE(bodies[0].find(std::string("ExternalId=") + kExternalId), std::string::npos)
+      << bodies[0];
   EXPECT_NE(bodies[0].find("RoleSessionName=rsx-profile"), std::string::npos);
   EXPECT_NE(bodies[0].find("DurationSeconds=1800"), std::string::npos);
   // Cached: a second Get makes no new call.

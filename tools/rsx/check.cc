@@ -18,9 +18,11 @@ struct CheckOptions {
 int RunCheck(CheckOptions o) {
   auto cfg = ResolveConnection(o.conn);
   if (!cfg.ok()) return ReportError(cfg.status());
-  if (cfg->workgroup.empty() || cfg->database.empty() || cfg->role_arn.empty() || cfg->region.empty())
-    return ReportError(Status::InvalidArgument(
-        "rsx check needs a saved connection (rsx check NAME) or --region, --workgroup, --database and --role-arn"));
+  if (cfg->workgroup.empty() || cfg->database.empty() || cfg->role_arn.empty() ||
+      cfg->region.empty())
+    return ReportError(
+        Status::InvalidArgument("rsx check needs a saved connection (rsx check NAME) or --region, "
+                                "--workgroup, --database and --role-arn"));
   CheckReport r = CheckConnection(*cfg, *ProcessRuntime(o.conn.profile));
   const ConnectionConfig& f = *cfg;
   std::string name = f.name.empty() ? "NAME" : f.name;
@@ -29,9 +31,10 @@ int RunCheck(CheckOptions o) {
     return r.ok() ? 0 : 1;
   }
   if (!r.operator_arn.empty())
-    std::printf("✓ base credentials: %s (account %s, from %s)\n", r.operator_arn.c_str(), r.operator_account.c_str(),
-                r.operator_provider.c_str());
-  if (!r.assumed_arn.empty()) std::printf("✓ assumed %s (external ID %s)\n", r.assumed_arn.c_str(), f.external_id.c_str());
+    std::printf("✓ base credentials: %s (account %s, from %s)\n", r.operator_arn.c_str(),
+                r.operator_account.c_str(), r.operator_provider.c_str());
+  if (!r.assumed_arn.empty())
+    std::printf("✓ assumed %s (external ID %s)\n", r.assumed_arn.c_str(), f.external_id.c_str());
   if (!r.failed_stage.empty()) {
     std::printf("✗ %s\n", r.failed_stage.c_str());
     std::fflush(stdout);
@@ -40,7 +43,8 @@ int RunCheck(CheckOptions o) {
   }
   std::printf("\n%-38s %-8s %s\n", "permission", "result", "AWS said");
   for (const auto& p : r.permissions)
-    std::printf("%-38s %-8s %s\n", p.action.c_str(), PermissionResult::Name(p.outcome), p.message.substr(0, 160).c_str());
+    std::printf("%-38s %-8s %s\n", p.action.c_str(), PermissionResult::Name(p.outcome),
+                p.message.substr(0, 160).c_str());
   if (r.ok()) {
     std::printf("\n✓ everything rsx needs is granted\n");
     return 0;
@@ -48,7 +52,8 @@ int RunCheck(CheckOptions o) {
   auto missing = r.Missing();
   if (!missing.empty()) {
     std::printf("\nAdd to the role's permission policy:\n  \"Action\": [");
-    for (size_t i = 0; i < missing.size(); ++i) std::printf("%s\"%s\"", i ? ", " : "", missing[i].c_str());
+    for (size_t i = 0; i < missing.size(); ++i)
+      std::printf("%s\"%s\"", i ? ", " : "", missing[i].c_str());
     std::printf("]\n(or print the whole policy with `rsx policy %s`)\n", name.c_str());
   }
   return 1;
@@ -59,8 +64,9 @@ int RunCheck(CheckOptions o) {
 void AddCheckCommand(CLI::App& app, Runner* run) {
   auto o = std::make_shared<CheckOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "check", "Check a connection: base credentials, assuming the role with the external ID,\n"
-               "then each of the nine permissions with a harmless call. Exit 0 only when all hold.");
+      "check",
+      "Check a connection: base credentials, assuming the role with the external ID,\n"
+      "then each of the nine permissions with a harmless call. Exit 0 only when all hold.");
   cmd->add_option("name", o->conn.name, "saved connection (or give connection flags)");
   AddConnectionFlags(cmd, &o->conn);
   cmd->add_flag("--json", o->json, "print the result as JSON");

@@ -36,18 +36,24 @@ Result<std::chrono::milliseconds> ParseDuration(const std::string& flag, const s
                                                 std::chrono::milliseconds def) {
   if (s.empty()) return def;
   auto bad = [&] {
-    return Status::InvalidArgument(flag + " '" + s + "' is not a duration like 90s, 15m, 1h or 250ms");
+    return Status::InvalidArgument(flag + " '" + s +
+                                   "' is not a duration like 90s, 15m, 1h or 250ms");
   };
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
   if (end == s.c_str() || !(v >= 0) || v > 1e9) return bad();
   std::string unit = end;
   double ms;
-  if (unit.empty() || unit == "s") ms = v * 1000;
-  else if (unit == "ms") ms = v;
-  else if (unit == "m") ms = v * 60000;
-  else if (unit == "h") ms = v * 3600000;
-  else return bad();
+  if (unit.empty() || unit == "s")
+    ms = v * 1000;
+  else if (unit == "ms")
+    ms = v;
+  else if (unit == "m")
+    ms = v * 60000;
+  else if (unit == "h")
+    ms = v * 3600000;
+  else
+    return bad();
   return std::chrono::milliseconds(static_cast<long long>(ms));
 }
 

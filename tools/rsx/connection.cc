@@ -9,18 +9,22 @@ namespace rsx::cli {
 
 void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
   cmd->add_option("--region", f->region, "AWS region of the workgroup (default AWS_REGION)");
-  cmd->add_option("--workgroup", f->workgroup, "Redshift Serverless workgroup (default RSX_WORKGROUP)");
+  cmd->add_option("--workgroup", f->workgroup,
+                  "Redshift Serverless workgroup (default RSX_WORKGROUP)");
   cmd->add_option("--database", f->database, "database (default RSX_DATABASE)");
   cmd->add_option("--role-arn", f->role_arn, "customer role to assume (default RSX_ROLE_ARN)");
-  cmd->add_option("--external-id", f->external_id, "external ID for the role (default RSX_EXTERNAL_ID)");
-  cmd->add_option("--profile", f->profile, "profile for the base credentials (default AWS_PROFILE)");
+  cmd->add_option("--external-id", f->external_id,
+                  "external ID for the role (default RSX_EXTERNAL_ID)");
+  cmd->add_option("--profile", f->profile,
+                  "profile for the base credentials (default AWS_PROFILE)");
   cmd->add_option("--endpoint-url", f->endpoint_url,
                   "Data API endpoint (default AWS_ENDPOINT_URL_REDSHIFT_DATA, AWS_ENDPOINT_URL)");
   cmd->add_option("--sts-endpoint-url", f->sts_endpoint_url,
                   "STS endpoint (default AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL)");
-  cmd->add_flag("--allow-insecure-http", f->allow_insecure_http,
-                "allow an http:// endpoint on another host (the session token and SQL then cross the "
-                "network in clear text; default: only this machine, or RSX_ALLOW_INSECURE_HTTP=1)");
+  cmd->add_flag(
+      "--allow-insecure-http", f->allow_insecure_http,
+      "allow an http:// endpoint on another host (the session token and SQL then cross the "
+      "network in clear text; default: only this machine, or RSX_ALLOW_INSECURE_HTTP=1)");
 }
 
 Result<ConnectionConfig> ResolveConnection(const ConnectionFlags& f) {
@@ -63,9 +67,12 @@ std::shared_ptr<Runtime> ProcessRuntime(const std::string& profile) {
 
 Result<std::unique_ptr<Connection>> OpenConnection(const ConnectionFlags& f) {
   RSX_ASSIGN_OR_RETURN(ConnectionConfig c, ResolveConnection(f));
-  if (c.region.empty()) return Status::InvalidArgument("no region: pass --region or set AWS_REGION");
-  if (c.workgroup.empty()) return Status::InvalidArgument("no workgroup: pass --workgroup or set RSX_WORKGROUP");
-  if (c.database.empty()) return Status::InvalidArgument("no database: pass --database or set RSX_DATABASE");
+  if (c.region.empty())
+    return Status::InvalidArgument("no region: pass --region or set AWS_REGION");
+  if (c.workgroup.empty())
+    return Status::InvalidArgument("no workgroup: pass --workgroup or set RSX_WORKGROUP");
+  if (c.database.empty())
+    return Status::InvalidArgument("no database: pass --database or set RSX_DATABASE");
   OpenOptions o;
   o.role_session_seconds = f.duration;
   return Connection::Open(c, ProcessRuntime(f.profile), o);

@@ -7,8 +7,8 @@
 #include "connection.h"
 #include "rsx/endpoints.h"
 #include "rsx/policy.h"
-#include "rsx/workspace.h"
 #include "rsx/strings.h"
+#include "rsx/workspace.h"
 
 namespace rsx::cli {
 namespace {
@@ -30,8 +30,8 @@ Result<std::string> OperatorAccount(const std::string& given, const ConnectionCo
   return id.operator_identity.account;
 }
 
-int PrintPolicies(const ConnectionConfig& c, const std::string& external_id, const std::string& account,
-                  const std::string& scope) {
+int PrintPolicies(const ConnectionConfig& c, const std::string& external_id,
+                  const std::string& account, const std::string& scope) {
   std::printf("Permission policy (attach to the role %s):\n%s\n\n", c.role_arn.c_str(),
               PermissionPolicy(scope).c_str());
   std::printf("Trust policy (the role's trust relationship):\n%s\n",
@@ -44,52 +44,69 @@ int RunAdd(AddOptions o) {
   auto ws = Workspace::Open();
   if (!ws.ok()) return ReportError(ws.status());
   if (Status st = ValidateConnection(o.c); !st.ok()) return ReportError(st);
-  auto external_id = o.c.external_id.empty() ? ws->ExternalId() : Result<std::string>(o.c.external_id);
+  auto external_id =
+      o.c.external_id.empty() ? ws->ExternalId() : Result<std::string>(o.c.external_id);
   if (!external_id.ok()) return ReportError(external_id.status());
   auto account = OperatorAccount(o.operator_account, o.c);
-  if (!account.ok() && account.status().code() == StatusCode::kInvalidArgument) return ReportError(account.status());
+  if (!account.ok() && account.status().code() == StatusCode::kInvalidArgument)
+    return ReportError(account.status());
   if (Status st = ws->AddConnection(o.c, o.replace); !st.ok()) return ReportError(st);
-  std::printf("Saved connection '%s' (%s / %s / %s) in %s.\n\n", o.c.name.c_str(), o.c.region.c_str(),
-              o.c.workgroup.c_str(), o.c.database.c_str(), ws->dir().c_str());
-  std::printf("External ID: %s\n  (%s; give it to the customer for the trust policy)\n\n",
-              external_id->c_str(), o.c.external_id.empty() ? "this workspace's, generated once" : "this connection's own");
+  std::printf("Saved connection '%s' (%s / %s / %s) in %s.\n\n", o.c.name.c_str(),
+              o.c.region.c_str(), o.c.workgroup.c_str(), o.c.database.c_str(), ws->dir().c_str());
+  std::printf(
+      "External ID: %s\n  (%s; give it to the customer for the trust policy)\n\n",
+      external_id->c_str(),
+      o.c.external_id.empty() ? "this workspace's, generated once" : "this connection's own");
   if (account.ok()) {
     PrintPolicies(o.c, *external_id, *account, "");
   } else {
-    std::printf("Permission policy (attach to the role %s):\n%s\n\n", o.c.role_arn.c_str(), PermissionPolicy().c_str());
-    std::fprintf(stderr, "rsx: could not find your AWS account for the trust policy (%s);\n"
+    std::printf("Permission policy (attach to the role %s):\n%s\n\n", o.c.role_arn.c_str(),
+                PermissionPolicy().c_str());
+    std::fprintf(stderr,
+                 "rsx: could not find your AWS account for the trust policy (%s);\n"
                  "  print it with: rsx policy %s --operator-account <your 12-digit account>\n",
                  account.status().message().c_str(), o.c.name.c_str());
   }
-  std::printf("\nNext: once the customer has created the role with both policies, run\n  rsx check %s\n", o.c.name.c_str());
+  std::printf(
+      "\nNext: once the customer has created the role with both policies, run\n  rsx check %s\n",
+      o.c.name.c_str());
   return 0;
 }
 
 }  // namespace
 
 void AddConnectionsCommand(CLI::App& app, Runner* run) {
-  CLI::App* group = app.add_subcommand("connections", "Saved connections (in RSX_HOME, default ~/.rsx).");
+  CLI::App* group =
+      app.add_subcommand("connections", "Saved connections (in RSX_HOME, default ~/.rsx).");
   group->require_subcommand(1);
 
   auto add = std::make_shared<AddOptions>();
   CLI::App* a = group->add_subcommand(
-      "add", "Save a connection, then print the external ID, the permission and trust policies\n"
-             "for the customer's role, and the next step.");
+      "add",
+      "Save a connection, then print the external ID, the permission and trust policies\n"
+      "for the customer's role, and the next step.");
   a->add_option("name", add->c.name, "connection name")->required();
   a->add_option("--region", add->c.region, "AWS region of the workgroup")->required();
   a->add_option("--workgroup", add->c.workgroup, "Redshift Serverless workgroup name")->required();
   a->add_option("--database", add->c.database, "database")->required();
-  a->add_option("--role-arn", add->c.role_arn, "the customer's role, arn:aws:iam::<account>:role/<name>")->required();
-  a->add_option("--external-id", add->c.external_id, "this connection's own external ID (default: the workspace's)");
-  a->add_option("--schemas", add->schemas, "comma-separated schemas to discover and sync (default: all)");
+  a->add_option("--role-arn", add->c.role_arn,
+                "the customer's role, arn:aws:iam::<account>:role/<name>")
+      ->required();
+  a->add_option("--external-id", add->c.external_id,
+                "this connection's own external ID (default: the workspace's)");
+  a->add_option("--schemas", add->schemas,
+                "comma-separated schemas to discover and sync (default: all)");
   a->add_option("--endpoint-url", add->c.endpoint_url, "Data API endpoint override");
   a->add_option("--sts-endpoint-url", add->c.sts_endpoint_url, "STS endpoint override");
-  a->add_option("--max-concurrent-statements", add->c.max_concurrent_statements, "statements at once (1-200, default 4)");
+  a->add_option("--max-concurrent-statements", add->c.max_concurrent_statements,
+                "statements at once (1-200, default 4)");
   a->add_option("--statement-timeout-seconds", add->c.statement_timeout_seconds,
-                "cancel a statement that runs longer (default 0: 1 hour for syncs; --statement-timeout overrides)");
+                "cancel a statement that runs longer (default 0: 1 hour for syncs; "
+                "--statement-timeout overrides)");
   a->add_flag("--allow-insecure-http", add->c.allow_insecure_http,
               "accept http:// endpoints on another host (token and SQL in clear text)");
-  a->add_option("--operator-account", add->operator_account, "your AWS account for the trust policy (default: from STS)");
+  a->add_option("--operator-account", add->operator_account,
+                "your AWS account for the trust policy (default: from STS)");
   a->add_flag("--replace", add->replace, "replace a connection of the same name");
   a->callback([run, add] { *run = [add] { return RunAdd(*add); }; });
 
@@ -101,15 +118,17 @@ void AddConnectionsCommand(CLI::App& app, Runner* run) {
       auto all = ws->ListConnections();
       if (!all.ok()) return ReportError(all.status());
       for (const auto& c : *all)
-        std::printf("%-24s %-14s %-24s %-16s %s\n", c.name.c_str(), c.region.c_str(), c.workgroup.c_str(),
-                    c.database.c_str(), c.role_arn.c_str());
-      if (all->empty()) std::fprintf(stderr, "no connections yet: add one with `rsx connections add`\n");
+        std::printf("%-24s %-14s %-24s %-16s %s\n", c.name.c_str(), c.region.c_str(),
+                    c.workgroup.c_str(), c.database.c_str(), c.role_arn.c_str());
+      if (all->empty())
+        std::fprintf(stderr, "no connections yet: add one with `rsx connections add`\n");
       return 0;
     };
   });
 
   auto show_name = std::make_shared<std::string>();
-  CLI::App* s = group->add_subcommand("show", "Print a saved connection as JSON (the Airbyte/Singer config).");
+  CLI::App* s = group->add_subcommand(
+      "show", "Print a saved connection as JSON (the Airbyte/Singer config).");
   s->add_option("name", *show_name, "connection name")->required();
   s->callback([run, show_name] {
     *run = [show_name] {
@@ -145,13 +164,17 @@ void AddPolicyCommand(CLI::App& app, Runner* run) {
       "policy", "Print the permission and trust policies for a connection's role, as valid JSON.");
   p->add_option("name", o->name, "connection name")->required();
   p->add_option("--scope-workgroup", o->scope,
-                "limit workgroup actions to this workgroup ARN, arn:aws:redshift-serverless:<region>:<account>:workgroup/<id>");
-  p->add_option("--operator-account", o->account, "your AWS account for the trust policy (default: from STS)");
+                "limit workgroup actions to this workgroup ARN, "
+                "arn:aws:redshift-serverless:<region>:<account>:workgroup/<id>");
+  p->add_option("--operator-account", o->account,
+                "your AWS account for the trust policy (default: from STS)");
   p->callback([run, o] {
     *run = [o] {
       if (!o->scope.empty() && o->scope.find(":redshift-serverless:") == std::string::npos)
-        return ReportError(Status::InvalidArgument("--scope-workgroup '" + o->scope +
-                                                   "' must be a workgroup ARN: arn:aws:redshift-serverless:<region>:<account>:workgroup/<id>"));
+        return ReportError(Status::InvalidArgument(
+            "--scope-workgroup '" + o->scope +
+            "' must be a workgroup ARN: "
+            "arn:aws:redshift-serverless:<region>:<account>:workgroup/<id>"));
       auto ws = Workspace::Open();
       if (!ws.ok()) return ReportError(ws.status());
       auto c = ws->GetConnection(o->name);
@@ -160,7 +183,10 @@ void AddPolicyCommand(CLI::App& app, Runner* run) {
       if (!id.ok()) return ReportError(id.status());
       auto account = OperatorAccount(o->account, *c);
       if (!account.ok())
-        return ReportError(Status(account.status()).Prepend("cannot find your AWS account for the trust policy (pass --operator-account)"));
+        return ReportError(
+            Status(account.status())
+                .Prepend(
+                    "cannot find your AWS account for the trust policy (pass --operator-account)"));
       return PrintPolicies(*c, *id, *account, o->scope);
     };
   });

@@ -36,12 +36,14 @@ int RunDiscover(DiscoverCliOptions o) {
 void AddDiscoverCommand(CLI::App& app, Runner* run) {
   auto o = std::make_shared<DiscoverCliOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "discover", "Print the catalog as an Airbyte catalog: one stream per table and view\n"
-                  "(namespace = schema), a JSON Schema per column, primary keys, cursor candidates\n"
-                  "and row estimates.");
+      "discover",
+      "Print the catalog as an Airbyte catalog: one stream per table and view\n"
+      "(namespace = schema), a JSON Schema per column, primary keys, cursor candidates\n"
+      "and row estimates.");
   cmd->add_option("name", o->conn.name, "saved connection (or give connection flags)");
   AddConnectionFlags(cmd, &o->conn);
-  cmd->add_option("--schemas", o->schemas, "comma-separated schemas (default: the connection's, else all non-system)");
+  cmd->add_option("--schemas", o->schemas,
+                  "comma-separated schemas (default: the connection's, else all non-system)");
   cmd->callback([run, o] { *run = [o] { return RunDiscover(*o); }; });
 }
 

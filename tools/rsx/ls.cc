@@ -30,8 +30,10 @@ int RunLs(LsOptions o) {
       o.path = o.positional[0];
   }
   auto parts = o.path.empty() ? std::vector<std::string>{} : util::Split(o.path, '.');
-  if (parts.size() > 3 || std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
-    return ReportError(Status::InvalidArgument("path '" + o.path + "' must be DB, DB.SCHEMA or DB.SCHEMA.TABLE"));
+  if (parts.size() > 3 ||
+      std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
+    return ReportError(
+        Status::InvalidArgument("path '" + o.path + "' must be DB, DB.SCHEMA or DB.SCHEMA.TABLE"));
   if (!parts.empty()) o.conn.database = parts[0];
   auto conn = OpenConnection(o.conn);
   if (!conn.ok()) return ReportError(conn.status());
@@ -52,7 +54,8 @@ int RunLs(LsOptions o) {
     auto cols = c.DescribeTable(parts[1], parts[2]);
     if (!cols.ok()) return ReportError(cols.status());
     if (cols->empty())
-      return ReportError(Status::NotFound("no table " + parts[1] + "." + parts[2] + " in database " + parts[0]));
+      return ReportError(
+          Status::NotFound("no table " + parts[1] + "." + parts[2] + " in database " + parts[0]));
     for (const auto& col : *cols) {
       std::printf("%-32s %-20s %s%s\n", col.name.c_str(), ColumnTypeText(col).c_str(),
                   col.nullable == 0 ? "not null" : "null",
@@ -67,10 +70,12 @@ int RunLs(LsOptions o) {
 void AddLsCommand(CLI::App& app, Runner* run) {
   auto o = std::make_shared<LsOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "ls", "Browse the workgroup: databases; DB: its schemas; DB.SCHEMA: its tables;\n"
-            "DB.SCHEMA.TABLE: its columns with types and nullability.");
-  cmd->add_option("connection_and_path", o->positional,
-                  "[NAME] [PATH]: a saved connection (optional) and DB, DB.SCHEMA or DB.SCHEMA.TABLE")
+      "ls",
+      "Browse the workgroup: databases; DB: its schemas; DB.SCHEMA: its tables;\n"
+      "DB.SCHEMA.TABLE: its columns with types and nullability.");
+  cmd->add_option(
+         "connection_and_path", o->positional,
+         "[NAME] [PATH]: a saved connection (optional) and DB, DB.SCHEMA or DB.SCHEMA.TABLE")
       ->expected(0, 2);
   AddConnectionFlags(cmd, &o->conn);
   cmd->callback([run, o] { *run = [o] { return RunLs(*o); }; });

@@ -2,10 +2,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <optional>
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include "commands.h"
 #include "connection.h"
@@ -28,8 +28,10 @@ struct QueryOptions {
 // Parses --format, --result-format and --param into `run`.
 Status ParseRunFlags(const QueryOptions& o, RunOptions* run) {
   if (o.result_format != "auto" && o.result_format != "json" && o.result_format != "csv")
-    return Status::InvalidArgument("--result-format '" + o.result_format + "' is not one of auto, json, csv");
-  run->result_format = o.result_format == "csv" ? "CSV" : "JSON";  // auto: JSON (see docs/benchmarks.md)
+    return Status::InvalidArgument("--result-format '" + o.result_format +
+                                   "' is not one of auto, json, csv");
+  run->result_format =
+      o.result_format == "csv" ? "CSV" : "JSON";  // auto: JSON (see docs/benchmarks.md)
   for (const auto& p : o.params) RSX_RETURN_IF_ERROR(AddParam(p, run));
   return Status::OK();
 }
@@ -71,7 +73,8 @@ int Emit(const QueryOptions& o, const std::atomic<bool>* interrupted,
   else
     std::fprintf(stderr, "done: %lld row%s affected in %.2f s (statement %s)\n",
                  std::max(0LL, summary->description.result_rows),
-                 summary->description.result_rows == 1 ? "" : "s", secs, summary->statement_id.c_str());
+                 summary->description.result_rows == 1 ? "" : "s", secs,
+                 summary->statement_id.c_str());
   if (o.timings) {
     const HttpCallStats& http = (*conn)->runtime().http_stats();
     auto total = t_end - t_main;
@@ -80,15 +83,18 @@ int Emit(const QueryOptions& o, const std::atomic<bool>* interrupted,
     std::fprintf(stderr,
                  "timings: %.2f ms from the command's start; %.2f ms inside %lld HTTP requests; "
                  "%.2f ms asleep between %d status checks; %.2f ms other work\n",
-                 Ms(total), Ms(in_http), http.calls.load(), Ms(summary->poll_sleep), summary->polls, Ms(rest));
+                 Ms(total), Ms(in_http), http.calls.load(), Ms(summary->poll_sleep), summary->polls,
+                 Ms(rest));
   }
   return 0;
 }
 
 int RunQuery(QueryOptions o) {
-  if (!o.sql_file.empty()) {  // -f FILE (or -f - for stdin): the only SQL; a positional is the connection
+  if (!o.sql_file
+           .empty()) {  // -f FILE (or -f - for stdin): the only SQL; a positional is the connection
     if (o.positional.size() > 1)
-      return ReportError(Status::InvalidArgument("give the SQL either as an argument or with -f, not both"));
+      return ReportError(
+          Status::InvalidArgument("give the SQL either as an argument or with -f, not both"));
     if (o.positional.size() == 1) o.conn.name = o.positional[0];
     if (o.sql_file == "-") {
       o.sql.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -103,10 +109,12 @@ int RunQuery(QueryOptions o) {
   } else if (o.positional.size() == 1) {
     o.sql = o.positional[0];
   } else {
-    return ReportError(Status::InvalidArgument("no SQL: give it as an argument, or with -f FILE (-f - reads stdin)"));
+    return ReportError(Status::InvalidArgument(
+        "no SQL: give it as an argument, or with -f FILE (-f - reads stdin)"));
   }
   if (o.sql.find_first_not_of(" \t\r\n") == std::string::npos)
-    return ReportError(Status::InvalidArgument("the SQL is empty: give a statement, e.g. rsx query \"select 1\""));
+    return ReportError(
+        Status::InvalidArgument("the SQL is empty: give a statement, e.g. rsx query \"select 1\""));
   if (o.max_rows < 0) return ReportError(Status::InvalidArgument("--max-rows must be 0 or more"));
   auto interrupted = InstallInterruptHandler();
   auto timeout = ParseDuration("--timeout", o.timeout, std::chrono::milliseconds(0));
@@ -116,7 +124,8 @@ int RunQuery(QueryOptions o) {
   run.interrupted = interrupted;
   Status flags = ParseRunFlags(o, &run);
   if (!flags.ok()) return ReportError(flags);
-  return Emit(o, interrupted, [&](DataApiClient& c, ResultConsumer* w) { return RunStatement(c, o.sql, run, w); });
+  return Emit(o, interrupted,
+              [&](DataApiClient& c, ResultConsumer* w) { return RunStatement(c, o.sql, run, w); });
 }
 
 int RunResult(QueryOptions o) {
@@ -127,13 +136,15 @@ int RunResult(QueryOptions o) {
   auto interrupted = InstallInterruptHandler();
   RunOptions run;
   run.interrupted = interrupted;
-  return Emit(o, interrupted, [&](DataApiClient& c, ResultConsumer* w) { return FetchResult(c, id, run, w); });
+  return Emit(o, interrupted,
+              [&](DataApiClient& c, ResultConsumer* w) { return FetchResult(c, id, run, w); });
 }
 
 // --format, --output, --max-rows and --timings, shared by query and result.
 void AddOutputFlags(CLI::App* cmd, QueryOptions* o) {
   cmd->add_option("--format", o->format, "table (default), csv, jsonl or json");
-  cmd->add_option("--output", o->output, "write to this file instead of stdout (only when complete)");
+  cmd->add_option("--output", o->output,
+                  "write to this file instead of stdout (only when complete)");
   cmd->add_option("--max-rows", o->max_rows, "rows the table format shows (default 1000)");
   cmd->add_flag("--timings", o->timings,
                 "after the row count, print where the time went: inside HTTP requests, asleep "
@@ -148,9 +159,10 @@ void AddQueryCommand(CLI::App& app, Runner* run) {
       "query",
       "Run one SQL statement on the workgroup and print its result (data on stdout, the row\n"
       "count and time on stderr). Ctrl-C or --timeout cancels the statement in Redshift.");
-  cmd->add_option("connection_and_sql", o->positional,
-                  "[NAME] SQL: a saved connection (optional; else flags or RSX_* variables) and the "
-                  "SQL statement (use :name placeholders with --param)")
+  cmd->add_option(
+         "connection_and_sql", o->positional,
+         "[NAME] SQL: a saved connection (optional; else flags or RSX_* variables) and the "
+         "SQL statement (use :name placeholders with --param)")
       ->expected(0, 2);
   cmd->add_option("-f,--file", o->sql_file,
                   "read the SQL from FILE (- for stdin), for statements longer than a command line "

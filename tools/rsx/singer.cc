@@ -16,8 +16,9 @@ struct SingerOptions {
 void AddSingerCommand(CLI::App& app, Runner* run) {
   auto o = std::make_shared<SingerOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "singer", "rsx as a Singer tap: --discover prints the catalog; with --catalog, SCHEMA, RECORD\n"
-                "and STATE messages for the selected streams (FULL_TABLE or INCREMENTAL).");
+      "singer",
+      "rsx as a Singer tap: --discover prints the catalog; with --catalog, SCHEMA, RECORD\n"
+      "and STATE messages for the selected streams (FULL_TABLE or INCREMENTAL).");
   cmd->add_option("--config", o->config, "config JSON file (a connection object)")->required();
   cmd->add_flag("--discover", o->discover, "print the catalog");
   cmd->add_option("--catalog", o->catalog, "catalog with selected streams");
@@ -27,7 +28,8 @@ void AddSingerCommand(CLI::App& app, Runner* run) {
     *run = [o] {
       const ProtocolIo& io = *ProtocolSession();
       return o->discover ? singer::Discover(io, o->config)
-                         : singer::Sync(io, o->config, o->catalog.empty() ? o->properties : o->catalog, o->state);
+                         : singer::Sync(io, o->config,
+                                        o->catalog.empty() ? o->properties : o->catalog, o->state);
     };
   });
 }

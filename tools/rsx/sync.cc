@@ -24,12 +24,17 @@ struct SyncCliOptions {
 
 int RunSyncCommand(SyncCliOptions o) {
   auto interrupted = InstallInterruptHandler();
-  if (o.to.empty()) return ReportError(Status::InvalidArgument("--to DIR: where to write the streams"));
+  if (o.to.empty())
+    return ReportError(Status::InvalidArgument("--to DIR: where to write the streams"));
   if (o.format != "jsonl" && o.format != "csv")
-    return ReportError(Status::InvalidArgument("--format '" + o.format + "' is not one of jsonl, csv"));
-  if (o.chunk_rows < 1) return ReportError(Status::InvalidArgument("--chunk-rows must be at least 1"));
+    return ReportError(
+        Status::InvalidArgument("--format '" + o.format + "' is not one of jsonl, csv"));
+  if (o.chunk_rows < 1)
+    return ReportError(Status::InvalidArgument("--chunk-rows must be at least 1"));
   if (o.parallel < 0) return ReportError(Status::InvalidArgument("--parallel must be at least 1"));
-  if (Status st = ParseDuration("--statement-timeout", o.statement_timeout, std::chrono::hours(1)).status(); !st.ok())
+  if (Status st =
+          ParseDuration("--statement-timeout", o.statement_timeout, std::chrono::hours(1)).status();
+      !st.ok())
     return ReportError(st);
   StreamSelection sel;
   sel.streams = o.streams;
@@ -42,7 +47,8 @@ int RunSyncCommand(SyncCliOptions o) {
   auto conn = OpenConnection(o.conn);
   if (!conn.ok()) return ReportError(conn.status());
   // --statement-timeout, else the connection's statement_timeout_seconds, else 1 hour.
-  auto statement_timeout = ParseDuration("--statement-timeout", o.statement_timeout, (*conn)->DefaultStatementTimeout());
+  auto statement_timeout =
+      ParseDuration("--statement-timeout", o.statement_timeout, (*conn)->DefaultStatementTimeout());
   if (!statement_timeout.ok()) return ReportError(statement_timeout.status());
   auto catalog = (*conn)->Discover(*schemas);
   if (!catalog.ok()) return ReportError(catalog.status());
@@ -74,10 +80,11 @@ int RunSyncCommand(SyncCliOptions o) {
   long long total = 0;
   for (const auto& r : *results) total += r.rows;
   if (Status saved = WriteManifest(o.to, o.conn.name, so, configs, *results); !saved.ok())
-    return ReportError(Status(saved).Prepend("the streams were synced and the state saved, but manifest.json was not"));
+    return ReportError(Status(saved).Prepend(
+        "the streams were synced and the state saved, but manifest.json was not"));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "synced %zu stream%s, %lld rows in %.2f s to %s (manifest.json)\n", results->size(),
-               results->size() == 1 ? "" : "s", total, secs, o.to.c_str());
+  std::fprintf(stderr, "synced %zu stream%s, %lld rows in %.2f s to %s (manifest.json)\n",
+               results->size(), results->size() == 1 ? "" : "s", total, secs, o.to.c_str());
   return 0;
 }
 
@@ -86,30 +93,36 @@ int RunSyncCommand(SyncCliOptions o) {
 void AddSyncCommand(CLI::App& app, Runner* run) {
   auto o = std::make_shared<SyncCliOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "sync", "Sync streams to files: one file per stream plus manifest.json, read in chunks\n"
-              "(keyset pagination) with state checkpointed after each chunk, so the next run --\n"
-              "or a rerun after a crash -- continues where the last one ended.");
+      "sync",
+      "Sync streams to files: one file per stream plus manifest.json, read in chunks\n"
+      "(keyset pagination) with state checkpointed after each chunk, so the next run --\n"
+      "or a rerun after a crash -- continues where the last one ended.");
   cmd->add_option("name", o->conn.name, "saved connection (or give connection flags)");
   AddConnectionFlags(cmd, &o->conn);
-  cmd->add_option("--stream", o->streams,
-                  "schema.table to sync (repeatable); quote a name holding a dot as in SQL: '\"my.schema\".t'");
+  cmd->add_option(
+      "--stream", o->streams,
+      "schema.table to sync (repeatable); quote a name holding a dot as in SQL: '\"my.schema\".t'");
   cmd->add_flag("--all", o->all, "sync every discovered stream");
   cmd->add_flag("--incremental", o->incremental, "read only rows after the saved cursor position");
   cmd->add_option("--cursor", o->cursor, "cursor column for --incremental");
-  cmd->add_option("--primary-key", o->primary_key, "comma-separated key columns (default: the table's primary key)");
+  cmd->add_option("--primary-key", o->primary_key,
+                  "comma-separated key columns (default: the table's primary key)");
   cmd->add_option("--to", o->to, "output folder")->required();
   cmd->add_option("--format", o->format, "jsonl (default) or csv");
   cmd->add_option("--chunk-rows", o->chunk_rows, "rows per statement (default 100000)");
   cmd->add_option("--parallel", o->parallel,
                   "full refresh: statements at once over key ranges (default: the connection's "
                   "max_concurrent_statements, 4)");
-  cmd->add_option("--state", o->state, "state file (default DIR/.rsx-state.json); one sync at a time holds it");
-  cmd->add_flag("--trust-key", o->trust_key,
-                "skip the check that the key is unique and non-null (one statement per stream); a key "
-                "that repeats then loses rows silently, so use it only for keys you know are unique");
-  cmd->add_option("--statement-timeout", o->statement_timeout,
-                  "cancel a statement that runs longer, e.g. 90s, 15m, 1h (default 1h); the sync then "
-                  "stops at its last checkpoint");
+  cmd->add_option("--state", o->state,
+                  "state file (default DIR/.rsx-state.json); one sync at a time holds it");
+  cmd->add_flag(
+      "--trust-key", o->trust_key,
+      "skip the check that the key is unique and non-null (one statement per stream); a key "
+      "that repeats then loses rows silently, so use it only for keys you know are unique");
+  cmd->add_option(
+      "--statement-timeout", o->statement_timeout,
+      "cancel a statement that runs longer, e.g. 90s, 15m, 1h (default 1h); the sync then "
+      "stops at its last checkpoint");
   cmd->callback([run, o] { *run = [o] { return RunSyncCommand(*o); }; });
 }
 

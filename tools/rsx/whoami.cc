@@ -29,7 +29,8 @@ int RunWhoami(const WhoamiOptions& o) {
     if (Status st = ValidateAssumeRoleParams(params); !st.ok()) return ReportError(st);
   }
 
-  auto r = WhoAmI(*ProcessRuntime(o.profile), region, o.sts_endpoint, o.role_arn.empty() ? nullptr : &params);
+  auto r = WhoAmI(*ProcessRuntime(o.profile), region, o.sts_endpoint,
+                  o.role_arn.empty() ? nullptr : &params);
   if (!r.ok()) return ReportError(r.status());
   const CallerIdentity& id = r->operator_identity;
   if (o.json) {
@@ -43,11 +44,13 @@ int RunWhoami(const WhoamiOptions& o) {
   std::printf("  credentials %s\n", r->operator_access_key.c_str());
   std::printf("  sts         %s\n", r->sts_endpoint.c_str());
   if (r->assumed) {
-    auto left = std::chrono::duration_cast<std::chrono::minutes>(r->expiration - Clock::Real().Now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::minutes>(r->expiration - Clock::Real().Now());
     std::printf("Assumed role\n");
     std::printf("  arn         %s\n", r->role_identity.arn.c_str());
     std::printf("  account     %s\n", r->role_identity.account.c_str());
-    std::printf("  external id %s\n", o.external_id.empty() ? "(none sent)" : o.external_id.c_str());
+    std::printf("  external id %s\n",
+                o.external_id.empty() ? "(none sent)" : o.external_id.c_str());
     std::printf("  expires     %s (in %lld min)\n", util::FormatIso8601(r->expiration).c_str(),
                 static_cast<long long>(left.count()));
   }
@@ -62,7 +65,8 @@ void AddWhoamiCommand(CLI::App& app, Runner* run) {
       "whoami",
       "Show the AWS identity rsx runs as and which provider supplied it; with --role-arn,\n"
       "assume that role (with --external-id) and show the assumed identity and its expiry.");
-  cmd->add_option("--role-arn", o->role_arn, "IAM role to assume, arn:aws:iam::<account>:role/<name>");
+  cmd->add_option("--role-arn", o->role_arn,
+                  "IAM role to assume, arn:aws:iam::<account>:role/<name>");
   cmd->add_option("--external-id", o->external_id, "external ID the role's trust policy requires");
   cmd->add_option("--session-name", o->session_name, "role session name (default rsx-<epoch>)");
   cmd->add_option("--duration", o->duration, "assumed-role session length in seconds (900-43200)")

@@ -1,5 +1,6 @@
 #pragma once
-// JSON shapes shared by the Data API client and the page decoder.
+// Data API JSON shapes shared by the Data API client and the page decoder: tolerant member
+// readers and ColumnMetadata. (Here, not in dataapi/, so decode/ does not depend on dataapi/.)
 
 #include <nlohmann/json.hpp>
 

@@ -117,6 +117,14 @@ class Connection {
   std::shared_ptr<DataApiClient> client_;
 };
 
+// A connection as the rsx command resolves one: the saved connection `overrides.name` (when
+// set) with the non-empty fields of `overrides` on top; then RSX_WORKGROUP, RSX_DATABASE,
+// RSX_ROLE_ARN (and, without a saved connection, RSX_EXTERNAL_ID) and the AWS region variables
+// for what is still empty; a saved connection without an external ID gets the workspace's.
+// Fields may stay empty (Connection::Open names a missing one).
+Result<ConnectionConfig> ResolveConnection(const ConnectionConfig& overrides,
+                                           const Environment& env = Environment::Process());
+
 // `rsx whoami`: the operator's identity and, with `role`, the role assumed with it.
 struct IdentityReport {
   CallerIdentity operator_identity;
@@ -134,11 +142,17 @@ struct IdentityReport {
 // external_id}}.
 std::string IdentityReportJson(const IdentityReport& report, const std::string& external_id);
 
+// Checks the region and the role parameters first (kInvalidArgument naming them).
 // Fails with the first error: no operator credentials, STS refusing them, or the role
 // refused (AWS's error, with the operator's identity prepended to the message).
 Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region,
                               const std::string& sts_endpoint,
                               const AssumeRoleParams* role = nullptr);
+
+// The operator's AWS account for a trust policy: `given` (12 digits) when set, else from STS
+// with the operator's credentials in the connection's region.
+Result<std::string> OperatorAccount(Runtime& runtime, const ConnectionConfig& config,
+                                    const std::string& given = "");
 
 // `rsx check`: can rsx do its job with this connection? The operator's credentials, then the
 // role assumed with the external ID, then each of the nine permissions with a harmless call.

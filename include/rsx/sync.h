@@ -114,6 +114,11 @@ struct SyncOptions {
   StateStore* state_store = nullptr;  // the state lives here instead of the state file
 };
 
+// kInvalidArgument naming the option (and its rsx sync flag): files without out_dir, a format
+// other than jsonl or csv, chunk_rows or parallel below 1. RunSync checks it first; callers
+// check it before connecting to fail fast.
+Status ValidateSyncOptions(const SyncOptions& options);
+
 struct StreamResult {
   std::string name;  // schema.table
   std::string file;  // out_dir + "/" + StreamFileName(schema, table, format)

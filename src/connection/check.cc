@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rsx/connection.h"
+#include "rsx/endpoints.h"
 #include "rsx/strings.h"
 #include "rsx/sts.h"
 
@@ -174,6 +175,8 @@ namespace rsx {
 
 Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region,
                               const std::string& sts_endpoint, const AssumeRoleParams* role) {
+  if (Status st = ValidateRegion(region); !st.ok()) return st.Prepend("--region");
+  if (role) RSX_RETURN_IF_ERROR(ValidateAssumeRoleParams(*role));
   auto base = runtime.OperatorCredentials(region, sts_endpoint);
   StsOptions so;
   so.region = region;
@@ -198,6 +201,17 @@ Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region,
   r.assumed_role_id = assumed->assumed_role_id;
   if (assumed->credentials.expiration) r.expiration = *assumed->credentials.expiration;
   return r;
+}
+
+Result<std::string> OperatorAccount(Runtime& runtime, const ConnectionConfig& c,
+                                    const std::string& given) {
+  if (!given.empty()) {
+    if (given.size() != 12 || given.find_first_not_of("0123456789") != std::string::npos)
+      return Status::InvalidArgument("--operator-account '" + given + "' must be 12 digits");
+    return given;
+  }
+  RSX_ASSIGN_OR_RETURN(IdentityReport id, WhoAmI(runtime, c.region, c.sts_endpoint_url));
+  return id.operator_identity.account;
 }
 
 std::string IdentityReportJson(const IdentityReport& r, const std::string& external_id) {

@@ -1,7 +1,9 @@
-// LoadConnectionConfigFile: a connection object from a file (the Airbyte and Singer config).
+// Connection configs from a file (the Airbyte and Singer config) and as the CLI resolves them.
 
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "rsx/endpoints.h"
 #include "rsx/files.h"
 #include "rsx/protocol.h"
 #include "util/json_access.h"
@@ -22,6 +24,34 @@ Result<ConnectionConfig> LoadConnectionConfigFile(const std::string& path, const
     RSX_ASSIGN_OR_RETURN(Workspace ws, Workspace::Open(env));
     RSX_ASSIGN_OR_RETURN(c.external_id, ws.ExternalId());
   }
+  return c;
+}
+
+Result<ConnectionConfig> ResolveConnection(const ConnectionConfig& f, const Environment& env) {
+  ConnectionConfig c;
+  std::optional<Workspace> ws;
+  if (!f.name.empty()) {
+    RSX_ASSIGN_OR_RETURN(Workspace opened, Workspace::Open(env));
+    ws.emplace(std::move(opened));
+    RSX_ASSIGN_OR_RETURN(c, ws->GetConnection(f.name));
+  }
+  auto pick = [&](std::string* field, const std::string& flag, const char* var) {
+    if (!flag.empty()) *field = flag;
+    if (field->empty() && var) *field = env.Get(var).value_or("");
+  };
+  pick(&c.region, f.region, nullptr);
+  pick(&c.workgroup, f.workgroup, "RSX_WORKGROUP");
+  pick(&c.database, f.database, "RSX_DATABASE");
+  pick(&c.role_arn, f.role_arn, "RSX_ROLE_ARN");
+  // A saved connection without an external ID uses the workspace's, never RSX_EXTERNAL_ID.
+  pick(&c.external_id, f.external_id, f.name.empty() ? "RSX_EXTERNAL_ID" : nullptr);
+  pick(&c.endpoint_url, f.endpoint_url, nullptr);
+  pick(&c.sts_endpoint_url, f.sts_endpoint_url, nullptr);
+  if (c.external_id.empty() && ws) {
+    RSX_ASSIGN_OR_RETURN(c.external_id, ws->ExternalId());
+  }
+  c.allow_insecure_http = c.allow_insecure_http || f.allow_insecure_http;
+  if (c.region.empty()) c.region = RegionFromEnvironment(env);
   return c;
 }
 

@@ -405,9 +405,20 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
 
 }  // namespace
 
+Status ValidateSyncOptions(const SyncOptions& o) {
+  if (!o.sink && o.out_dir.empty())
+    return Status::InvalidArgument("--to DIR (out_dir): where to write the streams");
+  if (!o.sink && o.format != "jsonl" && o.format != "csv")
+    return Status::InvalidArgument("--format '" + o.format + "' is not one of jsonl, csv");
+  if (o.chunk_rows < 1) return Status::InvalidArgument("--chunk-rows must be at least 1");
+  if (o.parallel < 1) return Status::InvalidArgument("--parallel must be at least 1");
+  return Status::OK();
+}
+
 Result<std::vector<StreamResult>> RunSync(DataApiClient& client,
                                           const std::vector<StreamSyncConfig>& streams,
                                           const SyncOptions& o) {
+  RSX_RETURN_IF_ERROR(ValidateSyncOptions(o));
   Engine engine(client, o);
   RSX_RETURN_IF_ERROR(engine.Open());
   std::vector<StreamResult> results;

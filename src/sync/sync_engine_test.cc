@@ -166,6 +166,25 @@ TEST_F(SyncEngineTest, ACancelledRunStopsAtItsLastCheckpoint) {
   EXPECT_EQ(Read("public.items.jsonl"), Expected(100));
 }
 
+TEST_F(SyncEngineTest, BadOptionsAreRefusedBeforeAnyStatement) {
+  auto api = std::make_shared<test::FakeDataApi>(10);
+  SyncOptions o = Options(0);
+  EXPECT_NE(RunSync(*Client(api), Items(), o).status().message().find("--chunk-rows"),
+            std::string::npos);
+  o = Options(10);
+  o.format = "parquet";
+  EXPECT_NE(RunSync(*Client(api), Items(), o).status().message().find("'parquet'"),
+            std::string::npos);
+  o = Options(10);
+  o.parallel = 0;
+  EXPECT_EQ(RunSync(*Client(api), Items(), o).status().code(), StatusCode::kInvalidArgument);
+  o = Options(10);
+  o.out_dir.clear();
+  EXPECT_EQ(ValidateSyncOptions(o).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(api->executes(), 0);
+  EXPECT_TRUE(fs::is_empty(dir_));
+}
+
 TEST_F(SyncEngineTest, AMalformedStateIsRefusedAndLeftUntouched) {
   const std::string bad =
       R"({"streams": {"public.items": {"mode": "full_refresh", "key": "8000"}}})";

@@ -16,7 +16,7 @@ struct CheckOptions {
 };
 
 int RunCheck(CheckOptions o) {
-  auto cfg = ResolveConnection(o.conn);
+  auto cfg = ResolveConnection(o.conn.c);
   if (!cfg.ok()) return ReportError(cfg.status());
   if (cfg->workgroup.empty() || cfg->database.empty() || cfg->role_arn.empty() ||
       cfg->region.empty())
@@ -67,7 +67,7 @@ void AddCheckCommand(CLI::App& app, Runner* run) {
       "check",
       "Check a connection: base credentials, assuming the role with the external ID,\n"
       "then each of the nine permissions with a harmless call. Exit 0 only when all hold.");
-  cmd->add_option("name", o->conn.name, "saved connection (or give connection flags)");
+  cmd->add_option("name", o->conn.c.name, "saved connection (or give connection flags)");
   AddConnectionFlags(cmd, &o->conn);
   cmd->add_flag("--json", o->json, "print the result as JSON");
   cmd->callback([run, o] { *run = [o] { return RunCheck(*o); }; });

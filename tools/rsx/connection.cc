@@ -8,52 +8,23 @@
 namespace rsx::cli {
 
 void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
-  cmd->add_option("--region", f->region, "AWS region of the workgroup (default AWS_REGION)");
-  cmd->add_option("--workgroup", f->workgroup,
+  cmd->add_option("--region", f->c.region, "AWS region of the workgroup (default AWS_REGION)");
+  cmd->add_option("--workgroup", f->c.workgroup,
                   "Redshift Serverless workgroup (default RSX_WORKGROUP)");
-  cmd->add_option("--database", f->database, "database (default RSX_DATABASE)");
-  cmd->add_option("--role-arn", f->role_arn, "customer role to assume (default RSX_ROLE_ARN)");
-  cmd->add_option("--external-id", f->external_id,
+  cmd->add_option("--database", f->c.database, "database (default RSX_DATABASE)");
+  cmd->add_option("--role-arn", f->c.role_arn, "customer role to assume (default RSX_ROLE_ARN)");
+  cmd->add_option("--external-id", f->c.external_id,
                   "external ID for the role (default RSX_EXTERNAL_ID)");
   cmd->add_option("--profile", f->profile,
                   "profile for the base credentials (default AWS_PROFILE)");
-  cmd->add_option("--endpoint-url", f->endpoint_url,
+  cmd->add_option("--endpoint-url", f->c.endpoint_url,
                   "Data API endpoint (default AWS_ENDPOINT_URL_REDSHIFT_DATA, AWS_ENDPOINT_URL)");
-  cmd->add_option("--sts-endpoint-url", f->sts_endpoint_url,
+  cmd->add_option("--sts-endpoint-url", f->c.sts_endpoint_url,
                   "STS endpoint (default AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL)");
   cmd->add_flag(
-      "--allow-insecure-http", f->allow_insecure_http,
+      "--allow-insecure-http", f->c.allow_insecure_http,
       "allow an http:// endpoint on another host (the session token and SQL then cross the "
       "network in clear text; default: only this machine, or RSX_ALLOW_INSECURE_HTTP=1)");
-}
-
-Result<ConnectionConfig> ResolveConnection(const ConnectionFlags& f) {
-  ConnectionConfig c;
-  std::optional<Workspace> ws;
-  if (!f.name.empty()) {
-    RSX_ASSIGN_OR_RETURN(Workspace opened, Workspace::Open());
-    ws.emplace(std::move(opened));
-    RSX_ASSIGN_OR_RETURN(c, ws->GetConnection(f.name));
-  }
-  const Environment& env = Environment::Process();
-  auto pick = [&](std::string* field, const std::string& flag, const char* var) {
-    if (!flag.empty()) *field = flag;
-    if (field->empty() && var) *field = env.Get(var).value_or("");
-  };
-  pick(&c.region, f.region, nullptr);
-  pick(&c.workgroup, f.workgroup, "RSX_WORKGROUP");
-  pick(&c.database, f.database, "RSX_DATABASE");
-  pick(&c.role_arn, f.role_arn, "RSX_ROLE_ARN");
-  // A saved connection without an external ID uses the workspace's, never RSX_EXTERNAL_ID.
-  pick(&c.external_id, f.external_id, f.name.empty() ? "RSX_EXTERNAL_ID" : nullptr);
-  pick(&c.endpoint_url, f.endpoint_url, nullptr);
-  pick(&c.sts_endpoint_url, f.sts_endpoint_url, nullptr);
-  if (c.external_id.empty() && ws) {
-    RSX_ASSIGN_OR_RETURN(c.external_id, ws->ExternalId());
-  }
-  c.allow_insecure_http = c.allow_insecure_http || f.allow_insecure_http;
-  if (c.region.empty()) c.region = RegionFromEnvironment(env);
-  return c;
 }
 
 std::shared_ptr<Runtime> ProcessRuntime(const std::string& profile) {
@@ -66,7 +37,7 @@ std::shared_ptr<Runtime> ProcessRuntime(const std::string& profile) {
 }
 
 Result<std::unique_ptr<Connection>> OpenConnection(const ConnectionFlags& f) {
-  RSX_ASSIGN_OR_RETURN(ConnectionConfig c, ResolveConnection(f));
+  RSX_ASSIGN_OR_RETURN(ConnectionConfig c, ResolveConnection(f.c));
   if (c.region.empty())
     return Status::InvalidArgument("no region: pass --region or set AWS_REGION");
   if (c.workgroup.empty())

@@ -13,21 +13,14 @@
 namespace rsx::cli {
 
 struct ConnectionFlags {
-  std::string name;  // a saved connection; flags given explicitly override its fields
-  std::string region, workgroup, database, role_arn, external_id, profile, endpoint_url,
-      sts_endpoint_url;
-  bool allow_insecure_http = false;
+  ConnectionConfig c;  // c.name: a saved connection; the other fields: flags on top of it
+  std::string profile;
   int duration = 3600;
 };
 
 // Adds --region, --workgroup, --database, --role-arn, --external-id, --profile,
 // --endpoint-url, --sts-endpoint-url, --allow-insecure-http.
 void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* flags);
-
-// The connection the flags name: the saved connection `flags.name` (when set) with explicit
-// flags on top, then AWS_REGION, RSX_WORKGROUP, RSX_DATABASE, RSX_ROLE_ARN, RSX_EXTERNAL_ID
-// for what is still unset, and the workspace's external ID. Fields may stay empty.
-Result<ConnectionConfig> ResolveConnection(const ConnectionFlags& flags);
 
 // The process's Runtime (created on first use, with --profile's operator credentials).
 std::shared_ptr<Runtime> ProcessRuntime(const std::string& profile = "");

@@ -19,17 +19,6 @@ struct AddOptions {
   bool replace = false;
 };
 
-// The operator's account: --operator-account, else GetCallerIdentity with base credentials.
-Result<std::string> OperatorAccount(const std::string& given, const ConnectionConfig& c) {
-  if (!given.empty()) {
-    if (given.size() != 12 || given.find_first_not_of("0123456789") != std::string::npos)
-      return Status::InvalidArgument("--operator-account '" + given + "' must be 12 digits");
-    return given;
-  }
-  RSX_ASSIGN_OR_RETURN(IdentityReport id, WhoAmI(*ProcessRuntime(), c.region, c.sts_endpoint_url));
-  return id.operator_identity.account;
-}
-
 int PrintPolicies(const ConnectionConfig& c, const std::string& external_id,
                   const std::string& account, const std::string& scope) {
   std::printf("Permission policy (attach to the role %s):\n%s\n\n", c.role_arn.c_str(),
@@ -47,7 +36,7 @@ int RunAdd(AddOptions o) {
   auto external_id =
       o.c.external_id.empty() ? ws->ExternalId() : Result<std::string>(o.c.external_id);
   if (!external_id.ok()) return ReportError(external_id.status());
-  auto account = OperatorAccount(o.operator_account, o.c);
+  auto account = OperatorAccount(*ProcessRuntime(), o.c, o.operator_account);
   if (!account.ok() && account.status().code() == StatusCode::kInvalidArgument)
     return ReportError(account.status());
   if (Status st = ws->AddConnection(o.c, o.replace); !st.ok()) return ReportError(st);
@@ -181,7 +170,7 @@ void AddPolicyCommand(CLI::App& app, Runner* run) {
       if (!c.ok()) return ReportError(c.status());
       auto id = c->external_id.empty() ? ws->ExternalId() : Result<std::string>(c->external_id);
       if (!id.ok()) return ReportError(id.status());
-      auto account = OperatorAccount(o->account, *c);
+      auto account = OperatorAccount(*ProcessRuntime(), *c, o->account);
       if (!account.ok())
         return ReportError(
             Status(account.status())

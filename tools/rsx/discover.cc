@@ -40,7 +40,7 @@ void AddDiscoverCommand(CLI::App& app, Runner* run) {
       "Print the catalog as an Airbyte catalog: one stream per table and view\n"
       "(namespace = schema), a JSON Schema per column, primary keys, cursor candidates\n"
       "and row estimates.");
-  cmd->add_option("name", o->conn.name, "saved connection (or give connection flags)");
+  cmd->add_option("name", o->conn.c.name, "saved connection (or give connection flags)");
   AddConnectionFlags(cmd, &o->conn);
   cmd->add_option("--schemas", o->schemas,
                   "comma-separated schemas (default: the connection's, else all non-system)");

@@ -19,13 +19,13 @@ struct LsOptions {
 int RunLs(LsOptions o) {
   // One argument is a path when it has a '.' or names no saved connection.
   if (o.positional.size() == 2) {
-    o.conn.name = o.positional[0];
+    o.conn.c.name = o.positional[0];
     o.path = o.positional[1];
   } else if (o.positional.size() == 1) {
     ConnectionFlags probe;
-    probe.name = o.positional[0];
-    if (o.positional[0].find('.') == std::string::npos && ResolveConnection(probe).ok())
-      o.conn.name = o.positional[0];
+    probe.c.name = o.positional[0];
+    if (o.positional[0].find('.') == std::string::npos && ResolveConnection(probe.c).ok())
+      o.conn.c.name = o.positional[0];
     else
       o.path = o.positional[0];
   }
@@ -34,7 +34,7 @@ int RunLs(LsOptions o) {
       std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
     return ReportError(
         Status::InvalidArgument("path '" + o.path + "' must be DB, DB.SCHEMA or DB.SCHEMA.TABLE"));
-  if (!parts.empty()) o.conn.database = parts[0];
+  if (!parts.empty()) o.conn.c.database = parts[0];
   auto conn = OpenConnection(o.conn);
   if (!conn.ok()) return ReportError(conn.status());
   DataApiClient& c = (*conn)->client();

@@ -95,7 +95,7 @@ int RunQuery(QueryOptions o) {
     if (o.positional.size() > 1)
       return ReportError(
           Status::InvalidArgument("give the SQL either as an argument or with -f, not both"));
-    if (o.positional.size() == 1) o.conn.name = o.positional[0];
+    if (o.positional.size() == 1) o.conn.c.name = o.positional[0];
     if (o.sql_file == "-") {
       o.sql.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     } else {
@@ -104,7 +104,7 @@ int RunQuery(QueryOptions o) {
       o.sql = *text;
     }
   } else if (o.positional.size() == 2) {
-    o.conn.name = o.positional[0];
+    o.conn.c.name = o.positional[0];
     o.sql = o.positional[1];
   } else if (o.positional.size() == 1) {
     o.sql = o.positional[0];
@@ -130,7 +130,7 @@ int RunQuery(QueryOptions o) {
 
 int RunResult(QueryOptions o) {
   std::string id = o.positional.back();
-  if (o.positional.size() == 2) o.conn.name = o.positional[0];
+  if (o.positional.size() == 2) o.conn.c.name = o.positional[0];
   if (id.empty()) return ReportError(Status::InvalidArgument("the statement ID is empty"));
   if (o.max_rows < 0) return ReportError(Status::InvalidArgument("--max-rows must be 0 or more"));
   auto interrupted = InstallInterruptHandler();

@@ -24,14 +24,15 @@ struct SyncCliOptions {
 
 int RunSyncCommand(SyncCliOptions o) {
   auto interrupted = InstallInterruptHandler();
-  if (o.to.empty())
-    return ReportError(Status::InvalidArgument("--to DIR: where to write the streams"));
-  if (o.format != "jsonl" && o.format != "csv")
-    return ReportError(
-        Status::InvalidArgument("--format '" + o.format + "' is not one of jsonl, csv"));
-  if (o.chunk_rows < 1)
-    return ReportError(Status::InvalidArgument("--chunk-rows must be at least 1"));
-  if (o.parallel < 0) return ReportError(Status::InvalidArgument("--parallel must be at least 1"));
+  SyncOptions so;
+  so.out_dir = o.to;
+  so.format = o.format;
+  so.chunk_rows = o.chunk_rows;
+  so.parallel = o.parallel == 0 ? 1 : o.parallel;  // 0: the connection's (below)
+  so.state_path = o.state;
+  so.interrupted = interrupted;
+  so.trust_key = o.trust_key;
+  if (Status st = ValidateSyncOptions(so); !st.ok()) return ReportError(st);
   if (Status st =
           ParseDuration("--statement-timeout", o.statement_timeout, std::chrono::hours(1)).status();
       !st.ok())
@@ -56,14 +57,7 @@ int RunSyncCommand(SyncCliOptions o) {
   if (!planned.ok()) return ReportError(planned.status());
   const std::vector<StreamSyncConfig>& configs = *planned;
 
-  SyncOptions so;
-  so.out_dir = o.to;
-  so.format = o.format;
-  so.chunk_rows = o.chunk_rows;
-  so.parallel = o.parallel > 0 ? o.parallel : (*conn)->config().max_concurrent_statements;
-  so.state_path = o.state;
-  so.interrupted = interrupted;
-  so.trust_key = o.trust_key;
+  if (o.parallel == 0) so.parallel = (*conn)->config().max_concurrent_statements;
   so.statement_timeout = *statement_timeout;
   bool tty = isatty(fileno(stderr));
   auto t0 = std::chrono::steady_clock::now();
@@ -79,7 +73,7 @@ int RunSyncCommand(SyncCliOptions o) {
   }
   long long total = 0;
   for (const auto& r : *results) total += r.rows;
-  if (Status saved = WriteManifest(o.to, o.conn.name, so, configs, *results); !saved.ok())
+  if (Status saved = WriteManifest(o.to, o.conn.c.name, so, configs, *results); !saved.ok())
     return ReportError(Status(saved).Prepend(
         "the streams were synced and the state saved, but manifest.json was not"));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -97,7 +91,7 @@ void AddSyncCommand(CLI::App& app, Runner* run) {
       "Sync streams to files: one file per stream plus manifest.json, read in chunks\n"
       "(keyset pagination) with state checkpointed after each chunk, so the next run --\n"
       "or a rerun after a crash -- continues where the last one ended.");
-  cmd->add_option("name", o->conn.name, "saved connection (or give connection flags)");
+  cmd->add_option("name", o->conn.c.name, "saved connection (or give connection flags)");
   AddConnectionFlags(cmd, &o->conn);
   cmd->add_option(
       "--stream", o->streams,

@@ -154,9 +154,11 @@ Result<Credentials> ParseCredentialsJson(const std::string& text, const std::str
     return Status::Unauthenticated(provider + " returned something that is not a JSON object");
   auto str = [&](const char* k) {
     auto it = j.find(k);
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    return it != j.end() && it->is_string() ? it->get_ref<const std::string&>() : std::string();
   };
-  if (j.contains("Version") && !(j["Version"].is_number_integer() && j["Version"].get<int>() == 1))
+  if (j.contains("Version") &&
+      !(j["Version"].is_number_integer() &&
+        j["Version"].get_ref<const nlohmann::json::number_integer_t&>() == 1))
     return Status::Unauthenticated(provider + " returned an unsupported Version (expected 1)");
   if (j.contains("Code") && str("Code") != "Success")
     return Status::Unauthenticated(provider + " answered Code=" + str("Code") + ": " +

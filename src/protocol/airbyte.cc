@@ -1,8 +1,10 @@
 // rsx as an Airbyte source: spec, check, discover and read (see rsx/protocol.h).
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <tuple>
 
 #include "protocol/emit.h"
@@ -170,40 +172,59 @@ Result<json> ParseInputState(const std::string& path) {
 }
 
 // The shapes RunRead relies on, checked up front so that no access below can throw.
-Status CheckConfiguredCatalog(const json& configured, const std::string& what) {
+// A configured stream, read once through the Result accessors (the error names the field).
+struct ConfiguredStream {
+  std::string name, ns;
+  bool incremental = false;
+  std::optional<std::vector<std::string>> cursor_field, default_cursor_field;
+  std::vector<std::vector<std::string>> primary_key;
+  std::optional<std::vector<std::string>> properties;  // json_schema.properties' names
+};
+
+Result<std::vector<ConfiguredStream>> ParseConfiguredCatalog(const json& configured,
+                                                             const std::string& what) {
   namespace ja = json_access;
   const json& streams = configured["streams"];
+  std::vector<ConfiguredStream> out;
   for (size_t i = 0; i < streams.size(); ++i) {
     std::string where = what + ".streams[" + std::to_string(i) + "]";
     const json& cs = streams[i];
+    ConfiguredStream c;
     RSX_ASSIGN_OR_RETURN(const json* as, ja::Member(cs, "stream", where));
     std::string swhere = ja::Path(where, "stream");
     if (!as) return Status::InvalidArgument(swhere + ": missing");
-    RSX_RETURN_IF_ERROR(ja::String(*as, "name", swhere).status());
-    // RunRead reads these with value(), which throws on null: a present one must be a string.
+    RSX_ASSIGN_OR_RETURN(c.name, ja::String(*as, "name", swhere));
+    // A present namespace or sync_mode must be a string (null is not "absent" here).
     for (auto [obj, key, path] :
          {std::tuple{as, "namespace", swhere}, std::tuple{&cs, "sync_mode", where}})
       if (auto it = obj->find(key); it != obj->end() && !it->is_string())
         return Status::InvalidArgument(ja::Path(path, key) + ": expected a string, found " +
                                        ja::Describe(*it));
+    RSX_ASSIGN_OR_RETURN(c.ns, ja::OptString(*as, "namespace", swhere));
     RSX_ASSIGN_OR_RETURN(std::string mode, ja::OptString(cs, "sync_mode", where, "full_refresh"));
     if (mode != "full_refresh" && mode != "incremental")
       return Status::InvalidArgument(ja::Path(where, "sync_mode") +
                                      ": expected \"full_refresh\" or \"incremental\", found \"" +
                                      mode + "\"");
-    RSX_RETURN_IF_ERROR(ja::OptStringList(cs, "cursor_field", where).status());
-    RSX_RETURN_IF_ERROR(ja::OptStringList(*as, "default_cursor_field", swhere).status());
-    RSX_RETURN_IF_ERROR(ja::OptStringListList(cs, "primary_key", where).status());
+    c.incremental = mode == "incremental";
+    RSX_ASSIGN_OR_RETURN(c.cursor_field, ja::OptStringList(cs, "cursor_field", where));
+    RSX_ASSIGN_OR_RETURN(c.default_cursor_field,
+                         ja::OptStringList(*as, "default_cursor_field", swhere));
+    RSX_ASSIGN_OR_RETURN(c.primary_key, ja::OptStringListList(cs, "primary_key", where));
     RSX_ASSIGN_OR_RETURN(const json* schema, ja::Member(*as, "json_schema", swhere));
     if (schema) {
+      std::string pwhere = ja::Path(ja::Path(swhere, "json_schema"), "properties");
       RSX_ASSIGN_OR_RETURN(const json* props,
                            ja::Member(*schema, "properties", ja::Path(swhere, "json_schema")));
-      if (props)
-        RSX_RETURN_IF_ERROR(
-            ja::ExpectObject(*props, ja::Path(ja::Path(swhere, "json_schema"), "properties")));
+      if (props) {
+        RSX_RETURN_IF_ERROR(ja::ExpectObject(*props, pwhere));
+        c.properties.emplace();
+        for (auto it = props->begin(); it != props->end(); ++it) c.properties->push_back(it.key());
+      }
     }
+    out.push_back(std::move(c));
   }
-  return Status::OK();
+  return out;
 }
 
 // RECORD, STATE and TRACE STREAM_STATUS messages of a read.
@@ -257,17 +278,16 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
         io,
         "the catalog file " + catalog_path + " is not a configured catalog ({\"streams\": [...]})",
         "config_error");
-  if (Status shape = CheckConfiguredCatalog(configured, "the catalog file " + catalog_path);
-      !shape.ok())
-    return FromStatus(io, shape);
+  auto parsed_streams = ParseConfiguredCatalog(configured, "the catalog file " + catalog_path);
+  if (!parsed_streams.ok()) return FromStatus(io, parsed_streams.status());
   auto state = ParseInputState(state_path);
   if (!state.ok()) return FromStatus(io, state.status());
   auto conn = Connection::Open(*cfg, io.runtime);
   if (!conn.ok()) return FromStatus(io, conn.status());
 
   std::vector<std::string> schemas;
-  for (const auto& cs : configured["streams"]) {
-    std::string ns = cs.value("stream", json::object()).value("namespace", "");
+  for (const auto& cs : *parsed_streams) {
+    const std::string& ns = cs.ns;
     if (!ns.empty() && std::find(schemas.begin(), schemas.end(), ns) == schemas.end())
       schemas.push_back(ns);
   }
@@ -275,9 +295,8 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
   if (!discovered.ok()) return FromStatus(io, discovered.status());
 
   std::vector<StreamSyncConfig> configs;
-  for (const auto& cs : configured["streams"]) {
-    const json& as = cs.value("stream", json::object());
-    std::string name = as.value("name", ""), ns = as.value("namespace", "");
+  for (const auto& cs : *parsed_streams) {
+    const std::string &name = cs.name, &ns = cs.ns;
     const Stream* found = nullptr;
     // The configured name is the table, or "schema.table" when discover had to qualify it.
     for (const auto& s : *discovered)
@@ -290,21 +309,19 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
     c.stream = *found;
     c.stream.name = name;  // records and states carry the catalog's name
     // Only the columns the configured json_schema lists.
-    if (as.contains("json_schema") && as["json_schema"].contains("properties")) {
+    if (cs.properties) {
       std::vector<ColumnInfo> cols;
       for (const auto& col : found->columns)
-        if (as["json_schema"]["properties"].contains(col.name)) cols.push_back(col);
+        if (std::find(cs.properties->begin(), cs.properties->end(), col.name) !=
+            cs.properties->end())
+          cols.push_back(col);
       c.stream.columns = cols;
     }
-    if (cs.value("sync_mode", "full_refresh") == "incremental") {
+    if (cs.incremental) {
       c.mode = SyncMode::kIncremental;
-      // Shapes checked by CheckConfiguredCatalog.
-      auto configured_field = json_access::OptStringList(cs, "cursor_field", "");
-      auto default_field = json_access::OptStringList(as, "default_cursor_field", "");
-      std::vector<std::string> field =
-          configured_field.ok() && *configured_field ? **configured_field
-          : default_field.ok() && *default_field     ? **default_field
-                                                     : std::vector<std::string>{};
+      std::vector<std::string> field = cs.cursor_field           ? *cs.cursor_field
+                                       : cs.default_cursor_field ? *cs.default_cursor_field
+                                                                 : std::vector<std::string>{};
       if (field.size() != 1)
         return TraceError(io,
                           "stream " + ns + "." + name + " is incremental but has no cursor_field",
@@ -317,8 +334,8 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
                           "stream " + ns + "." + name + " has no cursor column '" + c.cursor + "'",
                           "config_error");
     }
-    for (const auto& k : cs.value("primary_key", json::array()))
-      if (k.is_array() && k.size() == 1) c.key.push_back(k[0]);
+    for (const auto& k : cs.primary_key)
+      if (k.size() == 1) c.key.push_back(k[0]);
     for (const auto& k : c.key.empty() ? found->primary_key : c.key) {
       bool has = false;
       for (const auto& col : c.stream.columns) has = has || col.name == k;

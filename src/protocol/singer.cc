@@ -25,7 +25,8 @@ Status Emit(const ProtocolIo& io, const ordered_json& m) { return protocol::Emit
 std::string StreamId(const Stream& s) { return s.schema + "-" + s.table; }
 
 bool Truthy(const json& v) {
-  return v.is_boolean() ? v.get<bool>() : (v.is_string() && v.get<std::string>() == "true");
+  return v.is_boolean() ? v.get_ref<const bool&>()
+                        : (v.is_string() && v.get_ref<const std::string&>() == "true");
 }
 
 int Fail(const ProtocolIo& io, const Status& st) {
@@ -85,23 +86,36 @@ int RunDiscover(const ProtocolIo& io, const std::string& config_path) {
   return 0;
 }
 
-// The shapes RunSyncMode reads from a catalog, checked up front so that no access can throw.
-Status CheckCatalog(const json& catalog, const std::string& what) {
+// A catalog stream, read once through the Result accessors (the error names the field).
+struct SingerColumn {
+  std::string inclusion;
+  bool selected = false, has_selected = false;
+};
+struct SingerStream {
+  std::string id, schema_name, replication_method = "FULL_TABLE", replication_key;
+  bool selected = false;
+  std::map<std::string, SingerColumn> columns;
+  bool any_column_selection = false;
+};
+
+Result<std::vector<SingerStream>> ParseCatalog(const json& catalog, const std::string& what) {
   namespace ja = json_access;
   const json& streams = catalog["streams"];
+  std::vector<SingerStream> out;
   for (size_t i = 0; i < streams.size(); ++i) {
     std::string where = what + ".streams[" + std::to_string(i) + "]";
     const json& cs = streams[i];
+    SingerStream st;
     if (auto id = cs.find("tap_stream_id"); id != cs.end() && !id->is_string())
       return Status::InvalidArgument(ja::Path(where, "tap_stream_id") +
                                      ": expected a string, found " + ja::Describe(*id));
+    RSX_ASSIGN_OR_RETURN(st.id, ja::OptString(cs, "tap_stream_id", where));
     RSX_ASSIGN_OR_RETURN(const json* metadata, ja::Member(cs, "metadata", where));
-    if (!metadata) continue;
     std::string mwhere = ja::Path(where, "metadata");
-    if (!metadata->is_array())
+    if (metadata && !metadata->is_array())
       return Status::InvalidArgument(mwhere + ": expected a list, found " +
                                      ja::Describe(*metadata));
-    for (size_t j = 0; j < metadata->size(); ++j) {
+    for (size_t j = 0; metadata && j < metadata->size(); ++j) {
       const json& m = (*metadata)[j];
       std::string ewhere = mwhere + "[" + std::to_string(j) + "]";
       RSX_ASSIGN_OR_RETURN(auto breadcrumb, ja::OptStringList(m, "breadcrumb", ewhere));
@@ -116,9 +130,25 @@ Status CheckCatalog(const json& catalog, const std::string& what) {
       if (breadcrumb && breadcrumb->size() == 1)
         return Status::InvalidArgument(ja::Path(ewhere, "breadcrumb") +
                                        ": expected [] or [\"properties\", COLUMN]");
+      bool has_selected = meta->contains("selected");
+      bool selected = has_selected && Truthy((*meta)["selected"]);
+      if (!breadcrumb || breadcrumb->empty()) {
+        RSX_ASSIGN_OR_RETURN(st.schema_name, ja::OptString(*meta, "schema-name", inner));
+        RSX_ASSIGN_OR_RETURN(st.replication_method,
+                             ja::OptString(*meta, "replication-method", inner, "FULL_TABLE"));
+        RSX_ASSIGN_OR_RETURN(st.replication_key, ja::OptString(*meta, "replication-key", inner));
+        st.selected = selected;
+      } else if (breadcrumb->size() == 2) {
+        SingerColumn& col = st.columns[(*breadcrumb)[1]];
+        RSX_ASSIGN_OR_RETURN(col.inclusion, ja::OptString(*meta, "inclusion", inner));
+        col.selected = selected;
+        col.has_selected = has_selected;
+        st.any_column_selection = st.any_column_selection || has_selected;
+      }
     }
+    out.push_back(std::move(st));
   }
-  return Status::OK();
+  return out;
 }
 
 // The value of a Singer STATE message (or the whole message), with every bookmark checked to
@@ -220,8 +250,8 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path,
   json catalog = std::move(*parsed);
   if (!catalog.is_object() || !catalog.contains("streams") || !catalog["streams"].is_array())
     return Fail(io, Status::InvalidArgument("the catalog is not {\"streams\": [...]}"));
-  if (Status shape = CheckCatalog(catalog, "the catalog " + catalog_path); !shape.ok())
-    return Fail(io, shape);
+  auto parsed_streams = ParseCatalog(catalog, "the catalog " + catalog_path);
+  if (!parsed_streams.ok()) return Fail(io, parsed_streams.status());
   json value = {{"currently_syncing", nullptr}, {"bookmarks", json::object()}};
   if (!state_path.empty()) {
     auto st = ReadTextFile(state_path, "state");
@@ -235,11 +265,8 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path,
   auto conn = Connection::Open(*cfg, io.runtime);
   if (!conn.ok()) return Fail(io, conn.status());
   DiscoverOptions d;
-  for (const auto& cs : catalog["streams"]) {
-    std::string schema;
-    for (const auto& m : cs.value("metadata", json::array()))
-      if (m.value("breadcrumb", json::array()).empty())
-        schema = m["metadata"].value("schema-name", "");
+  for (const auto& cs : *parsed_streams) {
+    const std::string& schema = cs.schema_name;
     if (!schema.empty() && std::find(d.schemas.begin(), d.schemas.end(), schema) == d.schemas.end())
       d.schemas.push_back(schema);
   }
@@ -248,21 +275,9 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path,
 
   std::vector<StreamSyncConfig> configs;
   json internal = {{"streams", json::object()}};
-  for (const auto& cs : catalog["streams"]) {
-    std::string id = cs.value("tap_stream_id", "");
-    json top = json::object();
-    std::map<std::string, json> column_meta;
-    bool any_column_selection = false;
-    for (const auto& m : cs.value("metadata", json::array())) {
-      auto bc = m.value("breadcrumb", json::array());
-      if (bc.empty())
-        top = m.value("metadata", json::object());
-      else if (bc.size() == 2) {
-        column_meta[bc[1].get<std::string>()] = m.value("metadata", json::object());
-        any_column_selection = any_column_selection || m["metadata"].contains("selected");
-      }
-    }
-    if (!Truthy(top.value("selected", json(false)))) continue;
+  for (const auto& cs : *parsed_streams) {
+    const std::string& id = cs.id;
+    if (!cs.selected) continue;
     const Stream* found = nullptr;
     for (const auto& s : *discovered)
       if (StreamId(s) == id) found = &s;
@@ -273,16 +288,16 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path,
     c.stream = *found;
     std::vector<ColumnInfo> cols;
     for (const auto& col : found->columns) {
-      const json& cm = column_meta.count(col.name) ? column_meta[col.name] : json::object();
-      bool automatic = cm.value("inclusion", "") == "automatic";
-      bool selected = !any_column_selection || Truthy(cm.value("selected", json(false)));
-      if (cm.value("inclusion", "") != "unsupported" && (automatic || selected))
-        cols.push_back(col);
+      auto it = cs.columns.find(col.name);
+      SingerColumn cm = it == cs.columns.end() ? SingerColumn{} : it->second;
+      bool automatic = cm.inclusion == "automatic";
+      bool selected = !cs.any_column_selection || cm.selected;
+      if (cm.inclusion != "unsupported" && (automatic || selected)) cols.push_back(col);
     }
     c.stream.columns = cols;
-    if (top.value("replication-method", "FULL_TABLE") == "INCREMENTAL") {
+    if (cs.replication_method == "INCREMENTAL") {
       c.mode = SyncMode::kIncremental;
-      c.cursor = top.value("replication-key", "");
+      c.cursor = cs.replication_key;
       bool has = false;
       for (const auto& col : cols) has = has || col.name == c.cursor;
       if (c.cursor.empty() || !has)

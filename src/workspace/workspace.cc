@@ -146,23 +146,24 @@ Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text,
       for (const auto& s : v) {
         if (!s.is_string())
           return Status::InvalidArgument("connection config: schemas must be a list of names");
-        c.schemas.push_back(s);
+        c.schemas.push_back(s.get_ref<const std::string&>());
       }
     } else if (k == "max_concurrent_statements" || k == "statement_timeout_seconds") {
-      if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > 604800)
+      auto n = json_access::OptInt(j, k, "connection config", -1);
+      if (!n.ok() || *n < 0 || *n > 604800)
         return Status::InvalidArgument("connection config: " + k +
                                        " must be a whole number from 0 to 604800");
       (k == "max_concurrent_statements" ? c.max_concurrent_statements
-                                        : c.statement_timeout_seconds) = v.get<int>();
+                                        : c.statement_timeout_seconds) = static_cast<int>(*n);
     } else if (k == "allow_insecure_http") {
       if (!v.is_boolean())
         return Status::InvalidArgument(
             "connection config: allow_insecure_http must be true or false");
-      c.allow_insecure_http = v.get<bool>();
+      c.allow_insecure_http = v.get_ref<const bool&>();
     } else {
       if (!v.is_string())
         return Status::InvalidArgument("connection config: " + k + " must be a string");
-      std::string s = v;
+      const std::string& s = v.get_ref<const std::string&>();
       if (k == "region")
         c.region = s;
       else if (k == "workgroup")

@@ -47,35 +47,9 @@ Result<std::string> ReadAll(const std::string& path) {
   return ReadTextFile(path, "workspace");
 }
 
-Status WriteAtomic(const std::string& dir, const std::string& path, const std::string& contents) {
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IoError("cannot write " + tmp + ": " + std::strerror(errno));
-  size_t off = 0;
-  while (off < contents.size()) {
-    ssize_t w = write(fd, contents.data() + off, contents.size() - off);
-    if (w < 0) {
-      int err = errno;
-      close(fd);
-      unlink(tmp.c_str());
-      return Status::IoError("cannot write " + tmp + ": " + std::strerror(err));
-    }
-    off += static_cast<size_t>(w);
-  }
-  if (fsync(fd) != 0 || close(fd) != 0) {
-    unlink(tmp.c_str());
-    return Status::IoError("cannot flush " + tmp + ": " + std::strerror(errno));
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    unlink(tmp.c_str());
-    return Status::IoError("cannot replace " + path + ": " + std::strerror(errno));
-  }
-  int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-  return Status::OK();
+// Every workspace file is written with the one atomic, durable helper (rsx/files.h), 0600.
+Status WriteAtomic(const std::string& path, const std::string& contents) {
+  return WriteFileAtomic(path, contents, 0600);
 }
 
 const char* kConnections = "connections.json";
@@ -221,6 +195,14 @@ Status ValidateConnectionName(const std::string& name) {
 
 Status ValidateConnection(const ConnectionConfig& c) {
   RSX_RETURN_IF_ERROR(ValidateConnectionName(c.name));
+  std::vector<const std::string*> texts = {&c.region,          &c.workgroup,   &c.database,
+                                           &c.role_arn,        &c.external_id, &c.endpoint_url,
+                                           &c.sts_endpoint_url};
+  for (const auto& s : c.schemas) texts.push_back(&s);
+  for (const std::string* t : texts)
+    if (!json_access::Dump(json(*t)).ok())
+      return Status::InvalidArgument("connection '" + c.name +
+                                     "': a setting holds text that is not valid UTF-8");
   if (c.region.empty()) return Status::InvalidArgument("--region: required (e.g. eu-west-1)");
   if (Status st = ValidateRegion(c.region); !st.ok()) return st.Prepend("--region");
   if (c.workgroup.size() < 3 || c.workgroup.size() > 64 || !LowerAlnumOr(c.workgroup, "-"))
@@ -288,7 +270,7 @@ Result<std::string> Workspace::ExternalId() {
   }
   if (existing.status().code() != StatusCode::kNotFound) return existing.status();
   std::string id = crypto::RandomUuid();
-  RSX_RETURN_IF_ERROR(WriteAtomic(dir_, path, id + "\n"));
+  RSX_RETURN_IF_ERROR(WriteAtomic(path, id + "\n"));
   return id;
 }
 
@@ -321,7 +303,8 @@ Status Workspace::AddConnection(const ConnectionConfig& c, bool replace) {
     return Status::InvalidArgument("a connection named '" + c.name +
                                    "' already exists (remove it first, or pass --replace)");
   j["connections"][c.name] = json::parse(c.ToJson());
-  return WriteAtomic(dir_, dir_ + "/" + kConnections, j.dump(2) + "\n");
+  RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(j, 2));
+  return WriteAtomic(dir_ + "/" + kConnections, text + "\n");
 }
 
 Status Workspace::RemoveConnection(const std::string& name) {
@@ -330,7 +313,8 @@ Status Workspace::RemoveConnection(const std::string& name) {
   if (!j["connections"].contains(name))
     return Status::NotFound("no connection named '" + name + "'");
   j["connections"].erase(name);
-  return WriteAtomic(dir_, dir_ + "/" + kConnections, j.dump(2) + "\n");
+  RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(j, 2));
+  return WriteAtomic(dir_ + "/" + kConnections, text + "\n");
 }
 
 Result<std::string> Workspace::ReadFile(const std::string& relative) {
@@ -339,7 +323,7 @@ Result<std::string> Workspace::ReadFile(const std::string& relative) {
 
 Status Workspace::WriteFileAtomic(const std::string& relative, const std::string& contents) {
   Lock lock(dir_);
-  return WriteAtomic(dir_, dir_ + "/" + relative, contents);
+  return WriteAtomic(dir_ + "/" + relative, contents);
 }
 
 }  // namespace rsx

@@ -92,6 +92,17 @@ TEST_F(WorkspaceTest, ACorruptConnectionsFileIsBadInputAndLeftUntouched) {
   EXPECT_EQ(ss.str(), bad);
 }
 
+TEST_F(WorkspaceTest, TextThatIsNotUtf8IsRefusedNotWritten) {
+  auto ws = Workspace::Open(env_);
+  ASSERT_TRUE(ws.ok()) << ws.status().ToString();
+  ConnectionConfig c = Conn("prod");
+  c.schemas = {"sales\xff"};
+  Status st = ws->AddConnection(c);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("UTF-8"), std::string::npos) << st.message();
+  EXPECT_FALSE(fs::exists(ws->dir() + "/connections.json"));
+}
+
 TEST_F(WorkspaceTest, ConfigObjectsAreParsedStrictly) {
   EXPECT_EQ(ConnectionConfig::FromJson(R"({"regoin": "x"})", "c").status().code(),
             StatusCode::kInvalidArgument);

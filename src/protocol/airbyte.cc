@@ -349,15 +349,8 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
   }
 
   AirbyteSink sink(io);
-  MemoryStateStore store(state->dump());
-  SyncOptions so;
-  so.sink = &sink;
-  so.state_store = &store;
-  so.interrupted = io.interrupted;
-  so.statement_timeout = (*conn)->DefaultStatementTimeout();
-  auto results = (*conn)->Sync(configs, so);
-  if (!results.ok()) return FromStatus(io, results.status());
-  return 0;
+  Status st = protocol::SyncToSink(**conn, configs, sink, state->dump(), io);
+  return st.ok() ? 0 : FromStatus(io, st);
 }
 
 }  // namespace

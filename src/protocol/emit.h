@@ -1,10 +1,11 @@
 #pragma once
-// One protocol message: a JSON line on `out`, flushed (text that is not UTF-8 is replaced
-// with U+FFFD rather than throwing).
+// What the Airbyte and Singer translations share: one message per line, and a read into a
+// sink.
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "rsx/protocol.h"
 #include "rsx/status.h"
 
 namespace rsx::protocol {
@@ -15,6 +16,19 @@ inline Status EmitLine(FILE* out, const nlohmann::ordered_json& m) {
   if (std::fwrite(line.data(), 1, line.size(), out) != line.size() || std::fflush(out) != 0)
     return Status::IoError("cannot write the protocol messages");
   return Status::OK();
+}
+
+// A protocol read: the streams to `sink`, continuing from `state` (rsx's state JSON), with the
+// connection's statement timeout and the session's interrupt flag.
+inline Status SyncToSink(Connection& conn, const std::vector<StreamSyncConfig>& streams,
+                         RecordSink& sink, const std::string& state, const ProtocolIo& io) {
+  MemoryStateStore store(state);
+  SyncOptions so;
+  so.sink = &sink;
+  so.state_store = &store;
+  so.interrupted = io.interrupted;
+  so.statement_timeout = conn.DefaultStatementTimeout();
+  return conn.Sync(streams, so).status();
 }
 
 }  // namespace rsx::protocol

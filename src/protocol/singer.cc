@@ -310,15 +310,8 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path,
   }
 
   SingerSink sink(io, configs, std::move(value));
-  MemoryStateStore store(internal.dump());
-  SyncOptions so;
-  so.sink = &sink;
-  so.state_store = &store;
-  so.interrupted = io.interrupted;
-  so.statement_timeout = (*conn)->DefaultStatementTimeout();
-  auto results = (*conn)->Sync(configs, so);
-  if (!results.ok()) return Fail(io, results.status());
-  return 0;
+  Status st = protocol::SyncToSink(**conn, configs, sink, internal.dump(), io);
+  return st.ok() ? 0 : Fail(io, st);
 }
 
 }  // namespace

@@ -130,11 +130,11 @@ class Engine {
   Status Open() {
     if (o_.state_store) {
       RSX_ASSIGN_OR_RETURN(std::string text, o_.state_store->Load());
-      if (text.empty()) return Status::OK();
-      RSX_ASSIGN_OR_RETURN(state_, ParseSyncState(text, "the input state"));
-      if (protocol_) return Status::OK();
+      if (!text.empty()) {
+        RSX_ASSIGN_OR_RETURN(state_, ParseSyncState(text, "the input state"));
+      }
     }
-    if (protocol_) return Status::OK();  // no files, and the state only in the sink's messages
+    if (protocol_) return Status::OK();  // no files: records go to the sink
     std::error_code ec;
     std::filesystem::create_directories(o_.out_dir, ec);
     if (ec)

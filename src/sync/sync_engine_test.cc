@@ -166,6 +166,19 @@ TEST_F(SyncEngineTest, ACancelledRunStopsAtItsLastCheckpoint) {
   EXPECT_EQ(Read("public.items.jsonl"), Expected(100));
 }
 
+TEST_F(SyncEngineTest, FilesWithAStateStoreLeaveNoStateFile) {
+  MemoryStateStore store;
+  SyncOptions o = Options(10);
+  o.out_dir = (dir_ / "new" / "folder").string();  // created by the sync
+  o.state_store = &store;
+  auto run = RunSync(*Client(std::make_shared<test::FakeDataApi>(15)), Items(), o);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_TRUE(fs::exists(dir_ / "new" / "folder" / "public.items.jsonl"));
+  EXPECT_FALSE(fs::exists(dir_ / "new" / "folder" / ".rsx-state.json"));
+  EXPECT_FALSE(fs::exists(dir_ / "new" / "folder" / ".rsx-state.json.lock"));
+  EXPECT_EQ(nlohmann::json::parse(store.state())["streams"]["public.items"]["rows"], 15);
+}
+
 TEST_F(SyncEngineTest, BadOptionsAreRefusedBeforeAnyStatement) {
   auto api = std::make_shared<test::FakeDataApi>(10);
   SyncOptions o = Options(0);

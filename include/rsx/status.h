@@ -26,6 +26,7 @@ enum class StatusCode {
   kDataLoss,          // rows or pages missing or repeated
   kIoError,           // local file system failure
   kInternal,          // a bug or an unexpected answer
+  kConflict,          // conflicts with the current state (a name taken, a run already active)
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -52,6 +53,7 @@ class [[nodiscard]] Status {
   static Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
   static Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Conflict(std::string m) { return {StatusCode::kConflict, std::move(m)}; }
 
   bool ok() const { return state_ == nullptr; }
   StatusCode code() const { return state_ ? state_->code : StatusCode::kOk; }

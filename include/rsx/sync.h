@@ -108,6 +108,7 @@ struct SyncOptions {
   // Warnings (a stream restarted, a file started anew); default: "rsx: warning: ..." on stderr.
   std::function<void(const std::string&)> warn;
   const std::atomic<bool>* interrupted = nullptr;
+  // After each chunk: the stream's rows so far in this run, and the bytes the chunk wrote.
   std::function<void(const std::string& stream, long long rows, long long bytes)> progress;
 
   RecordSink* sink = nullptr;         // records go here instead of files in out_dir

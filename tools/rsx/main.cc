@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     rsx::cli::AddSyncCommand(app, &run);
     rsx::cli::AddAirbyteCommand(app, &run);
     rsx::cli::AddSingerCommand(app, &run);
+    rsx::cli::AddServeCommand(app, &run);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -442,7 +442,10 @@ void RegisterApi(httplib::Server& server, ApiContext& ctx) {
       res.set_content(ErrorBody("payload_too_large", "the request body is too large", ""),
                       "application/json");
     else if (res.status >= 400)
-      res.set_content(ErrorBody("bad_request", "the request could not be read", ""),
+      res.set_content(ErrorBody("bad_request",
+                                "the request could not be read (a POST without a body still needs "
+                                "Content-Length: 0)",
+                                ""),
                       "application/json");
   });
   server.set_exception_handler(

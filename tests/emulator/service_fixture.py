@@ -2,6 +2,7 @@
 `aws_url` (an rsx-emulator, possibly started after the service: the port is chosen first)."""
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +31,7 @@ class Service:
         self.data_dir = data_dir or os.path.join(self.home, "data")
         self.aws_url = aws_url
         self.args = list(args)
+        self.records = os.path.join(self.home, "responses.jsonl")
         self.start()
 
     def start(self):
@@ -53,8 +55,12 @@ class Service:
         with open(ready) as f:
             self.url = "http://" + f.read().strip()
 
+    def cleanup(self):
+        shutil.rmtree(self.home, ignore_errors=True)
+
     def read_log(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(os.path.join(self.home, "serve.log")) as f:
             return f.read()
 
@@ -79,10 +85,17 @@ class Service:
                 status, payload = r.status, r.read()
         except urllib.error.HTTPError as e:
             status, payload = e.code, e.read()
+            headers = e.headers
+        else:
+            headers = r.headers
         try:
             parsed = json.loads(payload) if payload else None
         except ValueError:
             parsed = None
+        with open(self.records, "a") as f:  # every answer, for the OpenAPI check
+            f.write(json.dumps({"method": method, "path": path, "status": status,
+                                "content_type": headers.get("Content-Type", ""),
+                                "body": payload.decode("utf-8", "replace")}) + "\n")
         return status, parsed, payload
 
     def ok(self, method, path, body=None, key=None, expect=(200, 201, 202, 204)):
@@ -103,3 +116,16 @@ class Service:
             if time.time() > deadline:
                 raise AssertionError("run %s still %s: %s" % (run_id, run["status"], self.read_log()[-3000:]))
             time.sleep(0.1)
+
+
+def check_openapi(records):
+    """Validates docs/openapi.json (OpenAPI 3.1) and every recorded answer against it (ajv)."""
+    root = os.path.join(os.path.dirname(__file__), "../..")
+    node = os.path.join(root, "tests/node")
+    if not os.path.isdir(os.path.join(node, "node_modules/ajv")):
+        raise AssertionError("tests/node/node_modules is missing: run scripts/setup (npm ci in tests/node)")
+    p = subprocess.run(["node", os.path.join(node, "validate-openapi.mjs"), os.path.join(root, "docs/openapi.json"),
+                        records], capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise AssertionError("OpenAPI check failed:\n" + p.stdout + p.stderr)
+    return p.stdout.strip()

@@ -11,7 +11,7 @@ import time
 import unittest
 
 from emulator_fixture import Emulator
-from service_fixture import ADMIN_TOKEN, Service, free_port
+from service_fixture import ADMIN_TOKEN, Service, check_openapi, free_port
 
 EMU = None
 SVC = None
@@ -33,6 +33,9 @@ def setUpModule():
 def tearDownModule():
     SVC.stop()
     EMU.stop()
+    # Every answer any test above received matches the OpenAPI document.
+    print(check_openapi(SVC.records))
+    SVC.cleanup()
 
 
 def connection(org, name, **extra):
@@ -299,6 +302,50 @@ class Crash(unittest.TestCase):
         self.assertLessEqual(len(ids) - len(set(ids)), 500)
         # Everything else survived the restart: organizations, keys, connections.
         self.assertEqual(SVC.ok("GET", "/api/v1/organization", key=A["api_key"])["id"], A["id"])
+
+
+class Operations(unittest.TestCase):
+    def test_health_metrics_and_the_openapi_document(self):
+        SVC.ok("GET", "/api/v1/organization", key=A["api_key"])
+        status, health, _ = SVC.call("GET", "/healthz")
+        self.assertEqual((status, health["status"]), (200, "ok"))
+        status, doc, _ = SVC.call("GET", "/api/v1/openapi.json")
+        with open(os.path.join(os.path.dirname(__file__), "../../docs/openapi.json")) as f:
+            self.assertEqual(doc, json.load(f))
+        self.assertEqual(doc["openapi"], "3.1.0")
+        status, _, raw = SVC.call("GET", "/metrics")
+        text = raw.decode()
+        self.assertEqual(status, 200)
+        for metric in ('rsx_runs{status="succeeded"}', "rsx_rows_synced_total", "rsx_aws_requests_total",
+                       'rsx_http_requests_total{method="GET",status="200"}'):
+            self.assertIn(metric, text)
+        self.assertNotIn(A["api_key"], text)
+
+    def test_sigterm_stops_within_10s_and_the_run_resumes_at_the_next_start(self):
+        EMU.psql("create or replace view svc_slow2 as select listid, pg_sleep(0.0005)::text as s from listing")
+        ca = connection(A, "term")
+        s = SVC.ok("POST", "/api/v1/syncs", sync_body(ca["id"], [{"stream": "public.svc_slow2", "primary_key": ["listid"]}],
+                                                      "term", chunk_rows=3000), key=A["api_key"])
+        run = SVC.ok("POST", "/api/v1/syncs/%s/runs" % s["id"], key=A["api_key"])
+        deadline = time.time() + 60
+        while SVC.ok("GET", "/api/v1/runs/" + run["id"], key=A["api_key"])["streams"][:1] == [] or \
+                SVC.ok("GET", "/api/v1/runs/" + run["id"], key=A["api_key"])["streams"][0]["rows"] < 3000:
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.05)
+        t0 = time.time()
+        SVC.stop(signal.SIGTERM)
+        self.assertLess(time.time() - t0, 10.0)
+        self.assertEqual(SVC.proc.returncode, 0, "\n".join(l for l in SVC.read_log().splitlines()
+                                                            if not l.startswith('{"time"'))[-3000:])
+        self.assertIn("stopping", SVC.read_log())
+        SVC.start()
+        done = SVC.wait_run(A["api_key"], run["id"], timeout=120)
+        self.assertEqual(done["status"], "succeeded", done)
+        ids = [r["listid"] for r in jsonl_rows(os.path.join(SVC.data_dir, A["id"], "term", "public.svc_slow2.jsonl"))]
+        self.assertEqual(sorted(set(ids)), psql_ids("select listid from listing order by 1"))
+        self.assertLessEqual(len(ids) - len(set(ids)), 3000)
+        logs = [l["message"] for l in SVC.ok("GET", "/api/v1/runs/%s/logs?limit=200" % run["id"], key=A["api_key"])["items"]]
+        self.assertTrue(any("back to the queue" in m for m in logs), logs)
 
 
 class BadInput(unittest.TestCase):

@@ -62,6 +62,8 @@ json RunJson(const RunRecord& r) {
           {"status", r.status},
           {"trigger", r.trigger},
           {"attempt", r.attempt},
+          {"scheduled_for", time(r.scheduled_for)},
+          {"worker", r.worker.empty() ? json(nullptr) : json(r.worker)},
           {"cancel_requested", r.cancel_requested},
           {"streams", streams},
           {"error", error},

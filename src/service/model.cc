@@ -217,6 +217,8 @@ std::string RunDoc(const RunRecord& r) {
             {"created_at", r.created_at},
             {"started_at", r.started_at},
             {"finished_at", r.finished_at},
+            {"scheduled_for", r.scheduled_for},
+            {"worker", r.worker},
             {"attempt", r.attempt},
             {"cancel_requested", r.cancel_requested}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -255,6 +257,8 @@ Result<RunRecord> ParseRunDoc(const std::string& doc) {
   RSX_ASSIGN_OR_RETURN(r.created_at, Int(j, "created_at", w));
   RSX_ASSIGN_OR_RETURN(r.started_at, Int(j, "started_at", w));
   RSX_ASSIGN_OR_RETURN(r.finished_at, Int(j, "finished_at", w));
+  RSX_ASSIGN_OR_RETURN(r.scheduled_for, Int(j, "scheduled_for", w));
+  RSX_ASSIGN_OR_RETURN(r.worker, ja::OptString(j, "worker", w));
   RSX_ASSIGN_OR_RETURN(long long attempt, ja::OptInt(j, "attempt", w, 1));
   r.attempt = static_cast<int>(attempt);
   RSX_ASSIGN_OR_RETURN(r.cancel_requested, ja::OptBool(j, "cancel_requested", w, false));

@@ -64,6 +64,8 @@ struct RunRecord {
   std::vector<RunStream> streams;
   std::string error_code, error_message, statement_id, aws_error;
   int64_t created_at = 0, started_at = 0, finished_at = 0;
+  int64_t scheduled_for = 0;  // the schedule's slot this run is for (0: started by hand)
+  std::string worker;         // the worker (process) that executes or last executed it
   int attempt = 1;
   bool cancel_requested = false;
 };

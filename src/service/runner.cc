@@ -131,6 +131,7 @@ void Runner::SchedulerLoop() {
         run.sync_id = s.id;
         run.trigger = "schedule";
         run.created_at = now;
+        run.scheduled_for = s.next_run_at;
         auto queued = store_.ScheduleRun(s.org_id, s.id, s.next_run_at, next.ok() ? *next : 0, run);
         if (queued.ok() && *queued) Wake();
       }
@@ -175,7 +176,8 @@ void Runner::Execute(const std::shared_ptr<Active>& a) {
   RunRecord& run = a->run;
   metrics_.runs_started++;
   Log(run, "info",
-      "run started (attempt " + std::to_string(run.attempt) + ", trigger " + run.trigger + ")");
+      "run started (attempt " + std::to_string(run.attempt) + ", trigger " + run.trigger +
+          ", worker " + owner_ + ")");
   Status st = ExecuteSync(a, run);
   if (a->lease_lost) {
     Log(run, "warning", "the run's lease was lost: another worker continues it");

@@ -68,10 +68,10 @@ Status Serve(const ServeOptions& in) {
   if (mkdir(o.data_dir.c_str(), 0700) != 0 && errno != EEXIST)
     return Status::IoError("--data-dir " + o.data_dir + ": " + std::strerror(errno));
 
-  RSX_ASSIGN_OR_RETURN(auto store, service::Store::Open(o.store));
+  RSX_ASSIGN_OR_RETURN(auto store, service::Store::Open(o.store, o.workers + 4));
   // This process is the only one on an SQLite store: runs left "running" belong to a process
   // that died; they go back to the queue and resume from their checkpoints.
-  if (util::StartsWith(o.store, "sqlite:")) {
+  if (!store->shared()) {
     auto n = store->RequeueExpired(INT64_MAX);
     if (n.ok() && *n > 0)
       o.log("rsx serve: " + std::to_string(*n) + " interrupted run(s) back in the queue");
@@ -104,8 +104,10 @@ Status Serve(const ServeOptions& in) {
   std::thread http([&] { server->listen_after_bind(); });
   std::string addr =
       (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(bound);
-  o.log("rsx serve: listening on " + std::string(tls ? "https://" : "http://") + addr + " (store " +
-        o.store + ", data " + o.data_dir + ")");
+  o.log("rsx serve: listening on " + std::string(tls ? "https://" : "http://") + addr + " (data " +
+        o.data_dir + ", worker " + runner.owner() +
+        "; the store's address is not logged: it may "
+        "hold a password)");
   if (!o.ready_file.empty()) {
     if (Status st = WriteFileAtomic(o.ready_file, addr + "\n", 0644); !st.ok()) {
       server->stop();

@@ -37,10 +37,13 @@ struct IdempotentReply {
 
 class Store {
  public:
-  // "sqlite:PATH" (created 0600 when missing). Applies the schema migrations it lacks.
-  static Result<std::unique_ptr<Store>> Open(const std::string& spec);
+  // "sqlite:PATH" (created 0600 when missing; one process) or PostgreSQL: "postgresql://..."
+  // or "postgresql:<conninfo>" (`connections` connections; several processes may share it).
+  // Applies the schema migrations it lacks (one process at a time).
+  static Result<std::unique_ptr<Store>> Open(const std::string& spec, int connections = 4);
   virtual ~Store() = default;
   virtual int SchemaVersion() = 0;
+  virtual bool shared() const = 0;  // several processes may use it (PostgreSQL)
 
   // Organizations and their API keys. `key` is the first key, created with the organization.
   virtual Status CreateOrganization(const Organization& org, const ApiKey& key) = 0;

@@ -311,9 +311,10 @@ Result<Reply> PatchSync(ApiContext& ctx, Call& call) {
   }
   if (b.contains("streams")) RSX_RETURN_IF_ERROR(ReadStreams(b, &s.streams));
   if (b.contains("destination")) RSX_RETURN_IF_ERROR(ReadDestination(b, &s));
+  const int64_t now = NowMillis();  // next_run_at is computed from updated_at
   if (b.contains("schedule")) {
     RSX_RETURN_IF_ERROR(ReadSchedule(ctx, b, &s));
-    RSX_ASSIGN_OR_RETURN(s.next_run_at, NextRunAt(s, 0, NowMillis()));
+    RSX_ASSIGN_OR_RETURN(s.next_run_at, NextRunAt(s, 0, now));
   }
   if (b.contains("chunk_rows")) {
     RSX_ASSIGN_OR_RETURN(s.chunk_rows, GetInt(b, "chunk_rows", "", 100000, 1, 10000000));
@@ -322,7 +323,7 @@ Result<Reply> PatchSync(ApiContext& ctx, Call& call) {
     RSX_RETURN_IF_ERROR(CheckPathFree(ctx, s));
     RSX_RETURN_IF_ERROR(CheckAgainstCatalog(ctx, s));
   }
-  s.updated_at = NowMillis();
+  s.updated_at = now;
   RSX_RETURN_IF_ERROR(ctx.store.PutSync(s, false));
   // Another folder or another workgroup: the saved positions no longer describe the files.
   if (s.path != old_path || s.connection_id != old_conn)

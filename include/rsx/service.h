@@ -26,6 +26,7 @@ struct ServeOptions {
   int min_interval_seconds = 60;      // the shortest interval schedule accepted
   int health_interval_seconds = 300;  // connection health refresh; 0: off
   size_t max_body_bytes = 1 << 20;    // larger request bodies: 413
+  double rate_limit = 100;            // API requests per second per organization (burst 2x); 0: off
   int lease_seconds = 30;             // a run's lease; renewed every lease/3
   std::shared_ptr<Runtime> runtime;   // AWS access (required)
   const std::atomic<bool>* stop = nullptr;    // set (e.g. by SIGTERM) to shut down gracefully

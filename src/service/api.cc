@@ -252,6 +252,7 @@ class Api {
       res.set_content(ErrorBody(code, message, reply.status().detail("serve.field")),
                       "application/json");
       if (status == 401) res.set_header("WWW-Authenticate", "Bearer");
+      if (status == 429) res.set_header("Retry-After", "1");
     }
     res.status = status;
     res.set_header("Cache-Control", "no-store");
@@ -302,6 +303,11 @@ class Api {
     for (const auto& [k, v] : req.params) call.query[k] = v;
     RSX_RETURN_IF_ERROR(Authenticate(req, route->auth, &call));
     *org = call.org_id;
+    if (!call.org_id.empty() && !Allow(call.org_id))
+      return api::HttpError(429, "rate_limited",
+                            "more than " +
+                                std::to_string(static_cast<long long>(ctx_.options.rate_limit)) +
+                                " requests per second for this organization: retry after a second");
     if (route->body) {
       if (req.body.empty())
         return api::HttpError(400, "invalid_json", "the request needs a JSON object body");
@@ -371,9 +377,26 @@ class Api {
     return Status::OK();
   }
 
+  // A token bucket per organization (this process's share of its requests).
+  bool Allow(const std::string& org) {
+    double rate = ctx_.options.rate_limit;
+    if (rate <= 0) return true;
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(bucket_mu_);
+    auto [it, fresh] = buckets_.try_emplace(org, 2 * rate, now);
+    auto& [tokens, last] = it->second;
+    tokens = std::min(2 * rate, tokens + rate * std::chrono::duration<double>(now - last).count());
+    last = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  }
+
   ApiContext& ctx_;
   std::vector<Route> routes_;
   std::mutex idem_mu_;
+  std::mutex bucket_mu_;
+  std::map<std::string, std::pair<double, std::chrono::steady_clock::time_point>> buckets_;
 };
 
 std::string MetricsText(ApiContext& ctx) {

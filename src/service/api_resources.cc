@@ -261,13 +261,8 @@ Result<Reply> TestConnection(ApiContext& ctx, Call& call) {
   RSX_ASSIGN_OR_RETURN(Organization org, CallerOrg(ctx, call));
   RSX_ASSIGN_OR_RETURN(ConnectionRecord c, OwnConnection(ctx, call));
   CheckReport report = CheckConnection(ConnectionConfigOf(c, org), *ctx.options.runtime);
-  c.health = report.ok() ? "ok" : "failing";
-  c.health_message = report.ok() ? ""
-                                 : (report.failed_stage.empty()
-                                        ? "missing permissions"
-                                        : report.failed_stage + ": " + report.error.message());
-  c.health_checked_at = NowMillis();
-  (void)ctx.store.PutConnection(c, false);
+  (void)ctx.store.SetConnectionHealth(c.org_id, c.id, report.ok() ? "ok" : "failing",
+                                      HealthMessage(report), NowMillis());
   return Reply{200, CheckJson(report)};
 }
 

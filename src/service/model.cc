@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "rsx/connection.h"
 #include "service/cron.h"
 #include "util/json_access.h"
 
@@ -44,6 +45,14 @@ ConnectionConfig ConnectionConfigOf(const ConnectionRecord& c, const Organizatio
   cfg.schemas = c.schemas;
   cfg.max_concurrent_statements = c.max_concurrent_statements;
   return cfg;
+}
+
+std::string HealthMessage(const CheckReport& report) {
+  if (report.ok()) return "";
+  if (!report.failed_stage.empty()) return report.failed_stage + ": " + report.error.message();
+  std::string missing;
+  for (const auto& m : report.Missing()) missing += (missing.empty() ? "" : ", ") + m;
+  return "missing permissions: " + missing;
 }
 
 Status CheckDestinationPath(const std::string& path) {

@@ -9,6 +9,10 @@
 #include "rsx/result.h"
 #include "rsx/workspace.h"
 
+namespace rsx {
+struct CheckReport;
+}
+
 namespace rsx::service {
 
 struct Organization {
@@ -76,6 +80,10 @@ inline bool RunActive(const std::string& status) {
 
 // How the library sees a connection: always with its organization's external ID.
 ConnectionConfig ConnectionConfigOf(const ConnectionRecord& c, const Organization& org);
+
+// The health summary of a connection check: "" when it passed, else the failed stage and
+// its error, or the missing permissions.
+std::string HealthMessage(const CheckReport& report);
 
 // The documents as stored (and, for the API, as shown).
 std::string ConnectionDoc(const ConnectionRecord& c);

@@ -66,6 +66,7 @@ void Runner::Start() {
   for (int i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { WorkerLoop(); });
   threads_.emplace_back([this] { SchedulerLoop(); });
   threads_.emplace_back([this] { HeartbeatLoop(); });
+  if (options_.health_interval_seconds > 0) threads_.emplace_back([this] { HealthLoop(); });
 }
 
 void Runner::Stop() {
@@ -169,6 +170,31 @@ void Runner::HeartbeatLoop() {
     // Runs of workers that stopped renewing their lease (a process killed) go back to the
     // queue and resume from their checkpoint.
     if (auto n = store_.RequeueExpired(now); n.ok() && *n > 0) Wake();
+  }
+}
+
+void Runner::HealthLoop() {
+  const int64_t interval = options_.health_interval_seconds * 1000LL;
+  while (!stopping_) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_.load(); });
+    }
+    auto all = store_.AllConnections();
+    if (!all.ok()) continue;
+    for (const ConnectionRecord& c : *all) {
+      if (stopping_) break;
+      int64_t now = NowMillis();
+      if (c.health_checked_at != 0 && now - c.health_checked_at < interval) continue;
+      auto org = store_.GetOrganization(c.org_id);
+      if (!org.ok()) continue;
+      // Marked first, so other processes (and the next pass) skip it while it is checked.
+      if (!store_.SetConnectionHealth(c.org_id, c.id, c.health, c.health_message, now).ok())
+        continue;
+      CheckReport report = CheckConnection(ConnectionConfigOf(c, *org), *options_.runtime);
+      (void)store_.SetConnectionHealth(c.org_id, c.id, report.ok() ? "ok" : "failing",
+                                       HealthMessage(report), NowMillis());
+    }
   }
 }
 

@@ -52,6 +52,7 @@ class Runner {
   void WorkerLoop();
   void SchedulerLoop();
   void HeartbeatLoop();
+  void HealthLoop();  // re-checks connections whose health is older than the interval
   void Execute(const std::shared_ptr<Active>& a);
   Status ExecuteSync(const std::shared_ptr<Active>& a, RunRecord& run);
   void Log(const RunRecord& run, const std::string& level, const std::string& message);

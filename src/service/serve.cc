@@ -62,6 +62,7 @@ Status Serve(const ServeOptions& in) {
     return Status::InvalidArgument("the admin token must be at least 16 characters");
   if (o.workers < 1 || o.workers > 64)
     return Status::InvalidArgument("--workers must be from 1 to 64");
+  if (o.rate_limit < 0) return Status::InvalidArgument("--rate-limit must be 0 (off) or positive");
   if (o.min_interval_seconds < 1)
     return Status::InvalidArgument("--min-interval must be at least 1 second");
   if (o.data_dir.empty()) return Status::InvalidArgument("--data-dir is required");

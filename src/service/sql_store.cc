@@ -190,6 +190,26 @@ class SqlStore : public Store {
     });
   }
 
+  Status SetConnectionHealth(const std::string& org_id, const std::string& id,
+                             const std::string& health, const std::string& message,
+                             int64_t at) override {
+    auto db = pool_->Acquire();
+    return InTransaction(*db, [&]() -> Status {
+      RSX_ASSIGN_OR_RETURN(
+          auto docs, Docs(*db,
+                          std::string("SELECT doc FROM connections WHERE org_id = ? AND id = ?") +
+                              db->LockRows(),
+                          {org_id, id}));
+      if (docs.empty()) return Status::NotFound("connection not found");
+      RSX_ASSIGN_OR_RETURN(ConnectionRecord c, ParseConnectionDoc(docs[0]));
+      c.health = health;
+      c.health_message = message;
+      c.health_checked_at = at;
+      return Run(*db, "UPDATE connections SET doc = ? WHERE org_id = ? AND id = ?",
+                 {ConnectionDoc(c), org_id, id});
+    });
+  }
+
   Result<std::vector<ConnectionRecord>> AllConnections() override {
     auto db = pool_->Acquire();
     RSX_ASSIGN_OR_RETURN(auto docs, Docs(*db, "SELECT doc FROM connections ORDER BY seq", {}));

@@ -63,6 +63,10 @@ class Store {
                                                          const std::string& after, int limit) = 0;
   // kConflict while a sync uses it.
   virtual Status DeleteConnection(const std::string& org_id, const std::string& id) = 0;
+  // Only the health fields (a concurrent PATCH of the connection is not undone).
+  virtual Status SetConnectionHealth(const std::string& org_id, const std::string& id,
+                                     const std::string& health, const std::string& message,
+                                     int64_t at) = 0;
   // Every connection (the health refresher; across organizations).
   virtual Result<std::vector<ConnectionRecord>> AllConnections() = 0;
 

@@ -44,8 +44,10 @@ class Service:
                    AWS_EC2_METADATA_DISABLED="true", RSX_HOME=self.home, HOME="/nonexistent",
                    RSX_ADMIN_TOKEN=ADMIN_TOKEN, AWS_MAX_ATTEMPTS="2")
         self.log = open(os.path.join(self.home, "serve.log"), "a+")
+        defaults = {"--min-interval": "1s", "--lease": "3", "--rate-limit": "0", "--health-interval": "30s"}
+        extra = [x for flag, value in defaults.items() if flag not in self.args for x in (flag, value)]
         cmd = [RSX, "serve", "--listen", "127.0.0.1:0", "--ready-file", ready, "--store", self.store,
-               "--data-dir", self.data_dir, "--min-interval", "1s", "--lease", "3"] + self.args
+               "--data-dir", self.data_dir] + extra + self.args
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log, env=env)
         deadline = time.time() + 30
         while not os.path.exists(ready):

@@ -373,6 +373,32 @@ class Operations(unittest.TestCase):
             self.assertIn(metric, text)
         self.assertNotIn(A["api_key"], text)
 
+    def test_connection_health_is_refreshed_without_a_test_call(self):
+        c = connection(A, "health")
+        self.assertEqual(c["health"]["status"], "unknown")
+        deadline = time.time() + 20
+        while SVC.ok("GET", "/api/v1/connections/" + c["id"], key=A["api_key"])["health"]["status"] != "ok":
+            self.assertLess(time.time(), deadline, "the health refresher never checked the connection")
+            time.sleep(0.2)
+        self.assertIsNotNone(SVC.ok("GET", "/api/v1/connections/" + c["id"], key=A["api_key"])["health"]["checked_at"])
+
+    def test_rate_limit_answers_429_per_organization(self):
+        svc = Service(SVC.aws_url, args=["--rate-limit", "5"])  # bursts of 10
+        try:
+            org, other = svc.create_org("busy"), svc.create_org("calm")
+            statuses = [svc.call("GET", "/api/v1/organization", key=org["api_key"])[0] for _ in range(30)]
+            self.assertEqual(statuses[:10], [200] * 10)
+            self.assertIn(429, statuses)
+            status, err, _ = svc.call("GET", "/api/v1/organization", key=org["api_key"])
+            self.assertEqual((status, err["error"]["code"]), (429, "rate_limited"))
+            self.assertEqual(svc.call("GET", "/api/v1/organization", key=other["api_key"])[0], 200)  # per organization
+            time.sleep(1.2)
+            self.assertEqual(svc.call("GET", "/api/v1/organization", key=org["api_key"])[0], 200)
+        finally:
+            svc.stop()
+            print(check_openapi(svc.records))
+            svc.cleanup()
+
     def test_sigterm_stops_within_10s_and_the_run_resumes_at_the_next_start(self):
         EMU.psql("create or replace view svc_slow2 as select listid, pg_sleep(0.0005)::text as s from listing")
         ca = connection(A, "term")

@@ -70,6 +70,9 @@ void AddServeCommand(CLI::App& app, Runner* run) {
   cmd->add_flag("--insecure-http", c->o.insecure_http,
                 "allow plain HTTP on a non-loopback address (API keys in clear text)");
   cmd->add_option("--workers", c->o.workers, "runs executed at once (default 4)");
+  cmd->add_option("--rate-limit", c->o.rate_limit,
+                  "API requests per second per organization, bursts of twice that (default 100; "
+                  "0 off); more answer 429");
   cmd->add_option("--min-interval", c->min_interval,
                   "the shortest interval schedule accepted, e.g. 60s (default), 5s in tests");
   cmd->add_option("--health-interval", c->health_interval,

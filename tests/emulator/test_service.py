@@ -215,8 +215,12 @@ class Schedules(unittest.TestCase):
         self.assertEqual(by["public.category"]["rows"], int(EMU.psql("select count(*) from category")[0][0]))
         self.assertGreater(by["public.svc_sales"]["bytes"], 0)
         self.assertGreater(by["public.svc_sales"]["statements"], 1)
-        self.assertEqual(sorted(r["catid"] for r in jsonl_rows(os.path.join(out, "public.category.jsonl"))),
-                         psql_ids("select catid from category order by 1"))
+        for table, key in (("category", "catid"), ("venue", "venueid")):  # every value, as psql prints it
+            rows = jsonl_rows(os.path.join(out, "public.%s.jsonl" % table))
+            cols = [c for c in rows[0]]
+            mine = sorted([["\\N" if r[c] is None else str(r[c]) for c in cols] for r in rows])
+            theirs = sorted(EMU.psql("select %s from %s" % (", ".join(cols), table)))
+            self.assertEqual(mine, theirs, table)
         EMU.psql("insert into svc_sales select salesid + 100000, listid, sellerid, buyerid, eventid, dateid, "
                  "qtysold, pricepaid, commission, saletime from sales where salesid <= 7")
         deadline = time.time() + 60
@@ -381,6 +385,66 @@ class Operations(unittest.TestCase):
             self.assertLess(time.time(), deadline, "the health refresher never checked the connection")
             time.sleep(0.2)
         self.assertIsNotNone(SVC.ok("GET", "/api/v1/connections/" + c["id"], key=A["api_key"])["health"]["checked_at"])
+
+    def test_tls_admin_token_file_and_no_clear_text_off_loopback(self):
+        import ssl
+        import subprocess
+        import tempfile
+        from service_fixture import RSX
+        with tempfile.TemporaryDirectory() as d:
+            cert, key, token_file = (os.path.join(d, n) for n in ("cert.pem", "key.pem", "token"))
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                            "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1"],
+                           check=True, capture_output=True)
+            with open(token_file, "w") as f:
+                f.write("file-admin-token-0123456789\n")
+            env = {k: v for k, v in os.environ.items() if k != "RSX_ADMIN_TOKEN"}
+            env.update(RSX_HOME=d, AWS_ENDPOINT_URL=SVC.aws_url, AWS_REGION="us-east-1")
+            # Off loopback without TLS: refused before listening, naming the flags.
+            p = subprocess.run([RSX, "serve", "--listen", "0.0.0.0:0", "--store", "sqlite:" + os.path.join(d, "x.db"),
+                                "--data-dir", d, "--admin-token-file", token_file], capture_output=True, text=True,
+                               env=env, timeout=30)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("--tls-cert", p.stderr)
+            svc = Service(SVC.aws_url, args=["--tls-cert", cert, "--tls-key", key, "--admin-token-file", token_file])
+            try:
+                import urllib.request
+                ctx = ssl.create_default_context(cafile=cert)
+                url = svc.url.replace("http://", "https://")
+                with urllib.request.urlopen(url + "/healthz", context=ctx, timeout=10) as r:
+                    self.assertEqual(r.status, 200)
+                req = urllib.request.Request(url + "/api/v1/organizations", method="POST",
+                                             data=json.dumps({"name": "tls"}).encode(),
+                                             headers={"Authorization": "Bearer file-admin-token-0123456789"})
+                with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+                    self.assertEqual(r.status, 201)  # the token from the file, not RSX_ADMIN_TOKEN
+                req = urllib.request.Request(url + "/api/v1/organizations", method="POST",
+                                             data=json.dumps({"name": "tls"}).encode(),
+                                             headers={"Authorization": "Bearer " + ADMIN_TOKEN})
+                with self.assertRaises(urllib.error.HTTPError) as e:
+                    urllib.request.urlopen(req, context=ctx, timeout=10)
+                self.assertEqual(e.exception.code, 401)
+                with self.assertRaises(Exception):  # plain HTTP to the TLS port gets no answer
+                    urllib.request.urlopen(svc.url + "/healthz", timeout=5).read()
+                self.assertNotIn("file-admin-token", svc.read_log())
+            finally:
+                svc.stop()
+                svc.cleanup()
+
+    def test_lists_are_paginated(self):
+        org = SVC.create_org("pages")
+        made = [SVC.ok("POST", "/api/v1/connections", dict(CONN, name="p%d" % i), key=org["api_key"])["id"]
+                for i in range(5)]
+        seen, after, pages = [], "", 0
+        while True:
+            page = SVC.ok("GET", "/api/v1/connections?limit=2" + ("&after=" + after if after else ""), key=org["api_key"])
+            self.assertLessEqual(len(page["items"]), 2)
+            seen += [c["id"] for c in page["items"]]
+            pages += 1
+            if page["next"] is None:
+                break
+            after = page["next"]
+        self.assertEqual((seen, pages), (made, 3))
 
     def test_rate_limit_answers_429_per_organization(self):
         svc = Service(SVC.aws_url, args=["--rate-limit", "5"])  # bursts of 10

@@ -211,7 +211,7 @@ void Runner::Execute(const std::shared_ptr<Active>& a) {
   }
   if (a->shutdown && !a->cancel && (st.ok() ? false : st.code() == StatusCode::kCancelled)) {
     Log(run, "info", "the service is stopping: the run goes back to the queue at its checkpoint");
-    (void)store_.UpdateRun(run);
+    (void)store_.UpdateRun(run, owner_);
     (void)store_.Requeue(run.org_id, run.id, owner_);
     return;
   }
@@ -233,7 +233,7 @@ void Runner::Execute(const std::shared_ptr<Active>& a) {
     run.aws_error = st.detail("aws_error");
     Log(run, "error", "run failed: " + st.ToString());
   }
-  if (Status saved = store_.UpdateRun(run); !saved.ok())
+  if (Status saved = store_.UpdateRun(run, owner_); !saved.ok())
     options_.log("rsx serve: cannot record the end of run " + run.id + ": " + saved.ToString());
 }
 
@@ -302,7 +302,7 @@ Status Runner::ExecuteSync(const std::shared_ptr<Active>& a, RunRecord& run) {
     auto now = std::chrono::steady_clock::now();
     if (now - last_saved > std::chrono::milliseconds(500)) {
       last_saved = now;
-      (void)store_.UpdateRun(run);
+      (void)store_.UpdateRun(run, owner_);
     }
   };
   Log(run, "info", "syncing " + std::to_string(configs.size()) + " stream(s) to " + sync.path);

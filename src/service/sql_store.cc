@@ -377,13 +377,16 @@ class SqlStore : public Store {
     return claimed;
   }
 
-  Status UpdateRun(const RunRecord& r) override {
+  Status UpdateRun(const RunRecord& r, const std::string& owner) override {
     auto db = pool_->Acquire();
-    RSX_RETURN_IF_ERROR(Run(*db, "UPDATE runs SET status = ?, doc = ? WHERE org_id = ? AND id = ?",
-                            {r.status, RunDoc(r), r.org_id, r.id}));
-    if (db->Changes() == 0) return Status::NotFound("run not found");
+    RSX_RETURN_IF_ERROR(Run(*db,
+                            "UPDATE runs SET status = ?, doc = ? WHERE org_id = ? AND id = ? AND "
+                            "lease_owner = ?",
+                            {r.status, RunDoc(r), r.org_id, r.id, owner}));
+    if (db->Changes() == 0) return Status::NotFound("the run is not this worker's (lease lost)");
     return Status::OK();
   }
+
 
   Result<bool> Heartbeat(const std::string& org_id, const std::string& run_id,
                          const std::string& owner, int64_t lease_until) override {

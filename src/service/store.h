@@ -98,8 +98,10 @@ class Store {
   // `lease_until`; nullopt when none is queued.
   virtual Result<std::optional<RunRecord>> ClaimRun(const std::string& owner,
                                                     int64_t lease_until) = 0;
-  // Writes the run's document and status. The cancel flag is left as it is.
-  virtual Status UpdateRun(const RunRecord& r) = 0;
+  // Writes the run's document and status, while `owner` holds its lease. kNotFound when it no
+  // longer does (the lease ran out and the run went back to the queue). The cancel flag is left
+  // as it is.
+  virtual Status UpdateRun(const RunRecord& r, const std::string& owner) = 0;
   // Extends `owner`'s lease; returns whether a cancel was requested. kNotFound when the run is
   // no longer running under this owner (the lease was lost).
   virtual Result<bool> Heartbeat(const std::string& org_id, const std::string& run_id,

@@ -78,7 +78,7 @@ TEST_F(StoreTest, EveryScopedCallIgnoresAnotherOrganizationsIds) {
   EXPECT_TRUE(nf(store_->RequestCancel(b.id, r.id, 1).status()));
   RunRecord stolen_run = r;
   stolen_run.org_id = b.id;
-  EXPECT_TRUE(nf(store_->UpdateRun(stolen_run)));
+  EXPECT_TRUE(nf(store_->UpdateRun(stolen_run, "")));
   EXPECT_TRUE(nf(store_->Heartbeat(b.id, r.id, "w", 1).status()));
   EXPECT_TRUE(nf(store_->RevokeApiKey(b.id, (*keys)[0].id, 1)));
   EXPECT_TRUE(store_->ListConnections(b.id, "", 50)->items.empty());
@@ -124,6 +124,9 @@ TEST_F(StoreTest, OneActiveRunPerSyncAndClaimsAndLeases) {
   ASSERT_TRUE(again.ok() && again->has_value());
   EXPECT_EQ((*again)->attempt, 2);
   EXPECT_EQ((*again)->trigger, "retry");
+  auto nf = [](const Status& st) { return st.code() == StatusCode::kNotFound; };
+  EXPECT_TRUE(nf(store_->UpdateRun(**again, "w1")));  // w1 lost its lease: its writes are refused
+  EXPECT_TRUE(store_->UpdateRun(**again, "w2").ok());
   auto cancelled = store_->RequestCancel(a.id, r.id, 1);
   ASSERT_TRUE(cancelled.ok());
   EXPECT_TRUE(cancelled->cancel_requested);

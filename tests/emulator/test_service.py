@@ -335,6 +335,53 @@ class Cancel(unittest.TestCase):
         self.assertTrue(any("cancelled" in l["message"] for l in logs), logs)
 
 
+class Failures(unittest.TestCase):
+    def test_a_failed_statement_is_reported_with_its_id_and_message(self):
+        import urllib.request
+        ca = connection(A, "fails")
+        s = SVC.ok("POST", "/api/v1/syncs", sync_body(ca["id"], [{"stream": "public.event"}], "fails"), key=A["api_key"])
+
+        def control(path, body=None, method="GET"):
+            req = urllib.request.Request(EMU.url + path, method=method,
+                                         data=json.dumps(body).encode() if body is not None else None)
+            with urllib.request.urlopen(req) as r:
+                return json.loads(r.read() or b"null")
+        n = control("/_emulator/stats")["calls"].get("ExecuteStatement", 0)
+        control("/_emulator/faults", {"operation": "ExecuteStatement", "nth": n + 1, "count": 1000,
+                                      "action": "fail_statement", "message": "ERROR: injected failure"}, "POST")
+        try:
+            run = SVC.ok("POST", "/api/v1/syncs/%s/runs" % s["id"], key=A["api_key"])
+            done = SVC.wait_run(A["api_key"], run["id"])
+        finally:
+            control("/_emulator/faults", method="DELETE")
+        self.assertEqual(done["status"], "failed")
+        self.assertIn("injected failure", done["error"]["message"])
+        self.assertRegex(done["error"]["statement_id"] or "", r"^[0-9a-f-]{36}$")
+        self.assertEqual(done["error"]["code"], "StatementFailed")
+        logs = SVC.ok("GET", "/api/v1/runs/%s/logs" % run["id"], key=A["api_key"])["items"]
+        self.assertEqual(logs[-1]["level"], "error")
+        # The next run, with the fault gone, succeeds.
+        again = SVC.ok("POST", "/api/v1/syncs/%s/runs" % s["id"], key=A["api_key"])
+        self.assertEqual(SVC.wait_run(A["api_key"], again["id"])["status"], "succeeded")
+
+    def test_browse_and_test_before_saving(self):
+        ca = connection(A, "browse")
+        key = A["api_key"]
+        base = "/api/v1/connections/" + ca["id"]
+        self.assertIn("dev", [d["name"] for d in SVC.ok("GET", base + "/databases", key=key)["items"]])
+        self.assertIn("public", [d["name"] for d in SVC.ok("GET", base + "/schemas", key=key)["items"]])
+        self.assertIn("sales", [t["name"] for t in SVC.ok("GET", base + "/tables?schema=public", key=key)["items"]])
+        cols = SVC.ok("GET", base + "/columns?schema=public&table=sales", key=key)["items"]
+        self.assertEqual(cols[0]["name"], "salesid")
+        status, err, _ = SVC.call("GET", base + "/columns?schema=public", key=key)
+        self.assertEqual((status, err["error"]["field"]), (400, "table"))
+        catalog = SVC.ok("GET", base + "/catalog", key=key)
+        self.assertIn("sales", [x["name"] for x in catalog["streams"]])
+        report = SVC.ok("POST", "/api/v1/connections/test", dict(CONN, name="unsaved"), key=key)
+        self.assertTrue(report["ok"], report)
+        self.assertNotIn("unsaved", [c["name"] for c in SVC.ok("GET", "/api/v1/connections?limit=200", key=key)["items"]])
+
+
 class Crash(unittest.TestCase):
     def test_kill_9_mid_run_then_restart_resumes_without_loss(self):
         ca = connection(A, "crash")

@@ -387,7 +387,6 @@ class SqlStore : public Store {
     return Status::OK();
   }
 
-
   Result<bool> Heartbeat(const std::string& org_id, const std::string& run_id,
                          const std::string& owner, int64_t lease_until) override {
     auto db = pool_->Acquire();

@@ -22,6 +22,8 @@ struct Call {
 };
 
 struct Reply {
+  Reply() = default;
+  Reply(int s, json b) : status(s), body(std::move(b)) {}
   int status = 200;
   json body;                      // null: no body (204)
   std::string raw, content_type;  // a file's bytes instead of JSON

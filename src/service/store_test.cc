@@ -33,6 +33,14 @@ class StoreTest : public ::testing::Test {
     EXPECT_TRUE(store_->CreateOrganization(o, NewApiKey(o.id, "k", 1).record).ok());
     return o;
   }
+  SyncRecord NewSync(const std::string& org_id, const std::string& connection_id) {
+    SyncRecord s;
+    s.id = NewId("sync");
+    s.org_id = org_id;
+    s.connection_id = connection_id;
+    s.path = "p";
+    return s;
+  }
   std::string dir_;
   std::unique_ptr<Store> store_;
 };
@@ -44,11 +52,7 @@ TEST_F(StoreTest, EveryScopedCallIgnoresAnotherOrganizationsIds) {
   c.org_id = a.id;
   c.name = "c";
   ASSERT_TRUE(store_->PutConnection(c, true).ok());
-  SyncRecord s;
-  s.id = NewId("sync");
-  s.org_id = a.id;
-  s.connection_id = c.id;
-  s.path = "p";
+  SyncRecord s = NewSync(a.id, c.id);
   ASSERT_TRUE(store_->PutSync(s, true).ok());
   ASSERT_TRUE(store_->SaveState(a.id, s.id, "{\"streams\":{}}").ok());
   RunRecord r;
@@ -97,11 +101,7 @@ TEST_F(StoreTest, EveryScopedCallIgnoresAnotherOrganizationsIds) {
 
 TEST_F(StoreTest, OneActiveRunPerSyncAndClaimsAndLeases) {
   Organization a = Org("a");
-  SyncRecord s;
-  s.id = NewId("sync");
-  s.org_id = a.id;
-  s.connection_id = "c";
-  s.path = "p";
+  SyncRecord s = NewSync(a.id, "c");
   ASSERT_TRUE(store_->PutSync(s, true).ok());
   RunRecord r;
   r.id = NewId("run");
@@ -135,11 +135,7 @@ TEST_F(StoreTest, OneActiveRunPerSyncAndClaimsAndLeases) {
 
 TEST_F(StoreTest, ScheduleRunQueuesOncePerSlot) {
   Organization a = Org("a");
-  SyncRecord s;
-  s.id = NewId("sync");
-  s.org_id = a.id;
-  s.connection_id = "c";
-  s.path = "p";
+  SyncRecord s = NewSync(a.id, "c");
   s.schedule_type = "interval";
   s.every_seconds = 60;
   s.next_run_at = 1000;

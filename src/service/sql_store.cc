@@ -320,7 +320,7 @@ class SqlStore : public Store {
           Run(*db, "UPDATE syncs SET next_run_at = ?, doc = ? WHERE org_id = ? AND id = ?",
               {next, SyncDoc(s), org_id, sync_id}));
       Status created = InsertRun(*db, run);
-      if (created.code() == StatusCode::kConflict) return Status::OK();  // still running
+      if (created.code() == StatusCode::kConflict) return LogSkippedSlot(*db, run);
       RSX_RETURN_IF_ERROR(created);
       queued = true;
       return Status::OK();
@@ -588,6 +588,25 @@ class SqlStore : public Store {
     if (active > 0) return Status::Conflict("a run of this sync is already queued or running");
     return Run(db, "INSERT INTO runs (org_id, id, sync_id, status, doc) VALUES (?, ?, ?, ?, ?)",
                {r.org_id, r.id, r.sync_id, r.status, RunDoc(r)});
+  }
+
+  // A slot that came while a run of the sync was still queued or running is not run; the
+  // active run's log says so, so an operator can tell a skipped slot from a lost one.
+  static Status LogSkippedSlot(Db& db, const RunRecord& slot) {
+    std::string active, status;
+    RSX_RETURN_IF_ERROR(Query(db,
+                              "SELECT id, status FROM runs WHERE org_id = ? AND sync_id = ? AND "
+                              "status IN ('queued', 'running')",
+                              {slot.org_id, slot.sync_id}, [&](const Row& s) {
+                                active = s.Text(0);
+                                status = s.Text(1);
+                              }));
+    if (active.empty()) return Status::OK();
+    return Run(db,
+               "INSERT INTO run_logs (org_id, run_id, at, level, message) VALUES (?, ?, ?, ?, ?)",
+               {slot.org_id, active, NowMillis(), std::string("warn"),
+                "scheduled slot " + Rfc3339(slot.scheduled_for) + " skipped: this run was still " +
+                    status});
   }
 
   static Result<RunRecord> ReadRun(Db& db, const std::string& org_id, const std::string& id) {

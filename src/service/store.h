@@ -84,7 +84,8 @@ class Store {
   // ScheduleRun for each.
   virtual Result<std::vector<SyncRecord>> DueSyncs(int64_t now) = 0;
   // Atomically: when next_run_at is still `due_at`, set it to `next` and (unless a run of the
-  // sync is active) queue `run`. Returns whether a run was queued. Two schedulers racing for
+  // sync is active) queue `run`. Returns whether a run was queued; a slot skipped because a run
+  // was active is written to that run's log. Two schedulers racing for
   // one slot: one wins, the other sees next_run_at moved and queues nothing.
   virtual Result<bool> ScheduleRun(const std::string& org_id, const std::string& sync_id,
                                    int64_t due_at, int64_t next, const RunRecord& run) = 0;

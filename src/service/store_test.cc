@@ -151,6 +151,17 @@ TEST_F(StoreTest, ScheduleRunQueuesOncePerSlot) {
   EXPECT_FALSE(*store_->ScheduleRun(a.id, s.id, 1000, 61000, r));  // the slot was taken
   EXPECT_TRUE(store_->DueSyncs(1500)->empty());
   EXPECT_EQ(store_->ListRuns(a.id, s.id, "", 50)->items.size(), 1u);
+  // The next slot comes while that run is still queued: skipped, and the run's log says so.
+  RunRecord first = store_->ListRuns(a.id, s.id, "", 50)->items[0];
+  r.id = NewId("run");
+  r.scheduled_for = 61000;
+  EXPECT_FALSE(*store_->ScheduleRun(a.id, s.id, 61000, 121000, r));
+  auto logs = store_->ListLogs(a.id, first.id, "", 50);
+  ASSERT_TRUE(logs.ok());
+  ASSERT_EQ(logs->items.size(), 1u);
+  EXPECT_EQ(logs->items[0].message,
+            "scheduled slot 1970-01-01T00:01:01.000Z skipped: this run was still queued");
+  EXPECT_EQ(store_->ListRuns(a.id, s.id, "", 50)->items.size(), 1u);
 }
 
 TEST_F(StoreTest, MigrationsAreVersionedAndANewerStoreIsRefused) {

@@ -23,13 +23,14 @@ struct Stream {
 
 struct DiscoverOptions {
   std::vector<std::string> schemas;  // empty: every schema except the system ones
+  std::vector<std::string> tables;   // empty: every table and view of those schemas
   int concurrency = 4;               // DescribeTable calls at once
 };
 
 // Reads the catalog with ListSchemas, ListTables and DescribeTable (every page), one statement
 // for primary keys (tried 3 times; still failing, Discover fails: a sync without keys would
 // lose its chunking) and one for row estimates (skipped when it fails). An unknown schema in
-// `schemas` is kNotFound naming it.
+// `schemas` is kNotFound naming it; so is a name in `tables` found in none of the schemas.
 Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOptions& options);
 
 // {"streams": [...]} in the Airbyte protocol's AirbyteCatalog shape; namespace = schema,

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,8 @@ struct RunOptions {
   std::chrono::milliseconds max_poll{500};
   int max_pages_ahead = 2;
   const std::atomic<bool>* interrupted = nullptr;
+  // Called once the statement was accepted (before waiting for it), with its id and SQL.
+  std::function<void(const std::string& statement_id, const std::string& sql)> submitted;
 };
 
 struct RunSummary {

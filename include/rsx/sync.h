@@ -110,6 +110,11 @@ struct SyncOptions {
   const std::atomic<bool>* interrupted = nullptr;
   // After each chunk: the stream's rows so far in this run, and the bytes the chunk wrote.
   std::function<void(const std::string& stream, long long rows, long long bytes)> progress;
+  // Each statement once it was accepted: the stream, the statement id and its SQL (from the
+  // syncing thread; the range reads of `parallel` > 1 are not reported).
+  std::function<void(const std::string& stream, const std::string& statement_id,
+                     const std::string& sql)>
+      statement;
 
   RecordSink* sink = nullptr;         // records go here instead of files in out_dir
   StateStore* state_store = nullptr;  // the state lives here instead of the state file

@@ -42,6 +42,9 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
     for (const auto& t : tables) {
       if (t.schema != s) continue;  // LIKE: '_' in a schema name matches any character
       if (t.type != "TABLE" && t.type != "VIEW") continue;
+      if (!o.tables.empty() &&
+          std::find(o.tables.begin(), o.tables.end(), t.name) == o.tables.end())
+        continue;
       Stream st;
       st.schema = t.schema;
       st.table = t.name;
@@ -50,6 +53,12 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
     }
   }
 
+  for (const auto& want : o.tables)
+    if (std::none_of(streams.begin(), streams.end(),
+                     [&](const Stream& st) { return st.table == want; }))
+      return Status::NotFound(
+          "table '" + want + "' does not exist in " +
+          (schemas.size() == 1 ? "schema '" + schemas[0] + "'" : "the schemas read"));
   std::map<std::string, int> table_count;
   for (const auto& s : streams) ++table_count[s.table];
   for (auto& s : streams) s.name = table_count[s.table] > 1 ? s.schema + "." + s.table : s.table;

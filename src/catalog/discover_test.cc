@@ -25,7 +25,9 @@ TEST(DiscoverFake, StreamsColumnsKeysAndEstimates) {
   ASSERT_FALSE(items.cursor_candidates.empty());
   EXPECT_EQ(items.cursor_candidates[0], "added");  // timestamps first, then integer keys
   for (const auto& s : *streams)
-    if (s.table == "other") EXPECT_EQ(s.schema, "pub_ic");
+    if (s.table == "other") {
+      EXPECT_EQ(s.schema, "pub_ic");
+    }
 }
 
 TEST(DiscoverFake, AnUnknownSchemaIsNotFoundNamingIt) {
@@ -35,6 +37,22 @@ TEST(DiscoverFake, AnUnknownSchemaIsNotFoundNamingIt) {
   ASSERT_FALSE(streams.ok());
   EXPECT_EQ(streams.status().code(), StatusCode::kNotFound);
   EXPECT_NE(streams.status().message().find("schema 'nope'"), std::string::npos);
+}
+
+TEST(DiscoverFake, OnlyTheNamedTablesAndAnUnknownOneIsNotFound) {
+  auto api = std::make_shared<test::FakeDataApi>(7);
+  DiscoverOptions o;
+  o.tables = {"other"};  // in pub_ic only
+  auto streams = Discover(*test::FakeDataApi::Client(api), o);
+  ASSERT_TRUE(streams.ok()) << streams.status().ToString();
+  ASSERT_EQ(streams->size(), 1u);
+  EXPECT_EQ((*streams)[0].schema, "pub_ic");
+  EXPECT_FALSE((*streams)[0].columns.empty());
+  o.schemas = {"public"};
+  auto missing = Discover(*test::FakeDataApi::Client(api), o);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().message(), "table 'other' does not exist in schema 'public'");
 }
 
 TEST(DiscoverFake, ThePrimaryKeyLookupIsRetriedThenFailsTheRun) {

@@ -229,6 +229,7 @@ Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql, c
   }
   RSX_ASSIGN_OR_RETURN(ExecuteResponse exec, std::move(submitted));
   summary.statement_id = exec.id;
+  if (o.submitted) o.submitted(exec.id, sql);
 
   // Wait, polling adaptively.
   std::mt19937 rng(std::random_device{}());

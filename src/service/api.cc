@@ -11,6 +11,7 @@
 #include "rsx/crypto.h"
 #include "rsx/strings.h"
 #include "service/api_internal.h"
+#include "service/console.h"
 #include "service/keys.h"
 #include "util/json_access.h"
 
@@ -89,6 +90,16 @@ Result<long long> GetInt(const json& obj, const char* key, const std::string& wh
                      f + " must be between " + std::to_string(lo) + " and " + std::to_string(hi),
                      f);
   return v;
+}
+
+Result<bool> GetBool(const json& obj, const char* key, const std::string& where, bool def) {
+  std::string f = FieldPath(where, key);
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return def;
+  if (!it->is_boolean())
+    return HttpError(400, "invalid_type",
+                     f + " must be true or false, found " + json_access::Describe(*it), f);
+  return it->get_ref<const json::boolean_t&>();
 }
 
 Result<std::vector<std::string>> GetStrings(const json& obj, const char* key,
@@ -225,6 +236,10 @@ class Api {
     add("GET", "/api/v1/runs/{id}", Auth::kOrganization, GetRun);
     add("POST", "/api/v1/runs/{id}/cancel", Auth::kOrganization, CancelRun);
     add("GET", "/api/v1/runs/{id}/logs", Auth::kOrganization, RunLogs);
+    add("POST", "/api/v1/schedules/preview", Auth::kOrganization, PreviewSchedule, true);
+    add("POST", "/api/v1/connections/{id}/queries", Auth::kOrganization, CreateQuery, true);
+    add("GET", "/api/v1/queries/{id}", Auth::kOrganization, GetQuery);
+    add("POST", "/api/v1/queries/{id}/cancel", Auth::kOrganization, CancelQuery);
   }
 
   void Handle(const httplib::Request& req, httplib::Response& res) {
@@ -257,6 +272,7 @@ class Api {
     res.status = status;
     res.set_header("Cache-Control", "no-store");
     res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     AccessLog(req, status, org, t0);
   }
 
@@ -454,6 +470,7 @@ void RegisterApi(httplib::Server& server, ApiContext& ctx) {
   server.Get("/api/v1/openapi.json", [&ctx](const httplib::Request&, httplib::Response& res) {
     res.set_content(ctx.openapi_json, "application/json");
   });
+  RegisterConsole(server);
   server.Get(".*", handle);
   server.Post(".*", handle);
   server.Patch(".*", handle);

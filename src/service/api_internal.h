@@ -42,6 +42,7 @@ Result<std::string> GetString(const json& obj, const char* key, const std::strin
                               bool required, size_t max_len = 1024);
 Result<long long> GetInt(const json& obj, const char* key, const std::string& where, long long def,
                          long long lo, long long hi);
+Result<bool> GetBool(const json& obj, const char* key, const std::string& where, bool def);
 Result<std::vector<std::string>> GetStrings(const json& obj, const char* key,
                                             const std::string& where);
 std::string FieldPath(const std::string& where, const std::string& key);
@@ -52,6 +53,13 @@ Result<int> PageLimit(const Call& call);
 Reply PageReply(json items, const std::string& next);
 // A delete's answer: 204, or 404 naming `what` for an id that is not the caller's.
 Result<Reply> Deleted(const Status& st, const std::string& what);
+
+// An error from the library or AWS as the client sees it: 422/404 for what the client asked,
+// 502 "aws_error" (with AWS's error code) for the rest; `doing` says what failed.
+Status Upstream(const Status& st, const std::string& doing);
+// The caller's organization (401 when it is gone) and its connection named by the path's id.
+Result<Organization> CallerOrg(ApiContext& ctx, const Call& call);
+Result<ConnectionRecord> OwnConnection(ApiContext& ctx, const Call& call);
 
 // The resource handlers (api_resources.cc).
 Result<Reply> CreateOrganization(ApiContext& ctx, Call& call);
@@ -79,6 +87,11 @@ Result<Reply> ListRuns(ApiContext& ctx, Call& call);
 Result<Reply> GetRun(ApiContext& ctx, Call& call);
 Result<Reply> CancelRun(ApiContext& ctx, Call& call);
 Result<Reply> RunLogs(ApiContext& ctx, Call& call);
+Result<Reply> PreviewSchedule(ApiContext& ctx, Call& call);
+// api_queries.cc
+Result<Reply> CreateQuery(ApiContext& ctx, Call& call);
+Result<Reply> GetQuery(ApiContext& ctx, Call& call);
+Result<Reply> CancelQuery(ApiContext& ctx, Call& call);
 Result<Reply> ListFiles(ApiContext& ctx, Call& call);
 Result<Reply> GetFile(ApiContext& ctx, Call& call);
 

@@ -1,7 +1,9 @@
 // Organizations, API keys and connections.
 
+#include <algorithm>
 #include <mutex>
 
+#include "rsx/catalog.h"
 #include "rsx/connection.h"
 #include "rsx/policy.h"
 #include "service/api_internal.h"
@@ -17,16 +19,6 @@ json Parsed(const std::string& text) {
 }
 
 // An AWS failure the client should see (its code and message; never credentials).
-Status Upstream(const Status& st, const std::string& doing) {
-  if (st.detail("serve.http").size()) return st;
-  if (st.code() == StatusCode::kInvalidArgument)
-    return HttpError(422, "invalid_value", doing + ": " + st.message());
-  if (st.code() == StatusCode::kNotFound)
-    return HttpError(404, "not_found", doing + ": " + st.message());
-  std::string aws = st.detail("aws_error");
-  return HttpError(502, "aws_error",
-                   doing + ": " + st.message() + (aws.empty() ? "" : " (" + aws + ")"));
-}
 
 // The operator's account for trust policies: --operator-account, else STS once per process.
 Result<std::string> OperatorAccountFor(ApiContext& ctx, const ConnectionConfig& cfg) {
@@ -39,12 +31,6 @@ Result<std::string> OperatorAccountFor(ApiContext& ctx, const ConnectionConfig& 
   if (!account.ok()) return Upstream(account.status(), "finding the operator's AWS account");
   cached = *account;
   return cached;
-}
-
-Result<Organization> CallerOrg(ApiContext& ctx, const Call& call) {
-  auto org = ctx.store.GetOrganization(call.org_id);
-  if (!org.ok()) return HttpError(401, "unauthenticated", "the key's organization is gone");
-  return *org;
 }
 
 // ValidateConnection speaks in CLI flags; the API names its fields.
@@ -146,13 +132,30 @@ json CheckJson(const CheckReport& report) {
   return j;
 }
 
+}  // namespace
+
+Status Upstream(const Status& st, const std::string& doing) {
+  if (st.detail("serve.http").size()) return st;
+  if (st.code() == StatusCode::kInvalidArgument)
+    return HttpError(422, "invalid_value", doing + ": " + st.message());
+  if (st.code() == StatusCode::kNotFound)
+    return HttpError(404, "not_found", doing + ": " + st.message());
+  std::string aws = st.detail("aws_error");
+  return HttpError(502, "aws_error",
+                   doing + ": " + st.message() + (aws.empty() ? "" : " (" + aws + ")"));
+}
+
+Result<Organization> CallerOrg(ApiContext& ctx, const Call& call) {
+  auto org = ctx.store.GetOrganization(call.org_id);
+  if (!org.ok()) return HttpError(401, "unauthenticated", "the key's organization is gone");
+  return *org;
+}
+
 Result<ConnectionRecord> OwnConnection(ApiContext& ctx, const Call& call) {
   auto c = ctx.store.GetConnection(call.org_id, call.params[0]);
   if (!c.ok() && c.status().code() == StatusCode::kNotFound) return NotFound("connection");
   return c;
 }
-
-}  // namespace
 
 Result<Reply> CreateOrganization(ApiContext& ctx, Call& call) {
   RSX_RETURN_IF_ERROR(OnlyFields(call.body, {"name"}, ""));
@@ -307,19 +310,37 @@ Result<Reply> ConnectionBrowse(ApiContext& ctx, Call& call) {
     auto v = client.ListSchemas();
     if (!v.ok()) return Upstream(v.status(), "listing schemas");
     for (const auto& s : *v) items.push_back({{"name", s}});
-  } else if (what == "tables") {
-    auto v = client.ListTables(schema);
-    if (!v.ok()) return Upstream(v.status(), "listing tables");
-    for (const auto& t : *v)
-      if (t.schema == schema)
-        items.push_back({{"schema", t.schema}, {"name", t.name}, {"type", t.type}});
   } else {
-    auto v = client.DescribeTable(schema, table);
-    if (!v.ok()) return Upstream(v.status(), "describing the table");
-    for (const auto& col : *v)
-      items.push_back({{"name", col.name},
-                       {"type", col.type_name},
-                       {"nullable", col.nullable == 2 ? json(nullptr) : json(col.nullable == 1)}});
+    // Tables and columns come from discovery: primary keys, cursor candidates, row estimates.
+    DiscoverOptions o;
+    o.schemas = {schema};
+    if (what == "columns") o.tables = {table};
+    auto v = Discover(client, o);
+    if (!v.ok())
+      return Upstream(v.status(), what == "tables" ? "listing tables" : "describing the table");
+    auto has = [](const std::vector<std::string>& names, const std::string& n) {
+      return std::find(names.begin(), names.end(), n) != names.end();
+    };
+    for (const Stream& t : *v) {
+      json estimate = t.row_estimate >= 0 ? json(t.row_estimate) : json(nullptr);
+      if (what == "tables") {
+        items.push_back({{"schema", t.schema},
+                         {"name", t.table},
+                         {"type", t.type},
+                         {"columns", t.columns.size()},
+                         {"primary_key", t.primary_key},
+                         {"cursor_candidates", t.cursor_candidates},
+                         {"row_estimate", estimate}});
+        continue;
+      }
+      if (t.table != table) continue;
+      for (const auto& col : t.columns)
+        items.push_back({{"name", col.name},
+                         {"type", col.type_name},
+                         {"nullable", col.nullable == 2 ? json(nullptr) : json(col.nullable == 1)},
+                         {"primary_key", has(t.primary_key, col.name)},
+                         {"cursor_candidate", has(t.cursor_candidates, col.name)}});
+    }
   }
   return PageReply(std::move(items), "");
 }

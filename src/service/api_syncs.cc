@@ -37,6 +37,7 @@ json SyncJson(const SyncRecord& s) {
           {"destination", {{"format", s.format}, {"path", s.path}}},
           {"schedule", schedule},
           {"chunk_rows", s.chunk_rows},
+          {"enabled", s.enabled},
           {"next_run_at", s.next_run_at ? json(Rfc3339(s.next_run_at)) : json(nullptr)},
           {"created_at", Rfc3339(s.created_at)},
           {"updated_at", Rfc3339(s.updated_at)}};
@@ -45,11 +46,13 @@ json SyncJson(const SyncRecord& s) {
 json RunJson(const RunRecord& r) {
   json streams = json::array();
   for (const auto& s : r.streams)
-    streams.push_back({{"stream", s.stream},
-                       {"status", s.status},
-                       {"rows", s.rows},
-                       {"bytes", s.bytes},
-                       {"statements", s.statements}});
+    streams.push_back(
+        {{"stream", s.stream},
+         {"status", s.status},
+         {"rows", s.rows},
+         {"bytes", s.bytes},
+         {"statements", s.statements},
+         {"row_estimate", s.row_estimate >= 0 ? json(s.row_estimate) : json(nullptr)}});
   json error = nullptr;
   if (!r.error_code.empty())
     error = {{"code", r.error_code},
@@ -57,6 +60,31 @@ json RunJson(const RunRecord& r) {
              {"statement_id", r.statement_id.empty() ? json(nullptr) : json(r.statement_id)},
              {"aws_error", r.aws_error.empty() ? json(nullptr) : json(r.aws_error)}};
   auto time = [](int64_t t) { return t ? json(Rfc3339(t)) : json(nullptr); };
+  // A running run's rates over this attempt, and its ETA when every stream has an estimate.
+  json progress = nullptr, in_flight = nullptr;
+  if (r.status == "running" && r.attempt_started_at > 0) {
+    double secs = std::max(0.001, (NowMillis() - r.attempt_started_at) / 1000.0);
+    long long rows = 0, bytes = 0, left = 0;
+    bool estimated = !r.streams.empty();
+    for (const auto& s : r.streams) {
+      rows += s.rows;
+      bytes += s.bytes;
+      if (s.row_estimate < 0) estimated = false;
+      if (s.status != "complete") left += std::max(0LL, s.row_estimate - s.rows);
+    }
+    double rate = rows / secs;
+    progress = {{"elapsed_seconds", secs},
+                {"rows", rows},
+                {"bytes", bytes},
+                {"rows_per_second", rate},
+                {"bytes_per_second", bytes / secs},
+                {"eta_seconds", estimated && rate > 0 ? json(left / rate) : json(nullptr)}};
+    if (!r.in_flight.statement_id.empty())
+      in_flight = {{"stream", r.in_flight.stream},
+                   {"statement_id", r.in_flight.statement_id},
+                   {"sql", r.in_flight.sql},
+                   {"started_at", time(r.in_flight.started_at)}};
+  }
   return {{"id", r.id},
           {"sync_id", r.sync_id},
           {"status", r.status},
@@ -66,6 +94,8 @@ json RunJson(const RunRecord& r) {
           {"worker", r.worker.empty() ? json(nullptr) : json(r.worker)},
           {"cancel_requested", r.cancel_requested},
           {"streams", streams},
+          {"progress", progress},
+          {"in_flight", in_flight},
           {"error", error},
           {"created_at", time(r.created_at)},
           {"started_at", time(r.started_at)},
@@ -249,8 +279,8 @@ Result<bool> HasActiveRun(ApiContext& ctx, const SyncRecord& s) {
   return !page.items.empty() && RunActive(page.items[0].status);
 }
 
-const std::vector<const char*> kSyncFields = {"name",        "connection_id", "streams",
-                                              "destination", "schedule",      "chunk_rows"};
+const std::vector<const char*> kSyncFields = {"name",     "connection_id", "streams", "destination",
+                                              "schedule", "chunk_rows",    "enabled"};
 
 }  // namespace
 
@@ -267,6 +297,7 @@ Result<Reply> CreateSync(ApiContext& ctx, Call& call) {
   RSX_RETURN_IF_ERROR(ReadDestination(call.body, &s));
   RSX_RETURN_IF_ERROR(ReadSchedule(ctx, call.body, &s));
   RSX_ASSIGN_OR_RETURN(s.chunk_rows, GetInt(call.body, "chunk_rows", "", 100000, 1, 10000000));
+  RSX_ASSIGN_OR_RETURN(s.enabled, GetBool(call.body, "enabled", "", true));
   RSX_RETURN_IF_ERROR(CheckPathFree(ctx, s));
   RSX_RETURN_IF_ERROR(CheckAgainstCatalog(ctx, s));
   int64_t now = NowMillis();
@@ -312,8 +343,11 @@ Result<Reply> PatchSync(ApiContext& ctx, Call& call) {
   if (b.contains("streams")) RSX_RETURN_IF_ERROR(ReadStreams(b, &s.streams));
   if (b.contains("destination")) RSX_RETURN_IF_ERROR(ReadDestination(b, &s));
   const int64_t now = NowMillis();  // next_run_at is computed from updated_at
-  if (b.contains("schedule")) {
-    RSX_RETURN_IF_ERROR(ReadSchedule(ctx, b, &s));
+  if (b.contains("enabled")) {
+    RSX_ASSIGN_OR_RETURN(s.enabled, GetBool(b, "enabled", "", true));
+  }
+  if (b.contains("schedule")) RSX_RETURN_IF_ERROR(ReadSchedule(ctx, b, &s));
+  if (b.contains("schedule") || b.contains("enabled")) {
     RSX_ASSIGN_OR_RETURN(s.next_run_at, NextRunAt(s, 0, now));
   }
   if (b.contains("chunk_rows")) {
@@ -385,6 +419,23 @@ Result<Reply> RunLogs(ApiContext& ctx, Call& call) {
     items.push_back(
         {{"seq", l.seq}, {"at", Rfc3339(l.at)}, {"level", l.level}, {"message", l.message}});
   return PageReply(std::move(items), page.next);
+}
+
+// The next five times a schedule would run, from now, in UTC: what a form shows before saving.
+Result<Reply> PreviewSchedule(ApiContext& ctx, Call& call) {
+  RSX_RETURN_IF_ERROR(OnlyFields(call.body, {"schedule"}, ""));
+  SyncRecord s;
+  if (!call.body.contains("schedule") || call.body["schedule"].is_null())
+    return HttpError(400, "missing_field", "schedule is required", "schedule");
+  RSX_RETURN_IF_ERROR(ReadSchedule(ctx, call.body, &s));
+  json next = json::array();
+  int64_t now = NowMillis(), at = 0;
+  for (int i = 0; i < 5 && s.schedule_type != "manual"; ++i) {
+    RSX_ASSIGN_OR_RETURN(at, NextRunAt(s, at, i == 0 ? now : at));
+    if (at <= 0) break;
+    next.push_back(Rfc3339(at));
+  }
+  return Reply{200, {{"schedule", SyncJson(s)["schedule"]}, {"next", next}}};
 }
 
 namespace {

@@ -1,5 +1,7 @@
 #include "service/model.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 
@@ -161,6 +163,7 @@ std::string SyncDoc(const SyncRecord& s) {
             {"every_seconds", s.every_seconds},
             {"cron", s.cron},
             {"chunk_rows", s.chunk_rows},
+            {"enabled", s.enabled},
             {"next_run_at", s.next_run_at},
             {"created_at", s.created_at},
             {"updated_at", s.updated_at}};
@@ -199,6 +202,7 @@ Result<SyncRecord> ParseSyncDoc(const std::string& doc) {
   s.every_seconds = static_cast<int>(es);
   RSX_ASSIGN_OR_RETURN(s.cron, ja::OptString(j, "cron", w));
   RSX_ASSIGN_OR_RETURN(s.chunk_rows, ja::OptInt(j, "chunk_rows", w, 100000));
+  RSX_ASSIGN_OR_RETURN(s.enabled, ja::OptBool(j, "enabled", w, true));
   RSX_ASSIGN_OR_RETURN(s.next_run_at, Int(j, "next_run_at", w));
   RSX_ASSIGN_OR_RETURN(s.created_at, Int(j, "created_at", w));
   RSX_ASSIGN_OR_RETURN(s.updated_at, Int(j, "updated_at", w));
@@ -212,7 +216,8 @@ std::string RunDoc(const RunRecord& r) {
                        {"status", st.status},
                        {"rows", st.rows},
                        {"bytes", st.bytes},
-                       {"statements", st.statements}});
+                       {"statements", st.statements},
+                       {"row_estimate", st.row_estimate}});
   json j = {{"id", r.id},
             {"org_id", r.org_id},
             {"sync_id", r.sync_id},
@@ -229,8 +234,44 @@ std::string RunDoc(const RunRecord& r) {
             {"scheduled_for", r.scheduled_for},
             {"worker", r.worker},
             {"attempt", r.attempt},
-            {"cancel_requested", r.cancel_requested}};
+            {"cancel_requested", r.cancel_requested},
+            {"attempt_started_at", r.attempt_started_at}};
+  if (!r.in_flight.statement_id.empty())
+    j["in_flight"] = {{"stream", r.in_flight.stream},
+                      {"statement_id", r.in_flight.statement_id},
+                      {"sql", r.in_flight.sql},
+                      {"started_at", r.in_flight.started_at}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string QueryDoc(const QueryRecord& q) {
+  json j = {{"id", q.id},
+            {"org_id", q.org_id},
+            {"connection_id", q.connection_id},
+            {"sql", q.sql},
+            {"statement_id", q.statement_id},
+            {"status", q.status},
+            {"error", q.error},
+            {"limit", q.limit},
+            {"created_at", q.created_at}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<QueryRecord> ParseQueryDoc(const std::string& doc) {
+  const char* w = "stored query";
+  RSX_ASSIGN_OR_RETURN(json j, ParseDoc(doc, w));
+  QueryRecord q;
+  RSX_ASSIGN_OR_RETURN(q.id, ja::String(j, "id", w));
+  RSX_ASSIGN_OR_RETURN(q.org_id, ja::String(j, "org_id", w));
+  RSX_ASSIGN_OR_RETURN(q.connection_id, ja::String(j, "connection_id", w));
+  RSX_ASSIGN_OR_RETURN(q.sql, ja::String(j, "sql", w));
+  RSX_ASSIGN_OR_RETURN(q.statement_id, ja::OptString(j, "statement_id", w));
+  RSX_ASSIGN_OR_RETURN(q.status, ja::OptString(j, "status", w, "SUBMITTED"));
+  RSX_ASSIGN_OR_RETURN(q.error, ja::OptString(j, "error", w));
+  RSX_ASSIGN_OR_RETURN(long long limit, ja::OptInt(j, "limit", w, 100));
+  q.limit = static_cast<int>(limit);
+  RSX_ASSIGN_OR_RETURN(q.created_at, Int(j, "created_at", w));
+  return q;
 }
 
 Result<RunRecord> ParseRunDoc(const std::string& doc) {
@@ -256,6 +297,7 @@ Result<RunRecord> ParseRunDoc(const std::string& doc) {
       RSX_ASSIGN_OR_RETURN(rs.bytes, ja::OptInt(st, "bytes", sw, 0));
       RSX_ASSIGN_OR_RETURN(long long n, ja::OptInt(st, "statements", sw, 0));
       rs.statements = static_cast<int>(n);
+      RSX_ASSIGN_OR_RETURN(rs.row_estimate, ja::OptInt(st, "row_estimate", sw, -1));
       r.streams.push_back(std::move(rs));
     }
   }
@@ -271,7 +313,96 @@ Result<RunRecord> ParseRunDoc(const std::string& doc) {
   RSX_ASSIGN_OR_RETURN(long long attempt, ja::OptInt(j, "attempt", w, 1));
   r.attempt = static_cast<int>(attempt);
   RSX_ASSIGN_OR_RETURN(r.cancel_requested, ja::OptBool(j, "cancel_requested", w, false));
+  RSX_ASSIGN_OR_RETURN(r.attempt_started_at, Int(j, "attempt_started_at", w));
+  RSX_ASSIGN_OR_RETURN(const json* fl, ja::Member(j, "in_flight", w));
+  if (fl && fl->is_object()) {
+    const char* fw = "stored run.in_flight";
+    RSX_ASSIGN_OR_RETURN(r.in_flight.stream, ja::OptString(*fl, "stream", fw));
+    RSX_ASSIGN_OR_RETURN(r.in_flight.statement_id, ja::OptString(*fl, "statement_id", fw));
+    RSX_ASSIGN_OR_RETURN(r.in_flight.sql, ja::OptString(*fl, "sql", fw));
+    RSX_ASSIGN_OR_RETURN(r.in_flight.started_at, Int(*fl, "started_at", fw));
+  }
   return r;
+}
+
+Status CheckReadOnlySql(const std::string& sql) {
+  static const char* const kFirst[] = {"select", "with", "show", "explain", "values"};
+  static const char* const kWrites[] = {
+      "into",     "insert",  "update",  "delete",  "merge",   "create", "drop",   "alter",
+      "truncate", "grant",   "revoke",  "copy",    "unload",  "call",   "vacuum", "lock",
+      "execute",  "prepare", "refresh", "cluster", "reindex", "listen", "notify"};
+  std::string first;
+  bool ended = false;  // a ';' was seen: only blanks and comments may follow
+  size_t i = 0, n = sql.size();
+  auto lower = [](std::string w) {
+    for (char& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return w;
+  };
+  auto Upper = [](std::string w) {
+    for (char& c : w) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return w;
+  };
+  while (i < n) {
+    char c = sql[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
+      while (i < n && sql[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
+      int depth = 0;
+      do {
+        if (i + 1 < n && sql[i] == '/' && sql[i + 1] == '*') {
+          ++depth;
+          i += 2;
+        } else if (i + 1 < n && sql[i] == '*' && sql[i + 1] == '/') {
+          --depth;
+          i += 2;
+        } else {
+          ++i;
+        }
+      } while (depth > 0 && i < n);
+      if (depth > 0) return Status::InvalidArgument("sql: a /* comment is not closed");
+    } else if (ended) {
+      return Status::InvalidArgument("sql: only one statement may run here (found text after ';')");
+    } else if (c == '\'' || c == '"') {
+      for (++i; i < n; ++i) {
+        if (sql[i] != c) continue;
+        if (i + 1 < n && sql[i + 1] == c) {
+          ++i;  // a doubled quote stays inside
+          continue;
+        }
+        break;
+      }
+      if (i >= n)
+        return Status::InvalidArgument(std::string("sql: a ") +
+                                       (c == '\'' ? "string" : "quoted name") + " is not closed");
+      ++i;
+    } else if (c == ';') {
+      ended = true;
+      ++i;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      size_t start = i;
+      while (i < n &&
+             (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$'))
+        ++i;
+      std::string word = lower(sql.substr(start, i - start));
+      if (first.empty()) {
+        first = word;
+        if (std::find(std::begin(kFirst), std::end(kFirst), first) == std::end(kFirst))
+          return Status::InvalidArgument(
+              "sql: only a statement that reads may run here (SELECT, WITH, SHOW, EXPLAIN or "
+              "VALUES), not " +
+              Upper(word));
+      } else if (std::find(std::begin(kWrites), std::end(kWrites), word) != std::end(kWrites)) {
+        return Status::InvalidArgument("sql: " + Upper(word) +
+                                       " writes: only a statement that reads may run here");
+      }
+    } else {
+      ++i;
+    }
+  }
+  if (first.empty()) return Status::InvalidArgument("sql: the statement is empty");
+  return Status::OK();
 }
 
 }  // namespace rsx::service

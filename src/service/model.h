@@ -52,6 +52,7 @@ struct SyncRecord {
   int every_minutes = 0, every_seconds = 0;
   std::string cron;
   long long chunk_rows = 100000;
+  bool enabled = true;      // false: the schedule is paused (runs started by hand still run)
   int64_t next_run_at = 0;  // 0: not scheduled
   int64_t created_at = 0, updated_at = 0;
 };
@@ -60,6 +61,13 @@ struct RunStream {
   std::string stream, status = "pending";  // pending | running | complete
   long long rows = 0, bytes = 0;
   int statements = 0;
+  long long row_estimate = -1;  // the table's row estimate at discovery; -1: unknown
+};
+
+// The statement a running run waits for.
+struct InFlight {
+  std::string stream, statement_id, sql;
+  int64_t started_at = 0;
 };
 
 struct RunRecord {
@@ -68,10 +76,22 @@ struct RunRecord {
   std::vector<RunStream> streams;
   std::string error_code, error_message, statement_id, aws_error;
   int64_t created_at = 0, started_at = 0, finished_at = 0;
-  int64_t scheduled_for = 0;  // the schedule's slot this run is for (0: started by hand)
-  std::string worker;         // the worker (process) that executes or last executed it
+  int64_t scheduled_for = 0;       // the schedule's slot this run is for (0: started by hand)
+  int64_t attempt_started_at = 0;  // when this attempt's worker took it
+  InFlight in_flight;              // empty statement_id: none
+  std::string worker;              // the worker (process) that executes or last executed it
   int attempt = 1;
   bool cancel_requested = false;
+};
+
+// A statement run from the console's query box (read-only, first rows shown). The result
+// stays in the Data API; only the statement's id and its last known status are kept.
+struct QueryRecord {
+  std::string id, org_id, connection_id, sql, statement_id;
+  std::string status = "SUBMITTED";  // the Data API's status
+  std::string error;
+  int limit = 100;
+  int64_t created_at = 0;
 };
 
 inline bool RunActive(const std::string& status) {
@@ -91,12 +111,20 @@ Result<ConnectionRecord> ParseConnectionDoc(const std::string& doc);
 std::string SyncDoc(const SyncRecord& s);
 Result<SyncRecord> ParseSyncDoc(const std::string& doc);
 std::string RunDoc(const RunRecord& r);
+std::string QueryDoc(const QueryRecord& q);
+Result<QueryRecord> ParseQueryDoc(const std::string& doc);
 Result<RunRecord> ParseRunDoc(const std::string& doc);
 
 // A destination path a client may give: relative, components of letters, digits, ".", "_" and
 // "-" separated by "/", none of them "." or "..", at most 8 deep and 200 bytes. Whatever it
 // says, the folder stays inside the organization's own folder. The error says what is wrong.
 Status CheckDestinationPath(const std::string& path);
+
+// What the query box runs: one statement that starts with SELECT, WITH, SHOW, EXPLAIN or
+// VALUES and names none of the words that write (INTO, INSERT, UPDATE, DELETE, CREATE, ...)
+// outside strings, quoted names and comments. A guard against slips, not a sandbox: the
+// database user's grants are what keep a role read-only.
+Status CheckReadOnlySql(const std::string& sql);
 
 // Times are Unix milliseconds. RFC 3339 UTC ("2026-11-29T23:51:29.125Z"); "" for 0.
 std::string Rfc3339(int64_t unix_millis);

@@ -42,6 +42,7 @@ Status MakeDirs(const std::string& path) {
 }  // namespace
 
 Result<int64_t> NextRunAt(const SyncRecord& s, int64_t base, int64_t now) {
+  if (!s.enabled) return int64_t{0};
   if (s.schedule_type == "interval") {
     int64_t period = s.every_seconds > 0 ? s.every_seconds * 1000LL : s.every_minutes * 60000LL;
     if (period <= 0) return Status::InvalidArgument("schedule: the interval is not positive");
@@ -216,6 +217,7 @@ void Runner::Execute(const std::shared_ptr<Active>& a) {
     return;
   }
   run.finished_at = NowMillis();
+  run.in_flight = InFlight{};
   if (st.ok()) {
     run.status = "succeeded";
     Log(run, "info", "run succeeded");
@@ -288,7 +290,21 @@ Status Runner::ExecuteSync(const std::shared_ptr<Active>& a, RunRecord& run) {
   auto last_saved = std::chrono::steady_clock::now();
   // Progress: the stream's rows so far and the bytes of the chunk just written; saved at most
   // twice a second.
-  for (auto& rs : run.streams) rs.rows = rs.bytes = rs.statements = 0;
+  for (size_t i = 0; i < run.streams.size(); ++i) {
+    RunStream& rs = run.streams[i];
+    rs.rows = rs.bytes = rs.statements = 0;
+    rs.row_estimate = i < configs.size() ? configs[i].stream.row_estimate : -1;
+  }
+  // The statement in flight is saved as soon as it was accepted.
+  so.statement = [&](const std::string& stream, const std::string& id, const std::string& sql) {
+    run.in_flight = InFlight{stream, id, sql.substr(0, 4000), NowMillis()};
+    for (size_t i = 0; i < configs.size() && i < run.streams.size(); ++i)
+      if (configs[i].stream.schema + "." + configs[i].stream.table == stream) {
+        run.streams[i].statements++;
+        run.streams[i].status = "running";
+      }
+    (void)store_.UpdateRun(run, owner_);
+  };
   so.progress = [&](const std::string& stream, long long rows, long long bytes) {
     for (size_t i = 0; i < configs.size() && i < run.streams.size(); ++i) {
       std::string name = configs[i].stream.schema + "." + configs[i].stream.table;

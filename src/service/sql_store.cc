@@ -44,6 +44,11 @@ CREATE TABLE idempotency (scope TEXT NOT NULL, key TEXT NOT NULL, at BIGINT NOT 
   fingerprint TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL,
   PRIMARY KEY (scope, key));
 )sql",
+    R"sql(
+CREATE TABLE queries (seq {{SERIAL}}, org_id TEXT NOT NULL, id TEXT NOT NULL UNIQUE,
+  connection_id TEXT NOT NULL, created_at BIGINT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX queries_org ON queries (org_id, id);
+)sql",
 };
 
 class SqlStore : public Store {
@@ -186,7 +191,7 @@ class SqlStore : public Store {
       if (users > 0)
         return Status::Conflict(std::to_string(users) +
                                 " sync(s) use this connection: delete them first");
-      return Status::OK();
+      return Run(*db, "DELETE FROM queries WHERE org_id = ? AND connection_id = ?", {org_id, id});
     });
   }
 
@@ -234,6 +239,27 @@ class SqlStore : public Store {
                      {s.connection_id, s.next_run_at, SyncDoc(s), s.org_id, s.id}));
     if (!create && db->Changes() == 0) return Status::NotFound("sync not found");
     return Status::OK();
+  }
+
+  Status PutQuery(const QueryRecord& q, bool create) override {
+    auto db = pool_->Acquire();
+    RSX_RETURN_IF_ERROR(
+        create ? Run(*db,
+                     "INSERT INTO queries (org_id, id, connection_id, created_at, doc) VALUES (?, "
+                     "?, ?, ?, ?)",
+                     {q.org_id, q.id, q.connection_id, q.created_at, QueryDoc(q)})
+               : Run(*db, "UPDATE queries SET doc = ? WHERE org_id = ? AND id = ?",
+                     {QueryDoc(q), q.org_id, q.id}));
+    if (!create && db->Changes() == 0) return Status::NotFound("query not found");
+    return Status::OK();
+  }
+
+  Result<QueryRecord> GetQuery(const std::string& org_id, const std::string& id) override {
+    auto db = pool_->Acquire();
+    RSX_ASSIGN_OR_RETURN(
+        auto docs, Docs(*db, "SELECT doc FROM queries WHERE org_id = ? AND id = ?", {org_id, id}));
+    if (docs.empty()) return Status::NotFound("query not found");
+    return ParseQueryDoc(docs[0]);
   }
 
   Result<SyncRecord> GetSync(const std::string& org_id, const std::string& id) override {
@@ -365,6 +391,8 @@ class SqlStore : public Store {
       r.status = "running";
       r.worker = owner;
       if (r.started_at == 0) r.started_at = NowMillis();
+      r.attempt_started_at = NowMillis();
+      r.in_flight = InFlight{};
       RSX_RETURN_IF_ERROR(
           Run(*db,
               "UPDATE runs SET status = 'running', lease_owner = ?, lease_until = ?, doc = ? "

@@ -73,6 +73,9 @@ class Store {
   // Syncs, their state and schedule.
   virtual Status PutSync(const SyncRecord& s, bool create) = 0;
   virtual Result<SyncRecord> GetSync(const std::string& org_id, const std::string& id) = 0;
+  // Statements of the query box.
+  virtual Status PutQuery(const QueryRecord& q, bool create) = 0;
+  virtual Result<QueryRecord> GetQuery(const std::string& org_id, const std::string& id) = 0;
   virtual Result<Page<SyncRecord>> ListSyncs(const std::string& org_id, const std::string& after,
                                              int limit) = 0;
   // kConflict while a run is active; removes its runs, logs and state.

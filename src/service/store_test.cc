@@ -61,6 +61,12 @@ TEST_F(StoreTest, EveryScopedCallIgnoresAnotherOrganizationsIds) {
   r.sync_id = s.id;
   ASSERT_TRUE(store_->CreateRun(r).ok());
   ASSERT_TRUE(store_->AppendLog(a.id, r.id, 1, "info", "hello").ok());
+  QueryRecord q;
+  q.id = NewId("qry");
+  q.org_id = a.id;
+  q.connection_id = c.id;
+  q.sql = "select 1";
+  ASSERT_TRUE(store_->PutQuery(q, true).ok());
   auto keys = store_->ListApiKeys(a.id);
   ASSERT_TRUE(keys.ok());
   ASSERT_EQ(keys->size(), 1u);
@@ -85,6 +91,11 @@ TEST_F(StoreTest, EveryScopedCallIgnoresAnotherOrganizationsIds) {
   EXPECT_TRUE(nf(store_->UpdateRun(stolen_run, "")));
   EXPECT_TRUE(nf(store_->Heartbeat(b.id, r.id, "w", 1).status()));
   EXPECT_TRUE(nf(store_->RevokeApiKey(b.id, (*keys)[0].id, 1)));
+  EXPECT_TRUE(nf(store_->GetQuery(b.id, q.id).status()));
+  QueryRecord stolen_query = q;
+  stolen_query.org_id = b.id;
+  EXPECT_TRUE(nf(store_->PutQuery(stolen_query, false)));
+  EXPECT_EQ(store_->GetQuery(a.id, q.id)->sql, "select 1");
   EXPECT_TRUE(store_->ListConnections(b.id, "", 50)->items.empty());
   EXPECT_TRUE(store_->ListSyncs(b.id, "", 50)->items.empty());
   EXPECT_TRUE(store_->ListRuns(b.id, s.id, "", 50)->items.empty());
@@ -165,11 +176,11 @@ TEST_F(StoreTest, ScheduleRunQueuesOncePerSlot) {
 }
 
 TEST_F(StoreTest, MigrationsAreVersionedAndANewerStoreIsRefused) {
-  EXPECT_EQ(store_->SchemaVersion(), 1);
+  EXPECT_EQ(store_->SchemaVersion(), 2);
   store_.reset();
   auto again = Store::Open("sqlite:" + dir_ + "/s.db");  // reopened: nothing to apply
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ((*again)->SchemaVersion(), 1);
+  EXPECT_EQ((*again)->SchemaVersion(), 2);
   again->reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ + "/s.db").c_str(), &db), SQLITE_OK);

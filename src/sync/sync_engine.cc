@@ -300,6 +300,10 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
   RunOptions base;
   base.interrupted = o_.interrupted;
   base.timeout = o_.statement_timeout;
+  if (o_.statement)
+    base.submitted = [&](const std::string& id, const std::string& sql) {
+      o_.statement(name, id, sql);
+    };
   auto where_for = [&](bool first, RunOptions* ro) {
     std::string where;
     if (incremental) where = QuoteIdentifier(cfg.cursor) + " is not null";

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "rsx/connection.h"
 #include "rsx/files.h"
@@ -216,11 +217,18 @@ Status CheckAgainstCatalog(ApiContext& ctx, const SyncRecord& s) {
     if (auto p = ParseStreamName(spec.stream); p.ok()) schemas.push_back(p->first);
   std::sort(schemas.begin(), schemas.end());
   schemas.erase(std::unique(schemas.begin(), schemas.end()), schemas.end());
+  // One discovery for every schema the streams name; only when a schema is unknown, one per
+  // stream, to name the stream that asks for it.
+  auto all = (*conn)->Discover(schemas);
+  if (!all.ok() && all.status().code() != StatusCode::kNotFound)
+    return HttpError(502, "aws_error", "cannot check the streams: " + all.status().message());
   for (size_t i = 0; i < s.streams.size(); ++i) {
     const auto& spec = s.streams[i];
     std::string where = "streams[" + std::to_string(i) + "]";
     auto schema = ParseStreamName(spec.stream);
-    auto catalog = (*conn)->Discover({schema->first});
+    std::optional<Result<std::vector<Stream>>> own;
+    if (!all.ok()) own = (*conn)->Discover({schema->first});
+    const Result<std::vector<Stream>>& catalog = all.ok() ? all : *own;
     if (!catalog.ok()) {
       if (catalog.status().code() == StatusCode::kNotFound)
         return HttpError(422, "unknown_stream", where + ".stream: " + catalog.status().message(),

@@ -107,6 +107,8 @@ class Isolation(unittest.TestCase):
         files = SVC.ok("GET", "/api/v1/syncs/%s/files" % sa["id"], key=A["api_key"])["items"]
         self.assertIn("public.category.jsonl", [f["name"] for f in files])
         a_keys = SVC.ok("GET", "/api/v1/api-keys", key=A["api_key"])["items"]
+        qa = SVC.ok("POST", "/api/v1/connections/%s/queries" % ca["id"], {"sql": "select pg_sleep(3)"},
+                    key=A["api_key"])
         cb = connection(B, "iso-b")
         calls = [
             ("GET", "/api/v1/connections/" + ca["id"], None),
@@ -116,6 +118,11 @@ class Isolation(unittest.TestCase):
             ("GET", "/api/v1/connections/%s/catalog" % ca["id"], None),
             ("GET", "/api/v1/connections/%s/schemas" % ca["id"], None),
             ("GET", "/api/v1/connections/%s/tables?schema=public" % ca["id"], None),
+            ("GET", "/api/v1/connections/%s/columns?schema=public&table=category" % ca["id"], None),
+            ("GET", "/api/v1/connections/%s/databases" % ca["id"], None),
+            ("POST", "/api/v1/connections/%s/queries" % ca["id"], {"sql": "select 1"}),
+            ("GET", "/api/v1/queries/" + qa["id"], None),
+            ("POST", "/api/v1/queries/%s/cancel" % qa["id"], None),
             ("GET", "/api/v1/syncs/" + sa["id"], None),
             ("PATCH", "/api/v1/syncs/" + sa["id"], {"name": "stolen"}),
             ("DELETE", "/api/v1/syncs/" + sa["id"], None),
@@ -145,6 +152,15 @@ class Isolation(unittest.TestCase):
         self.assertEqual(data[0], 200)
         self.assertEqual(len(data[2].splitlines()), int(EMU.psql("select count(*) from category")[0][0]))
         self.assertTrue(os.path.isdir(os.path.join(SVC.data_dir, A["id"], "iso")))
+        # A's statement was neither read nor cancelled by B: it finishes, and A reads its row.
+        deadline = time.time() + 30
+        while True:
+            q = SVC.ok("GET", "/api/v1/queries/" + qa["id"], key=A["api_key"])
+            if q["status"] in ("FINISHED", "FAILED", "ABORTED") or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        self.assertEqual(q["status"], "FINISHED", q)
+        self.assertEqual(q["result"]["rows"], [[""]])
         SVC.ok("DELETE", "/api/v1/connections/" + cb["id"], key=B["api_key"])
 
 
@@ -606,8 +622,26 @@ class BadInput(unittest.TestCase):
             field="destination.format")
         bad("POST", "/api/v1/syncs", dict(good, streams=[{"stream": "public.no_such_table"}]), status=422,
             field="streams[0].stream", code="unknown_stream")
+        bad("POST", "/api/v1/syncs", dict(good, streams=[{"stream": "public.sales"}, {"stream": "nope.t"}]),
+            status=422, field="streams[1].stream", code="unknown_stream")
         bad("POST", "/api/v1/syncs", dict(good, streams=[{"stream": "public.sales", "mode": "incremental"}]),
             status=422, field="streams[0].cursor")
+        bad("POST", "/api/v1/syncs", dict(good, enabled="yes"), status=400, field="enabled")
+        bad("POST", "/api/v1/schedules/preview", {}, status=400, field="schedule")
+        bad("POST", "/api/v1/schedules/preview", {"schedule": {"type": "cron", "cron": "* * * 13 *"}}, status=422,
+            field="schedule.cron")
+        preview = SVC.ok("POST", "/api/v1/schedules/preview", {"schedule": {"type": "cron", "cron": "0 3 * * MON"}},
+                         key=A["api_key"])
+        self.assertEqual(len(preview["next"]), 5)
+        self.assertTrue(all(t.endswith("T03:00:00.000Z") for t in preview["next"]), preview)
+        gaps = {iso_ms(b) - iso_ms(a) for a, b in zip(preview["next"], preview["next"][1:])}
+        self.assertEqual(gaps, {7 * 86400 * 1000})
+        conn_path = "/api/v1/connections/%s/queries" % good["connection_id"]
+        bad("POST", conn_path, {}, status=400, field="sql")
+        bad("POST", conn_path, {"sql": "select 1", "limit": 0}, status=422, field="limit")
+        bad("POST", conn_path, {"sql": "update sales set qtysold = 0"}, status=422, field="sql", code="not_read_only")
+        bad("POST", conn_path, {"sql": "select 1; drop table sales"}, status=422, field="sql", code="not_read_only")
+        bad("POST", conn_path, {"sql": "select 1", "extra": 1}, status=400, field="extra")
         bad("POST", "/api/v1/syncs", dict(good, connection_id="conn_nope"), status=404, field="connection_id")
         bad("POST", "/api/v1/connections", dict(CONN, name="r", role_arn="not-an-arn"), status=422, field="role_arn")
         bad("POST", "/api/v1/connections", dict(CONN, name="r", region="mars"), status=422, field="region")

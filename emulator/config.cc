@@ -150,15 +150,27 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
   }
   for (const auto& r : j.value("roles", json::array())) {
     RoleConfig rc;
-    RSX_RETURN_IF_ERROR(
-        CheckKeys(r, {"arn", "trusted_accounts", "external_id", "actions", "max_session_seconds"},
-                  "roles[]"));
+    RSX_RETURN_IF_ERROR(CheckKeys(
+        r, {"arn", "trusted_accounts", "external_id", "actions", "max_session_seconds", "grants"},
+        "roles[]"));
     RSX_RETURN_IF_ERROR(Get(r, "arn", &rc.arn, "roles[]"));
     RSX_RETURN_IF_ERROR(Get(r, "trusted_accounts", &rc.trusted_accounts, "roles[]"));
     RSX_RETURN_IF_ERROR(Get(r, "external_id", &rc.external_id, "roles[]"));
     RSX_RETURN_IF_ERROR(Get(r, "actions", &rc.actions, "roles[]"));
     RSX_RETURN_IF_ERROR(Get(r, "max_session_seconds", &rc.max_session_seconds, "roles[]"));
     if (rc.arn.empty()) return Status::InvalidArgument("roles[]: arn is required");
+    if (auto g = r.find("grants"); g != r.end()) {
+      if (g->is_string() && g->get_ref<const std::string&>() == "all") {
+        rc.grant_all = true;
+      } else if (g->is_array()) {
+        rc.grant_all = false;
+        RSX_RETURN_IF_ERROR(Get(r, "grants", &rc.grant_schemas, "roles[]"));
+      } else {
+        return Status::InvalidArgument("roles[]: grants must be \"all\" or a list of schema names");
+      }
+    }
+    if (!DatabaseUserFor(rc.arn).ok())
+      return Status::InvalidArgument("roles[]: arn '" + rc.arn + "' is not an IAM role ARN");
     c.roles.push_back(rc);
   }
   for (const auto& w : j.value("workgroups", json::array())) {

@@ -23,6 +23,12 @@ struct RoleConfig {
   std::string external_id;                    // required sts:ExternalId ("" = none required)
   std::vector<std::string> actions;           // allowed actions, "*" patterns allowed
   int max_session_seconds = 43200;
+  // What the role's database user ("IAMR:<name>") may read, granted at start in every
+  // database: every table of every schema, now and later, to read and write ("grants": "all",
+  // the default), the listed schemas
+  // (USAGE, SELECT on their tables, default privileges for later tables), or nothing ([]).
+  bool grant_all = true;
+  std::vector<std::string> grant_schemas;
 };
 
 struct WorkgroupConfig {

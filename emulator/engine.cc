@@ -490,6 +490,7 @@ void Engine::Release(const std::string& database, PgConn conn) {
   if (!conn || PQstatus(conn.get()) != CONNECTION_OK ||
       PQtransactionStatus(conn.get()) != PQTRANS_IDLE)
     return;
+  if (!Exec(conn.get(), "RESET ROLE").ok()) return;  // the catalog calls run as the administrator
   std::lock_guard<std::mutex> lock(mu_);
   auto& free = pool_[database];
   if (free.size() < 16) free.push_back(std::move(conn));

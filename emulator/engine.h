@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,6 +79,7 @@ class Engine {
   std::map<std::string, std::string> tokens_;                     // ClientToken -> id
   std::map<std::string, std::shared_ptr<DataSession>> sessions_;
   std::map<std::string, std::vector<PgConn>> pool_;
+  std::set<std::string> db_users_;  // database users known to exist
   int fail_next_ = 0, stall_next_ = 0;
   std::string fail_message_;
   std::atomic<long long> query_ids_{1000};

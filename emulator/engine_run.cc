@@ -6,6 +6,7 @@
 
 #include "engine.h"
 #include "engine_internal.h"
+#include "grants.h"
 #include "rsx/strings.h"
 #include "sql_params.h"
 
@@ -89,6 +90,12 @@ std::string RunPart(PGconn* conn, Statement& st, Part& out, const Limits& limits
     std::lock_guard<std::mutex> sl(st.mu);
     out.status = "STARTED";
   }
+  // As the statement's database user, before each statement: a RESET ROLE earlier in the
+  // session or the batch does not carry over.
+  if (!st.db_user.empty()) {
+    if (auto set = Exec(conn, "SET ROLE " + QuoteIdent(st.db_user)); !set.ok())
+      return finish("FAILED", "ERROR: " + set.status().message());
+  }
   if (!PQsendQueryParams(conn, bound->sql.c_str(), static_cast<int>(values.size()), nullptr,
                          values.data(), nullptr, nullptr, 0))
     return finish("FAILED", PgError(nullptr, conn));
@@ -109,7 +116,7 @@ std::string RunPart(PGconn* conn, Statement& st, Part& out, const Limits& limits
       cancelled = st.cancel_requested;
     }
     if (cancelled) return finish("ABORTED", "Query cancelled on user's request");
-    return finish("FAILED", PgError(last.get(), conn));
+    return finish("FAILED", RedshiftWords(PgError(last.get(), conn)));
   }
 
   const PGresult* res = last.get();
@@ -216,6 +223,23 @@ void Engine::Run(const std::shared_ptr<Statement>& sp) {
     }
     owned = std::move(*c);
     conn = owned.get();
+  }
+  // The database user exists from its first statement on, as on Redshift.
+  if (!st.db_user.empty()) {
+    bool known;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      known = db_users_.count(st.db_user) > 0;
+    }
+    if (!known) {
+      Status made = EnsureDatabaseUser(conn, st.db_user);
+      if (!made.ok()) {
+        if (owned) Release(st.database, std::move(owned));
+        return finish("FAILED", "ERROR: " + made.message());
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      db_users_.insert(st.db_user);
+    }
   }
   {
     std::lock_guard<std::mutex> sl(st.mu);

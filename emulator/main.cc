@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "config.h"
 #include "engine.h"
+#include "grants.h"
 #include "pg.h"
 #include "rsx/strings.h"
 #include "sample.h"
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:0", pg = "auto", pg_dsn, config_file, sample, external_id,
               ready_file;
   int sample_scale = 1;
-  bool print_env = false;
+  bool print_env = false, no_grants = false;
   app.add_option("--listen", listen,
                  "address to serve on, 127.0.0.1:PORT (port 0 picks a free one)")
       ->default_val("127.0.0.1:0");
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
                  "external ID the default role's trust policy requires")
       ->default_val(kDefaultExternalId);
   app.add_option("--ready-file", ready_file, "write the bound address here once serving");
+  app.add_flag("--no-grants", no_grants,
+               "grant the roles' database users (IAMR:<role>) nothing, as in a fresh customer "
+               "database: reads fail until GRANTs are run (the default grants every schema)");
   app.add_flag("--print-env", print_env,
                "print shell export lines for AWS_ENDPOINT_URL, keys and region, and the role, "
                "external ID, workgroup and database to use");
@@ -76,6 +80,11 @@ int main(int argc, char** argv) {
     if (!parsed.ok()) return Fail(config_file + ": " + parsed.status().message());
     config = *parsed;
   }
+  if (no_grants)
+    for (auto& role : config.roles) {
+      role.grant_all = false;
+      role.grant_schemas.clear();
+    }
 
   // SIGINT/SIGTERM are taken by one thread with sigwait, so every other thread ignores them.
   sigset_t signals;
@@ -105,12 +114,14 @@ int main(int argc, char** argv) {
           auto made = Exec(admin->get(), "create database " + QuoteIdent(db));
           if (!made.ok()) return Fail(made.status().message());
         }
+        auto conn = Connect(dsn_for(db));
+        if (!conn.ok()) return Fail(conn.status().message());
         if (!sample.empty()) {
-          auto conn = Connect(dsn_for(db));
-          if (!conn.ok()) return Fail(conn.status().message());
           Status st = LoadTickit(conn->get(), sample_scale);
           if (!st.ok()) return Fail(st.message());
         }
+        if (Status st = PrepareDatabase(conn->get(), config); !st.ok())
+          return Fail("database " + db + ": " + st.message());
       }
     }
   }

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "rsx/policy.h"
+
 namespace rsx::emu {
 namespace {
 
@@ -90,14 +92,7 @@ Result<PgResult> Exec(PGconn* conn, const std::string& sql) {
   return r;
 }
 
-std::string QuoteIdent(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string QuoteIdent(const std::string& name) { return QuoteSqlIdentifier(name); }
 
 std::string DsnWithDatabase(const std::string& base, const std::string& dbname) {
   return base + " dbname='" + dbname + "'";

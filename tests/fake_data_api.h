@@ -42,6 +42,7 @@ class FakeDataApi : public HttpClient {
 
   // Called with the 1-based number of each ExecuteStatement; true: it fails.
   std::function<bool(int n, const std::string& sql)> fail_execute;
+  bool items_unreadable = false;  // the database user may not read public.items
   // Called when a keyset read is served (after its rows are chosen).
   std::function<void(const std::string& sql)> on_read;
 
@@ -148,16 +149,21 @@ class FakeDataApi : public HttpClient {
     s.sql = sql;
     s.records = nlohmann::json::array();
     std::smatch m;
-    if (sql.find("PRIMARY KEY") != std::string::npos) {  // discovery: primary keys
+    if (sql.find("contype = 'p'") != std::string::npos ||
+        sql.find("PRIMARY KEY") != std::string::npos) {  // discovery: primary keys
       s.columns = {Column("table_schema", "varchar"), Column("table_name", "varchar"),
                    Column("column_name", "varchar")};
       s.records.push_back(
           {{{"stringValue", "public"}}, {{"stringValue", "items"}}, {{"stringValue", "id"}}});
     } else if (sql.find("reltuples") != std::string::npos) {  // discovery: row estimates
       s.columns = {Column("nspname", "varchar"), Column("relname", "varchar"),
-                   Column("reltuples", "int8")};
-      s.records.push_back(
-          {{{"stringValue", "public"}}, {{"stringValue", "items"}}, {{"longValue", rows_}}});
+                   Column("reltuples", "int8"), Column("current_user", "name"),
+                   Column("readable", "bool")};
+      s.records.push_back({{{"stringValue", "public"}},
+                           {{"stringValue", "items"}},
+                           {{"longValue", rows_}},
+                           {{"stringValue", "IAMR:fake-reader"}},
+                           {{"booleanValue", !items_unreadable}}});
     } else if (sql.rfind("select (select count(*)", 0) == 0) {  // the key check: no NULL, no repeat
       s.columns = {Column("count", "int8"), Column("count", "int8")};
       s.records.push_back({{{"longValue", 0}}, {{"longValue", 0}}});

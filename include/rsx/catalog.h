@@ -19,6 +19,10 @@ struct Stream {
   std::vector<std::string> primary_key;
   std::vector<std::string> cursor_candidates;  // timestamps and dates, then integer keys
   long long row_estimate = -1;                 // -1: unknown
+  // Whether the database user may read it (USAGE on the schema and SELECT on it); true when
+  // that could not be checked. db_user is that user (IAMR:<role>), when known.
+  bool readable = true;
+  std::string db_user;
 };
 
 struct DiscoverOptions {
@@ -29,7 +33,8 @@ struct DiscoverOptions {
 
 // Reads the catalog with ListSchemas, ListTables and DescribeTable (every page), one statement
 // for primary keys (tried 3 times; still failing, Discover fails: a sync without keys would
-// lose its chunking) and one for row estimates (skipped when it fails). An unknown schema in
+// lose its chunking) and one for row estimates and what the database user may read (skipped
+// when it fails). An unknown schema in
 // `schemas` is kNotFound naming it; so is a name in `tables` found in none of the schemas.
 Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOptions& options);
 

@@ -164,6 +164,24 @@ struct PermissionResult {
   static const char* Name(Outcome o);
 };
 
+// Inside the database: what the role's database user (IAMR:<role>) may read.
+struct SchemaAccess {
+  std::string schema;
+  bool usage = false;                             // USAGE on the schema
+  std::vector<std::string> readable, unreadable;  // its tables and views, by SELECT
+};
+
+struct DatabaseAccess {
+  bool checked = false;  // false: not reached (a permission missing) or failed (`error`)
+  Status error;
+  std::string user;                   // the database user the statements ran as (current_user)
+  std::vector<SchemaAccess> schemas;  // the connection's schemas, else every non-system one
+  // "schema.table" of each table the user cannot read (no USAGE, or no SELECT).
+  std::vector<std::string> Unreadable() const;
+  // The GRANT lines (GrantSql) for every schema where something is missing; "" when none is.
+  std::string FixSql() const;
+};
+
 struct CheckReport {
   // Each stage that passed; a failed one ends the check (failed_stage, error).
   std::string operator_arn, operator_account, operator_provider;
@@ -171,7 +189,9 @@ struct CheckReport {
   std::string failed_stage;  // empty: all stages ran
   Status error;              // why failed_stage failed
   std::vector<PermissionResult> permissions;
-  bool ok() const;                           // every stage ran and every permission granted
+  DatabaseAccess database;  // after the permissions, with one statement
+  // Every stage ran, every permission granted, and every table of the schemas readable.
+  bool ok() const;
   std::vector<std::string> Missing() const;  // the denied actions
 };
 

@@ -3,6 +3,9 @@
 // always valid JSON.
 
 #include <string>
+#include <vector>
+
+#include "rsx/result.h"
 
 namespace rsx {
 
@@ -19,6 +22,20 @@ std::string TrustPolicy(const std::string& operator_account, const std::string& 
 
 // The nine actions, in policy order.
 const char* const* RsxActions(int* count);
+
+// The database user Redshift maps an IAM identity to inside the database: "IAMR:<role name>"
+// for arn:<partition>:iam::<account>:role/[<path>/]<name>, "IAM:<user name>" for a user.
+// kInvalidArgument naming the ARN for anything else.
+Result<std::string> DatabaseUserFor(const std::string& iam_arn);
+
+// The SQL the customer's database administrator runs so `db_user` can read `schemas`: per
+// schema GRANT USAGE ON SCHEMA, GRANT SELECT ON ALL TABLES IN SCHEMA (the tables there now) and
+// ALTER DEFAULT PRIVILEGES IN SCHEMA ... GRANT SELECT ON TABLES (tables the administrator
+// creates later). Names are quoted as SQL identifiers; one statement per line.
+std::string GrantSql(const std::string& db_user, const std::vector<std::string>& schemas);
+
+// `name` as a quoted SQL identifier ("a""b" for a"b).
+std::string QuoteSqlIdentifier(const std::string& name);
 
 // The partition of an ARN ("aws", "aws-cn", "aws-us-gov"); "aws" when it has none.
 std::string PartitionOf(const std::string& arn);

@@ -93,17 +93,20 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
   for (auto& s : streams) by_name[{s.schema, s.table}] = &s;
   // Without primary keys a sync would read whole tables in one statement: a failed lookup is
   // retried, then the run fails rather than quietly losing its chunking.
+  // From pg_catalog, not information_schema: information_schema shows a table's constraints
+  // only to a user that may do more than SELECT from it (its owner, or one with INSERT,
+  // UPDATE, REFERENCES...), so a reader granted SELECT alone would find no keys there and
+  // lose its chunking without a word.
   TextRows keys;
   Status key_status;
   for (int attempt = 1; attempt <= 3; ++attempt) {
     keys.rows.clear();
     auto k = RunStatement(
         client,
-        "select tc.table_schema, tc.table_name, kcu.column_name from "
-        "information_schema.table_constraints tc join information_schema.key_column_usage kcu "
-        "on kcu.constraint_name = tc.constraint_name and kcu.table_schema = tc.table_schema "
-        "and kcu.table_name = tc.table_name where tc.constraint_type = 'PRIMARY KEY' "
-        "order by 1, 2, kcu.ordinal_position",
+        "select n.nspname, c.relname, a.attname from pg_constraint k join pg_class c on c.oid = "
+        "k.conrelid join pg_namespace n on n.oid = c.relnamespace join pg_attribute a on "
+        "a.attrelid = c.oid and a.attnum = any(k.conkey) where k.contype = 'p' order by 1, 2, "
+        "a.attnum",
         RunOptions{}, &keys);
     key_status = k.status();
     if (k.ok() || k.status().code() == StatusCode::kCancelled) break;
@@ -114,16 +117,29 @@ Result<std::vector<Stream>> Discover(DataApiClient& client, const DiscoverOption
     if (r.size() == 3)
       if (auto it = by_name.find({r[0], r[1]}); it != by_name.end())
         it->second->primary_key.push_back(r[2]);
+  // Row estimates, and whether the database user may read each table: information_schema
+  // hides what it cannot read, pg_class does not, so an unreadable table is shown as such.
   TextRows sizes;
   auto e = RunStatement(
       client,
-      "select n.nspname, c.relname, c.reltuples::bigint from pg_class c join pg_namespace n "
-      "on n.oid = c.relnamespace where c.relkind in ('r', 'p', 'm')",
+      "select n.nspname, c.relname, case when c.relkind = 'v' then -1 else c.reltuples::bigint "
+      "end, current_user, case when not has_schema_privilege(n.nspname, 'USAGE') then false "
+      "else has_table_privilege(quote_ident(n.nspname) || '.' || quote_ident(c.relname), "
+      "'SELECT') end from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind "
+      "in ('r', "
+      "'p', 'm', 'v') and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname "
+      "not like 'pg_toast%'",
       RunOptions{}, &sizes);
   if (e.ok()) {
-    for (const auto& r : sizes.rows)
-      if (auto it = by_name.find({r[0], r[1]}); it != by_name.end())
-        it->second->row_estimate = std::atoll(r[2].c_str());
+    for (const auto& r : sizes.rows) {
+      if (r.size() != 5) continue;
+      auto it = by_name.find({r[0], r[1]});
+      if (it == by_name.end()) continue;
+      long long estimate = std::atoll(r[2].c_str());
+      if (estimate >= 0) it->second->row_estimate = estimate;
+      it->second->db_user = r[3];
+      it->second->readable = r[4] != "false" && r[4] != "f";
+    }
   }
 
   for (auto& s : streams) {
@@ -164,7 +180,8 @@ std::string AirbyteCatalogJson(const std::vector<Stream>& streams) {
     }
     if (!s.cursor_candidates.empty()) st["default_cursor_field"] = {s.cursor_candidates[0]};
     st["is_resumable"] = true;
-    nlohmann::ordered_json extra = {{"type", s.type}, {"cursor_candidates", s.cursor_candidates}};
+    nlohmann::ordered_json extra = {
+        {"type", s.type}, {"cursor_candidates", s.cursor_candidates}, {"readable", s.readable}};
     if (s.row_estimate >= 0) extra["row_estimate"] = s.row_estimate;
     st["x_rsx"] = extra;
     out["streams"].push_back(st);

@@ -22,12 +22,26 @@ TEST(DiscoverFake, StreamsColumnsKeysAndEstimates) {
   EXPECT_EQ(items.columns[2].type_name, "timestamp");
   EXPECT_EQ(items.primary_key, (std::vector<std::string>{"id"}));
   EXPECT_EQ(items.row_estimate, 42);
+  EXPECT_TRUE(items.readable);
+  EXPECT_EQ(items.db_user, "IAMR:fake-reader");
   ASSERT_FALSE(items.cursor_candidates.empty());
   EXPECT_EQ(items.cursor_candidates[0], "added");  // timestamps first, then integer keys
   for (const auto& s : *streams)
     if (s.table == "other") {
       EXPECT_EQ(s.schema, "pub_ic");
     }
+}
+
+TEST(DiscoverFake, ATableTheDatabaseUserCannotReadIsListedAndMarked) {
+  auto api = std::make_shared<test::FakeDataApi>(3);
+  api->items_unreadable = true;
+  DiscoverOptions o;
+  o.schemas = {"public"};
+  auto streams = Discover(*test::FakeDataApi::Client(api), o);
+  ASSERT_TRUE(streams.ok()) << streams.status().ToString();
+  ASSERT_EQ(streams->size(), 1u);
+  EXPECT_FALSE((*streams)[0].readable);
+  EXPECT_NE(AirbyteCatalogJson(*streams).find("\"readable\": false"), std::string::npos);
 }
 
 TEST(DiscoverFake, AnUnknownSchemaIsNotFoundNamingIt) {
@@ -59,7 +73,7 @@ TEST(DiscoverFake, ThePrimaryKeyLookupIsRetriedThenFailsTheRun) {
   int failures = 2;
   auto api = std::make_shared<test::FakeDataApi>(5);
   api->fail_execute = [&](int, const std::string& sql) {
-    return sql.find("PRIMARY KEY") != std::string::npos && failures-- > 0;
+    return sql.find("contype = 'p'") != std::string::npos && failures-- > 0;
   };
   DiscoverOptions o;
   o.schemas = {"public"};

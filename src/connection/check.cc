@@ -1,10 +1,14 @@
 // CheckConnection: the operator's credentials, the role, then each of the nine permissions
 // with a harmless call (see rsx/connection.h).
 
+#include <algorithm>
+#include <chrono>
 #include <nlohmann/json.hpp>
 
 #include "rsx/connection.h"
 #include "rsx/endpoints.h"
+#include "rsx/policy.h"
+#include "rsx/statement_runner.h"
 #include "rsx/strings.h"
 #include "rsx/sts.h"
 
@@ -57,8 +61,67 @@ bool CheckReport::ok() const {
   if (!failed_stage.empty() || permissions.empty()) return false;
   for (const auto& p : permissions)
     if (p.outcome != PermissionResult::kGranted) return false;
-  return true;
+  return database.checked && database.Unreadable().empty();
 }
+
+std::vector<std::string> DatabaseAccess::Unreadable() const {
+  std::vector<std::string> out;
+  for (const auto& s : schemas)
+    for (const auto& t : s.unreadable) out.push_back(s.schema + "." + t);
+  return out;
+}
+
+std::string DatabaseAccess::FixSql() const {
+  std::vector<std::string> fix;
+  for (const auto& s : schemas)
+    if (!s.usage || !s.unreadable.empty()) fix.push_back(s.schema);
+  return fix.empty() ? "" : GrantSql(user, fix);
+}
+
+namespace {
+
+bool IsSystemSchema(const std::string& s) {
+  return s == "pg_catalog" || s == "information_schema" || s == "pg_internal" || s == "pg_automv" ||
+         s == "catalog_history" || s.rfind("pg_toast", 0) == 0 || s.rfind("pg_temp", 0) == 0;
+}
+
+// One statement: the user, each schema's USAGE and each table's SELECT.
+DatabaseAccess ReadAccess(DataApiClient& c, const std::vector<std::string>& only) {
+  DatabaseAccess a;
+  TextRows rows;
+  RunOptions o;
+  o.timeout = std::chrono::minutes(2);
+  auto run = RunStatement(
+      c,
+      "select current_user, n.nspname, has_schema_privilege(n.nspname, 'USAGE'), "
+      "coalesce(c.relname, ''), case when c.relname is null then false when not "
+      "has_schema_privilege(n.nspname, 'USAGE') then false else "
+      "has_table_privilege(quote_ident(n.nspname) || '.' || quote_ident(c.relname), 'SELECT') "
+      "end from pg_namespace n left join pg_class c on c.relnamespace = n.oid and c.relkind in "
+      "('r', 'p', 'v', 'm') where n.nspname not in ('pg_catalog', 'information_schema', "
+      "'pg_internal', 'pg_automv', 'catalog_history') and n.nspname not like 'pg_toast%' and "
+      "n.nspname not like 'pg_temp%' order by 2, 4",
+      o, &rows);
+  if (!run.ok()) {
+    a.error = Status(run.status()).Prepend("reading the database user's privileges");
+    return a;
+  }
+  auto yes = [](const std::string& v) { return v == "true" || v == "t"; };
+  for (const auto& r : rows.rows) {
+    if (r.size() != 5 || IsSystemSchema(r[1])) continue;
+    if (!only.empty() && std::find(only.begin(), only.end(), r[1]) == only.end()) continue;
+    a.user = r[0];
+    if (a.schemas.empty() || a.schemas.back().schema != r[1])
+      a.schemas.push_back(SchemaAccess{r[1], yes(r[2]), {}, {}});
+    if (r[3].empty()) continue;
+    SchemaAccess& s = a.schemas.back();
+    (s.usage && yes(r[4]) ? s.readable : s.unreadable).push_back(r[3]);
+  }
+  a.checked = true;
+  return a;
+}
+
+}  // namespace
 
 std::vector<std::string> CheckReport::Missing() const {
   std::vector<std::string> out;
@@ -166,6 +229,16 @@ CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime) {
   probes.push_back(login);
   if (exec.ok())
     (void)c.CancelStatement(exec->id);  // select 1: long finished; nothing left running
+  // 4. Inside the database: the role's own user and what it may read.
+  bool can_query = true;
+  for (const auto& p : probes)
+    if ((p.action == "redshift-data:ExecuteStatement" ||
+         p.action == "redshift-data:DescribeStatement" ||
+         p.action == "redshift-data:GetStatementResult" ||
+         p.action == "redshift-serverless:GetCredentials") &&
+        p.outcome != PermissionResult::kGranted)
+      can_query = false;
+  if (can_query) r.database = ReadAccess(c, f.schemas);
   return r;
 }
 
@@ -252,6 +325,23 @@ std::string CheckReportJson(const CheckReport& r, const ConnectionConfig& f) {
                    {"message", p.message}});
   report["permissions"] = arr;
   report["missing"] = r.Missing();
+  const DatabaseAccess& d = r.database;
+  if (d.checked) {
+    nlohmann::json schemas = nlohmann::json::array();
+    for (const auto& s : d.schemas)
+      schemas.push_back({{"schema", s.schema},
+                         {"usage", s.usage},
+                         {"readable", s.readable},
+                         {"unreadable", s.unreadable}});
+    report["database"] = {{"user", d.user},
+                          {"schemas", schemas},
+                          {"unreadable", d.Unreadable()},
+                          {"grant_sql", d.FixSql()}};
+  } else if (!d.error.ok()) {
+    report["database"] = {{"error", d.error.message()}};
+  } else {
+    report["database"] = nullptr;
+  }
   report["ok"] = r.ok();
   return report.dump(2);
 }

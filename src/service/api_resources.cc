@@ -85,6 +85,21 @@ Status ReadConnectionFields(const json& body, bool create, ConnectionRecord* c) 
   return Status::OK();
 }
 
+// Inside the database the role is its own user (IAMR:<role>), with no privileges until the
+// customer's database administrator runs these lines.
+json DatabaseGrantsJson(const ConnectionRecord& c) {
+  auto user = DatabaseUserFor(c.role_arn);
+  if (!user.ok()) return nullptr;
+  bool all = c.schemas.empty();
+  return {
+      {"user", *user},
+      {"schemas", c.schemas},
+      {"sql", GrantSql(*user, all ? std::vector<std::string>{"<schema>"} : c.schemas)},
+      {"note", all ? "Once per schema to read, in place of <schema> (the connection reads every "
+                     "non-system schema); the test lists what the user cannot read."
+                   : "Run in the connection's database as a superuser or the tables' owner."}};
+}
+
 Result<json> ConnectionJson(ApiContext& ctx, const ConnectionRecord& c, const Organization& org) {
   ConnectionConfig cfg = ConnectionConfigOf(c, org);
   RSX_ASSIGN_OR_RETURN(std::string account, OperatorAccountFor(ctx, cfg));
@@ -100,6 +115,7 @@ Result<json> ConnectionJson(ApiContext& ctx, const ConnectionRecord& c, const Or
       {"external_id", org.external_id},
       {"trust_policy", Parsed(TrustPolicy(account, org.external_id, PartitionOf(c.role_arn)))},
       {"permissions_policy", Parsed(PermissionPolicy())},
+      {"database_grants", DatabaseGrantsJson(c)},
       {"health",
        {{"status", c.health},
         {"message", c.health_message},
@@ -118,6 +134,28 @@ json CheckJson(const CheckReport& report) {
                       {"error_code", p.aws_error.empty() ? json(nullptr) : json(p.aws_error)},
                       {"message", p.message}});
   json j = {{"ok", report.ok()}, {"checks", checks}};
+  const DatabaseAccess& d = report.database;
+  if (d.checked) {
+    json schemas = json::array();
+    for (const auto& s : d.schemas)
+      schemas.push_back({{"schema", s.schema},
+                         {"usage", s.usage},
+                         {"readable", s.readable},
+                         {"unreadable", s.unreadable}});
+    j["database"] = {{"user", d.user},
+                     {"schemas", schemas},
+                     {"unreadable", d.Unreadable()},
+                     {"grant_sql", d.FixSql()},
+                     {"error", nullptr}};
+  } else if (!d.error.ok()) {
+    j["database"] = {{"user", nullptr},
+                     {"schemas", json::array()},
+                     {"unreadable", json::array()},
+                     {"grant_sql", ""},
+                     {"error", d.error.message()}};
+  } else {
+    j["database"] = nullptr;
+  }
   j["operator_arn"] = report.operator_arn;
   j["assumed_arn"] = report.assumed_arn;
   if (!report.failed_stage.empty()) {

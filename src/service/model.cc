@@ -54,7 +54,14 @@ std::string HealthMessage(const CheckReport& report) {
   if (!report.failed_stage.empty()) return report.failed_stage + ": " + report.error.message();
   std::string missing;
   for (const auto& m : report.Missing()) missing += (missing.empty() ? "" : ", ") + m;
-  return "missing permissions: " + missing;
+  if (!missing.empty()) return "missing permissions: " + missing;
+  const DatabaseAccess& d = report.database;
+  if (!d.checked) return "database privileges: " + d.error.message();
+  auto unreadable = d.Unreadable();
+  std::string names;
+  for (size_t i = 0; i < unreadable.size() && i < 5; ++i) names += (i ? ", " : "") + unreadable[i];
+  if (unreadable.size() > 5) names += " and " + std::to_string(unreadable.size() - 5) + " more";
+  return "the database user " + d.user + " cannot read " + names + " (GRANTs missing)";
 }
 
 Status CheckDestinationPath(const std::string& path) {

@@ -632,7 +632,7 @@ class SqlStore : public Store {
     if (active.empty()) return Status::OK();
     return Run(db,
                "INSERT INTO run_logs (org_id, run_id, at, level, message) VALUES (?, ?, ?, ?, ?)",
-               {slot.org_id, active, NowMillis(), std::string("warn"),
+               {slot.org_id, active, NowMillis(), std::string("warning"),
                 "scheduled slot " + Rfc3339(slot.scheduled_for) + " skipped: this run was still " +
                     status});
   }

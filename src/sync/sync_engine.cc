@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "rsx/policy.h"
 #include "rsx/statement_runner.h"
 #include "rsx/sync.h"
 #include "rsx/types.h"
@@ -23,14 +24,7 @@ namespace rsx {
 using nlohmann::json;
 using namespace sync_internal;
 
-std::string QuoteIdentifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string QuoteIdentifier(const std::string& name) { return QuoteSqlIdentifier(name); }
 
 namespace {
 
@@ -423,6 +417,27 @@ Result<std::vector<StreamResult>> RunSync(DataApiClient& client,
                                           const std::vector<StreamSyncConfig>& streams,
                                           const SyncOptions& o) {
   RSX_RETURN_IF_ERROR(ValidateSyncOptions(o));
+  // A stream the database user cannot read fails the sync before any statement, with the
+  // GRANT that would fix it (the statement would fail with "permission denied" anyway, maybe
+  // after other streams were written).
+  std::string denied, grants, who;
+  for (const auto& cfg : streams) {
+    if (cfg.stream.readable) continue;
+    const Stream& s = cfg.stream;
+    if (who.empty()) who = s.db_user;
+    std::string user = QuoteSqlIdentifier(s.db_user.empty() ? "<database user>" : s.db_user);
+    denied += (denied.empty() ? "" : ", ") + s.schema + "." + s.table;
+    grants += "  GRANT USAGE ON SCHEMA " + QuoteSqlIdentifier(s.schema) + " TO " + user +
+              ";\n  GRANT SELECT ON " + QuoteSqlIdentifier(s.schema) + "." +
+              QuoteSqlIdentifier(s.table) + " TO " + user + ";\n";
+  }
+  if (!denied.empty())
+    return Status(StatusCode::kPermissionDenied,
+                  "the database user " + (who.empty() ? std::string("of the role") : who) +
+                      " cannot read " + denied +
+                      " (no USAGE on the schema or no SELECT on the table); nothing was read. "
+                      "The database administrator can run:\n" +
+                      grants);
   Engine engine(client, o);
   RSX_RETURN_IF_ERROR(engine.Open());
   std::vector<StreamResult> results;

@@ -99,6 +99,25 @@ TEST_F(SyncEngineTest, ReadsInChunksAndCheckpointsEachOne) {
   EXPECT_EQ(st["file_bytes"], static_cast<long long>(Expected(55).size()));
 }
 
+TEST_F(SyncEngineTest, AStreamTheDatabaseUserCannotReadFailsBeforeAnyStatement) {
+  auto api = std::make_shared<test::FakeDataApi>(5);
+  auto streams = Items();
+  streams[0].stream.readable = false;
+  streams[0].stream.db_user = "IAMR:fake-reader";
+  auto result = RunSync(*Client(api), streams, Options(10));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(result.status().message().find("the database user IAMR:fake-reader cannot read "
+                                           "public.items"),
+            std::string::npos)
+      << result.status().message();
+  EXPECT_NE(result.status().message().find(
+                "GRANT SELECT ON \"public\".\"items\" TO \"IAMR:fake-reader\";"),
+            std::string::npos);
+  EXPECT_EQ(api->reads(), 0);
+  EXPECT_FALSE(fs::exists(dir_ / "public.items.jsonl"));
+}
+
 TEST_F(SyncEngineTest, ResumesFromEveryCheckpointAfterAFailedChunk) {
   // Chunk k+1 fails, for every k: the state stays at checkpoint k, and the next run reads from
   // there, so the file ends with every row once, in order.

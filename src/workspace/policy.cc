@@ -76,4 +76,39 @@ std::string PartitionOf(const std::string& arn) {
   return parts.size() > 1 && !parts[1].empty() ? parts[1] : "aws";
 }
 
+Result<std::string> DatabaseUserFor(const std::string& iam_arn) {
+  auto parts = util::Split(iam_arn, ':');
+  if (parts.size() == 6 && parts[0] == "arn" && parts[2] == "iam") {
+    const std::string& resource = parts[5];
+    size_t slash = resource.rfind('/');
+    std::string kind = resource.substr(0, resource.find('/'));
+    std::string name = slash == std::string::npos ? "" : resource.substr(slash + 1);
+    if (!name.empty() && kind == "role") return "IAMR:" + name;
+    if (!name.empty() && kind == "user") return "IAM:" + name;
+  }
+  return Status::InvalidArgument("'" + iam_arn +
+                                 "' is not an IAM role or user ARN "
+                                 "(arn:aws:iam::<account>:role/<name>)");
+}
+
+std::string QuoteSqlIdentifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string GrantSql(const std::string& db_user, const std::vector<std::string>& schemas) {
+  std::string user = QuoteSqlIdentifier(db_user), out;
+  for (const auto& schema : schemas) {
+    std::string s = QuoteSqlIdentifier(schema);
+    out += "GRANT USAGE ON SCHEMA " + s + " TO " + user + ";\n";
+    out += "GRANT SELECT ON ALL TABLES IN SCHEMA " + s + " TO " + user + ";\n";
+    out += "ALTER DEFAULT PRIVILEGES IN SCHEMA " + s + " GRANT SELECT ON TABLES TO " + user + ";\n";
+  }
+  return out;
+}
+
 }  // namespace rsx

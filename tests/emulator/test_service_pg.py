@@ -104,7 +104,7 @@ class TwoProcesses(unittest.TestCase):
                                                              key=key)["items"]]
                     skipped = [m for m in logs if m.startswith("scheduled slot ")]
                     self.assertEqual(len(skipped), gap // PERIOD_S - 1, "a slot was lost: %s %s" % (slots, logs))
-            self.assertGreaterEqual(len(rs), 3)
+            self.assertGreaterEqual(len(rs), 2)  # a busy survivor may skip (and log) a slot
             for r in rs:
                 self.assertEqual(r["status"], "succeeded", r)
                 if r["attempt"] == 1:

@@ -188,12 +188,14 @@ const shown = await page.evaluate(() => Object.fromEntries([...document.querySel
 out.page_external_id = shown['External ID'];
 out.page_trust_policy = JSON.parse(shown['Trust policy']);
 out.page_permissions_policy = JSON.parse(shown['Permissions policy']);
+out.page_database_grants = shown['Database grants'];
 
 // --- Test: nine permissions granted ---
 await clickText('main button', 'Test connection');
 await page.waitForSelector('main .checklist');
-out.granted = await page.$$eval('main .checklist li.granted .action', (e) => e.map((x) => x.textContent));
-out.refused = await page.$$eval('main .checklist li.refused .action', (e) => e.map((x) => x.textContent));
+out.granted = await page.$$eval('main .checklist[aria-label="Permissions"] li.granted .action', (e) => e.map((x) => x.textContent));
+out.refused = await page.$$eval('main .checklist[aria-label="Permissions"] li.refused .action', (e) => e.map((x) => x.textContent));
+out.database_heading = await page.$eval('main .database h3', (e) => e.textContent);
 await audit('connection');
 await shot('connection');
 
@@ -317,13 +319,13 @@ await clickText('main button', 'Create and show the policies');
 await heading('limited');
 await clickText('main button', 'Test connection');
 await page.waitForSelector('main .checklist');
-out.limited = await page.$$eval('main .checklist li.refused', (ls) => ls.map((l) => ({
+out.limited = await page.$$eval('main .checklist[aria-label="Permissions"] li.refused', (ls) => ls.map((l) => ({
   action: l.querySelector('.action').textContent,
   result: l.querySelector('.result').textContent,
   message: l.querySelector('.aws-message').textContent,
   fix: l.querySelector('.fix').textContent,
 })));
-out.limited_granted = await page.$$eval('main .checklist li.granted', (l) => l.length);
+out.limited_granted = await page.$$eval('main .checklist[aria-label="Permissions"] li.granted', (l) => l.length);
 await shot('connection-refused');
 
 // --- Every page at phone width too ---

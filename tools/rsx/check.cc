@@ -1,6 +1,7 @@
 // rsx check: can rsx do its job with this connection? First the role, then each of the nine
 // permissions with a harmless call; a table of granted/denied with AWS's message and the
-// policy lines to add. Exit 0 only when everything is granted.
+// policy lines to add; then, inside the database, what the role's database user may read and
+// the GRANT lines that would fix the rest. Exit 0 only when everything is granted.
 
 #include <cstdio>
 
@@ -45,6 +46,31 @@ int RunCheck(CheckOptions o) {
   for (const auto& p : r.permissions)
     std::printf("%-38s %-8s %s\n", p.action.c_str(), PermissionResult::Name(p.outcome),
                 p.message.substr(0, 160).c_str());
+  const DatabaseAccess& d = r.database;
+  if (d.checked) {
+    std::printf("\ndatabase %s, as the database user %s:\n", f.database.c_str(), d.user.c_str());
+    std::printf("%-32s %-6s %s\n", "schema", "USAGE", "tables readable (SELECT)");
+    for (const auto& s : d.schemas) {
+      size_t n = s.readable.size() + s.unreadable.size();
+      std::printf("%-32s %-6s %zu of %zu", s.schema.c_str(), s.usage ? "yes" : "no",
+                  s.readable.size(), n);
+      if (!s.unreadable.empty()) {
+        std::printf("; cannot read:");
+        for (size_t i = 0; i < s.unreadable.size() && i < 10; ++i)
+          std::printf(" %s", s.unreadable[i].c_str());
+        if (s.unreadable.size() > 10) std::printf(" and %zu more", s.unreadable.size() - 10);
+      }
+      std::printf("\n");
+    }
+    if (d.schemas.empty()) std::printf("(no schema to read)\n");
+    if (std::string fix = d.FixSql(); !fix.empty())
+      std::printf(
+          "\nThe database administrator runs, in database %s (as a superuser or the tables' "
+          "owner):\n%s",
+          f.database.c_str(), fix.c_str());
+  } else if (!d.error.ok()) {
+    std::printf("\n✗ database privileges: %s\n", d.error.message().c_str());
+  }
   if (r.ok()) {
     std::printf("\n✓ everything rsx needs is granted\n");
     return 0;
@@ -66,7 +92,9 @@ void AddCheckCommand(CLI::App& app, Runner* run) {
   CLI::App* cmd = app.add_subcommand(
       "check",
       "Check a connection: base credentials, assuming the role with the external ID,\n"
-      "then each of the nine permissions with a harmless call. Exit 0 only when all hold.");
+      "then each of the nine permissions with a harmless call, then what the role's database\n"
+      "user (IAMR:<role>) may read in the database, with the GRANT lines for what it cannot.\n"
+      "Exit 0 only when all hold.");
   cmd->add_option("name", o->conn.c.name, "saved connection (or give connection flags)");
   AddConnectionFlags(cmd, &o->conn);
   cmd->add_flag("--json", o->json, "print the result as JSON");

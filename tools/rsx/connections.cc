@@ -19,12 +19,31 @@ struct AddOptions {
   bool replace = false;
 };
 
+// Inside the database the role is its own user, with no privileges until they are granted.
+void PrintGrants(const ConnectionConfig& c) {
+  auto user = DatabaseUserFor(c.role_arn);
+  if (!user.ok()) return;
+  bool all = c.schemas.empty();
+  std::printf(
+      "\nDatabase grants: inside database %s the role is the database user %s, which can read\n"
+      "nothing until the database administrator runs (as a superuser or the tables' owner):\n\n",
+      c.database.c_str(), QuoteSqlIdentifier(*user).c_str());
+  std::printf("%s",
+              GrantSql(*user, all ? std::vector<std::string>{"<schema>"} : c.schemas).c_str());
+  if (all)
+    std::printf(
+        "\n(once per schema to read, in place of <schema>; `rsx check %s` prints the exact lines\n"
+        "for every schema once the role can connect, or add the connection with --schemas)\n",
+        c.name.c_str());
+}
+
 int PrintPolicies(const ConnectionConfig& c, const std::string& external_id,
                   const std::string& account, const std::string& scope) {
   std::printf("Permission policy (attach to the role %s):\n%s\n\n", c.role_arn.c_str(),
               PermissionPolicy(scope).c_str());
   std::printf("Trust policy (the role's trust relationship):\n%s\n",
               TrustPolicy(account, external_id, PartitionOf(c.role_arn)).c_str());
+  PrintGrants(c);
   return 0;
 }
 
@@ -55,6 +74,7 @@ int RunAdd(AddOptions o) {
                  "rsx: could not find your AWS account for the trust policy (%s);\n"
                  "  print it with: rsx policy %s --operator-account <your 12-digit account>\n",
                  account.status().message().c_str(), o.c.name.c_str());
+    PrintGrants(o.c);
   }
   std::printf(
       "\nNext: once the customer has created the role with both policies, run\n  rsx check %s\n",
@@ -73,7 +93,7 @@ void AddConnectionsCommand(CLI::App& app, Runner* run) {
   CLI::App* a = group->add_subcommand(
       "add",
       "Save a connection, then print the external ID, the permission and trust policies\n"
-      "for the customer's role, and the next step.");
+      "for the customer's role, the GRANT statements for its database user, and the next step.");
   a->add_option("name", add->c.name, "connection name")->required();
   a->add_option("--region", add->c.region, "AWS region of the workgroup")->required();
   a->add_option("--workgroup", add->c.workgroup, "Redshift Serverless workgroup name")->required();
@@ -150,7 +170,9 @@ void AddPolicyCommand(CLI::App& app, Runner* run) {
   };
   auto o = std::make_shared<PolicyOptions>();
   CLI::App* p = app.add_subcommand(
-      "policy", "Print the permission and trust policies for a connection's role, as valid JSON.");
+      "policy",
+      "Print the permission and trust policies for a connection's role, as valid JSON, then the\n"
+      "GRANT statements its database user needs.");
   p->add_option("name", o->name, "connection name")->required();
   p->add_option("--scope-workgroup", o->scope,
                 "limit workgroup actions to this workgroup ARN, "

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "connection.h"
+#include "rsx/policy.h"
 #include "rsx/strings.h"
 
 namespace rsx::cli {
@@ -27,6 +28,19 @@ int RunDiscover(DiscoverCliOptions o) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   size_t columns = 0;
   for (const auto& s : *streams) columns += s.columns.size();
+  // Listed all the same (marked "readable": false in x_rsx), each with the GRANT it lacks.
+  for (const auto& s : *streams) {
+    if (s.readable) continue;
+    std::string user = QuoteSqlIdentifier(s.db_user.empty() ? "<database user>" : s.db_user);
+    std::fprintf(stderr,
+                 "rsx: warning: %s.%s: the database user %s cannot read it; the database "
+                 "administrator can run: GRANT USAGE ON SCHEMA %s TO %s; GRANT SELECT ON %s.%s TO "
+                 "%s;\n",
+                 s.schema.c_str(), s.table.c_str(), user.c_str(),
+                 QuoteSqlIdentifier(s.schema).c_str(), user.c_str(),
+                 QuoteSqlIdentifier(s.schema).c_str(), QuoteSqlIdentifier(s.table).c_str(),
+                 user.c_str());
+  }
   std::fprintf(stderr, "%zu streams, %zu columns in %.2f s\n", streams->size(), columns, secs);
   return 0;
 }

@@ -30,7 +30,7 @@ export async function create(ctx) {
   const inputs = {};
   const form = h('form', { class: 'card', novalidate: true },
     h('ol', { class: 'steps', 'aria-label': 'Steps' },
-      h('li', { 'aria-current': 'step' }, 'Workgroup and role'), h('li', {}, 'Trust and permissions in AWS'), h('li', {}, 'Test')),
+      h('li', { 'aria-current': 'step' }, 'Workgroup and role'), h('li', {}, 'Trust and permissions in AWS'), h('li', {}, 'Database grants'), h('li', {}, 'Test')),
     h('h1', {}, 'New connection'),
     formError(),
     INPUTS.map(([name, label, hint, value]) => {
@@ -76,7 +76,26 @@ export function checklist(report) {
         ? `The check stopped: ${report.failed_stage}.`
         : `${report.checks.filter((c) => !c.granted).length} of ${report.checks.length} permissions refused.`),
     report.failed_stage && report.error ? h('p', { class: 'aws-message' }, h('code', {}, report.error.code), ' ', report.error.message) : null,
-    items.length ? h('ul', { class: 'checklist', 'aria-label': 'Permissions' }, items) : null);
+    items.length ? h('ul', { class: 'checklist', 'aria-label': 'Permissions' }, items) : null,
+    database(report.database));
+}
+
+// Inside the database: what the role's database user may read, and the GRANT lines for the rest.
+function database(d) {
+  if (!d) return null;
+  if (d.error) return h('p', { class: 'error' }, `Database privileges: ${d.error}`);
+  return h('div', { class: 'database' },
+    h('h3', {}, `Inside the database, as ${d.user}`),
+    h('ul', { class: 'checklist', 'aria-label': 'Schemas' }, d.schemas.map((s) => {
+      const ok = s.usage && s.unreadable.length === 0;
+      return h('li', { class: ok ? 'granted' : 'refused' },
+        h('span', { class: 'mark', 'aria-hidden': 'true' }, ok ? '✓' : '✗'),
+        h('span', { class: 'action' }, s.schema),
+        h('span', { class: 'result' }, `${s.usage ? 'USAGE' : 'no USAGE'}; ${s.readable.length} of ${s.readable.length + s.unreadable.length} tables readable`),
+        s.unreadable.length ? h('div', { class: 'detail' }, 'Cannot read: ', h('span', { class: 'unreadable' }, s.unreadable.join(', '))) : null);
+    })),
+    d.grant_sql ? [h('p', { class: 'fix' }, 'The database administrator runs these lines in the database, then test again:'),
+      copyBlock('GRANT statements', d.grant_sql)] : null);
 }
 
 export async function detail(ctx, id) {
@@ -131,8 +150,12 @@ export async function detail(ctx, id) {
       h('li', {}, 'Permissions → Add permissions → Create inline policy → JSON: paste the permissions policy, then save it.')),
     copyBlock('Trust policy', trust),
     copyBlock('Permissions policy', perms),
-    h('h2', {}, '3. Test'),
-    h('p', {}, 'Assumes the role with your external ID and tries each of the nine permissions.'),
+    c.database_grants ? [
+      h('h2', {}, '3. Database grants'),
+      h('p', {}, `Inside the database the role is its own user, ${c.database_grants.user}, which can read nothing until your database administrator grants it. ${c.database_grants.note}`),
+      copyBlock('Database grants', c.database_grants.sql)] : null,
+    h('h2', {}, c.database_grants ? '4. Test' : '3. Test'),
+    h('p', {}, 'Assumes the role with your external ID, tries each of the nine permissions, then lists what its database user may read.'),
     testButton, result,
     h('h2', {}, 'Delete'), del, delError);
 }

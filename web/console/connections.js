@@ -70,14 +70,21 @@ export function checklist(report) {
       c.error_code ? h('code', {}, c.error_code) : null, ' ', h('span', { class: 'aws-message' }, c.message),
       h('p', { class: 'fix' }, fixFor(c.action)))));
   return h('div', { class: 'check' },
-    h('p', { class: report.ok ? 'ok' : 'error', role: 'status' }, report.ok
-      ? `All ${report.checks.length} permissions granted. The connection is ready.`
-      : report.failed_stage
-        ? `The check stopped: ${report.failed_stage}.`
-        : `${report.checks.filter((c) => !c.granted).length} of ${report.checks.length} permissions refused.`),
+    h('p', { class: report.ok ? 'ok' : 'error', role: 'status' }, summary(report)),
     report.failed_stage && report.error ? h('p', { class: 'aws-message' }, h('code', {}, report.error.code), ' ', report.error.message) : null,
     items.length ? h('ul', { class: 'checklist', 'aria-label': 'Permissions' }, items) : null,
     database(report.database));
+}
+
+function summary(report) {
+  if (report.ok) return `All ${report.checks.length} permissions granted and every table readable. The connection is ready.`;
+  if (report.failed_stage) return `The check stopped: ${report.failed_stage}.`;
+  const refused = report.checks.filter((c) => !c.granted).length;
+  if (refused) return `${refused} of ${report.checks.length} permissions refused.`;
+  const d = report.database;
+  if (d && d.unreadable.length)
+    return `All ${report.checks.length} permissions granted, but the database user cannot read ${d.unreadable.length} table(s): the GRANT lines below fix that.`;
+  return `All ${report.checks.length} permissions granted; the database privileges could not be read.`;
 }
 
 // Inside the database: what the role's database user may read, and the GRANT lines for the rest.
@@ -134,7 +141,7 @@ export async function detail(ctx, id) {
       h('div', { class: 'actions' },
         h('a', { class: 'button secondary', href: `#/connections/${encodeURIComponent(id)}/browse` }, 'Browse'),
         h('a', { class: 'button secondary', href: `#/syncs/new?connection=${encodeURIComponent(id)}` }, 'New sync'))),
-    setup ? h('p', { class: 'notice' }, 'Connection saved. Now give the role the trust and permission policies below in AWS, then test.') : null,
+    setup ? h('p', { class: 'notice' }, 'Connection saved. Now give the role the trust and permission policies below in AWS, have the database grants run, then test.') : null,
     h('dl', { class: 'facts' },
       h('dt', {}, 'Workgroup'), h('dd', {}, `${c.workgroup} in ${c.region}`),
       h('dt', {}, 'Database'), h('dd', {}, c.database),

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "rsx/service.h"
+#include "service/connection_cache.h"
 #include "service/runner.h"
 #include "service/store.h"
 
@@ -19,6 +20,7 @@ struct ApiContext {
   Runner& runner;
   Metrics& metrics;
   std::string openapi_json;  // served at /api/v1/openapi.json
+  std::shared_ptr<ConnectionCache> connections = std::make_shared<ConnectionCache>();
 };
 
 // Routes, authentication, error shapes, idempotency, the access log and /metrics.

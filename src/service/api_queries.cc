@@ -73,14 +73,14 @@ Result<QueryRecord> OwnQuery(ApiContext& ctx, const Call& call) {
 }
 
 // The query's connection, opened (the role assumed with the organization's external ID).
-Result<std::unique_ptr<Connection>> OpenFor(ApiContext& ctx, const Call& call,
+Result<std::shared_ptr<Connection>> OpenFor(ApiContext& ctx, const Call& call,
                                             const std::string& connection_id) {
   RSX_ASSIGN_OR_RETURN(Organization org, CallerOrg(ctx, call));
   auto c = ctx.store.GetConnection(call.org_id, connection_id);
   if (!c.ok()) return NotFound("connection");
-  auto conn = Connection::Open(ConnectionConfigOf(*c, org), ctx.options.runtime);
+  auto conn = ctx.connections->Get(*c, org, ctx.options.runtime);
   if (!conn.ok()) return Upstream(conn.status(), "opening the connection");
-  return std::move(*conn);
+  return *conn;
 }
 
 }  // namespace

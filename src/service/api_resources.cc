@@ -320,7 +320,7 @@ Result<Reply> TestUnsavedConnection(ApiContext& ctx, Call& call) {
 Result<Reply> ConnectionCatalog(ApiContext& ctx, Call& call) {
   RSX_ASSIGN_OR_RETURN(Organization org, CallerOrg(ctx, call));
   RSX_ASSIGN_OR_RETURN(ConnectionRecord c, OwnConnection(ctx, call));
-  auto conn = Connection::Open(ConnectionConfigOf(c, org), ctx.options.runtime);
+  auto conn = ctx.connections->Get(c, org, ctx.options.runtime);
   if (!conn.ok()) return Upstream(conn.status(), "opening the connection");
   auto streams = (*conn)->Discover();
   if (!streams.ok()) return Upstream(streams.status(), "discovering the catalog");
@@ -336,7 +336,7 @@ Result<Reply> ConnectionBrowse(ApiContext& ctx, Call& call) {
     return HttpError(400, "missing_field", "?schema= is required", "schema");
   if (what == "columns" && table.empty())
     return HttpError(400, "missing_field", "?table= is required", "table");
-  auto conn = Connection::Open(ConnectionConfigOf(c, org), ctx.options.runtime);
+  auto conn = ctx.connections->Get(c, org, ctx.options.runtime);
   if (!conn.ok()) return Upstream(conn.status(), "opening the connection");
   DataApiClient& client = (*conn)->client();
   json items = json::array();

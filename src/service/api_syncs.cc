@@ -208,8 +208,7 @@ Status ReadSchedule(ApiContext& ctx, const json& body, SyncRecord* s) {
 Status CheckAgainstCatalog(ApiContext& ctx, const SyncRecord& s) {
   RSX_ASSIGN_OR_RETURN(ConnectionRecord c, ctx.store.GetConnection(s.org_id, s.connection_id));
   RSX_ASSIGN_OR_RETURN(Organization org, ctx.store.GetOrganization(s.org_id));
-  ConnectionConfig cfg = ConnectionConfigOf(c, org);
-  auto conn = Connection::Open(cfg, ctx.options.runtime);
+  auto conn = ctx.connections->Get(c, org, ctx.options.runtime);
   if (!conn.ok())
     return HttpError(502, "aws_error", "cannot check the streams: " + conn.status().message());
   std::vector<std::string> schemas;

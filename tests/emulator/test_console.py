@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import unittest
+import urllib.request
 
 from emulator_fixture import Emulator
 from service_fixture import Service, check_openapi, free_port
@@ -38,7 +39,7 @@ class Console(unittest.TestCase):
             if not os.path.exists(need):
                 raise AssertionError("%s is missing: %s" % (need, how))
         port = free_port()
-        cls.svc = Service("http://127.0.0.1:%d" % port)
+        cls.svc = Service("http://127.0.0.1:%d" % port, args=["--health-interval", "0"])  # no background AWS calls
         cls.org = cls.svc.create_org("console")
         roles = [{"arn": arn, "trusted_accounts": ["111111111111"], "external_id": cls.org["external_id"],
                   "actions": [a for a in ACTIONS + ["redshift-data:ListStatements"] if a not in skip]}
@@ -51,7 +52,7 @@ class Console(unittest.TestCase):
             "workgroups": [{"name": "default", "account": "222222222222", "databases": ["dev"]}]})
         cls.emu.psql("create table public.%s (%s int primary key, note text)" % (quote_ident(XSS_TABLE), quote_ident(XSS_COLUMN)))
         cls.emu.psql("insert into public.%s values (1, '<script>alert(2)</script>')" % quote_ident(XSS_TABLE))
-        cls.emu.psql("create view public.slow_rows as select catid, catname, pg_sleep(0.5)::text as s from category")
+        cls.emu.psql("create view public.slow_rows as select catid, catname, pg_sleep(3)::text as s from category")
 
     @classmethod
     def tearDownClass(cls):
@@ -162,6 +163,22 @@ class Console(unittest.TestCase):
             for kind in ("desktop", "phone"):
                 self.assertTrue(os.path.getsize(os.path.join(SHOTS, "%s-%s.png" % (name, kind))) > 5000, (name, kind))
         self.assertGreater(seen["api_answers_recorded"], 50)  # validated against the OpenAPI document at teardown
+        # Browsing and query polls reuse the assumed role (5 minutes per connection version): no
+        # AssumeRole per request; an edited connection is opened anew.
+        def calls():
+            with urllib.request.urlopen(self.emu.url + "/_emulator/stats", timeout=10) as r:
+                return json.loads(r.read())["calls"]
+        path = "/api/v1/connections/%s/databases" % seen["connection_id"]
+        self.svc.ok("GET", path, key=key)
+        before = calls()
+        for _ in range(5):
+            self.svc.ok("GET", path, key=key)
+        after = calls()
+        self.assertEqual(after.get("AssumeRole", 0) - before.get("AssumeRole", 0), 0, (before, after))
+        self.assertEqual(after["ListDatabases"] - before["ListDatabases"], 5)
+        self.svc.ok("PATCH", "/api/v1/connections/" + seen["connection_id"], {"name": "warehouse2"}, key=key)
+        self.svc.ok("GET", path, key=key)
+        self.assertEqual(calls().get("AssumeRole", 0) - after.get("AssumeRole", 0), 1)
         print("console: %d pages audited by axe (%d violations below serious), %d screenshots in %s" % (
             len(seen["axe"]), sum(r["violations"] for r in seen["axe"].values()), len(seen["screenshots"]), SHOTS))
 

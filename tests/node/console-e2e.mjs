@@ -48,7 +48,7 @@ const browser = await puppeteer.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
 });
 const page = await browser.newPage();
-page.setDefaultTimeout(30000);
+page.setDefaultTimeout(60000);  // a loaded CI machine (sanitizer builds) is slow
 page.on('dialog', async (d) => {
   seen.dialogs.push(d.message());
   await d.dismiss();
@@ -235,7 +235,7 @@ await clickText('main button', 'Run');
 await page.waitForFunction(() => !document.querySelector('main form.query button.secondary').disabled);
 await new Promise((r) => setTimeout(r, 600));
 await clickText('main form.query button', 'Cancel');
-await page.waitForFunction(() => /ABORTED/.test(document.querySelector('main form.query [role=status]').textContent), { timeout: 15000 });
+await page.waitForFunction(() => /ABORTED/.test(document.querySelector('main form.query [role=status]').textContent), { timeout: 30000 });
 out.query_cancelled = true;
 await shot('browse-query');
 

@@ -88,6 +88,9 @@ class Service:
         except urllib.error.HTTPError as e:
             status, payload = e.code, e.read()
             headers = e.headers
+        except (TimeoutError, OSError) as e:  # a hang must say what the service was doing
+            raise AssertionError("%s %s: no answer (%s); the service's log ends with:\n%s"
+                                 % (method, path, e, self.read_log()[-6000:]))
         else:
             headers = r.headers
         try:

@@ -21,6 +21,7 @@
 // (a config field, a state file), named in the message; kPermissionDenied / kUnauthenticated
 // come from AWS with its error code in detail("aws_error").
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -201,6 +202,8 @@ std::string CheckReportJson(const CheckReport& report, const ConnectionConfig& c
 
 // Never fails as a call: every failure is in the report. `config` must name region,
 // workgroup, database and role_arn (else failed_stage says so).
-CheckReport CheckConnection(const ConnectionConfig& config, Runtime& runtime);
+// `interrupted` (e.g. a service stopping) cancels the database section's statement at once.
+CheckReport CheckConnection(const ConnectionConfig& config, Runtime& runtime,
+                            const std::atomic<bool>* interrupted = nullptr);
 
 }  // namespace rsx

@@ -86,11 +86,13 @@ bool IsSystemSchema(const std::string& s) {
 }
 
 // One statement: the user, each schema's USAGE and each table's SELECT.
-DatabaseAccess ReadAccess(DataApiClient& c, const std::vector<std::string>& only) {
+DatabaseAccess ReadAccess(DataApiClient& c, const std::vector<std::string>& only,
+                          const std::atomic<bool>* interrupted) {
   DatabaseAccess a;
   TextRows rows;
   RunOptions o;
   o.timeout = std::chrono::minutes(2);
+  o.interrupted = interrupted;
   auto run = RunStatement(
       c,
       "select current_user, n.nspname, has_schema_privilege(n.nspname, 'USAGE'), "
@@ -130,7 +132,8 @@ std::vector<std::string> CheckReport::Missing() const {
   return out;
 }
 
-CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime) {
+CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime,
+                            const std::atomic<bool>* interrupted) {
   CheckReport r;
   auto fail = [&](const std::string& stage, const Status& st) {
     r.failed_stage = stage;
@@ -238,7 +241,7 @@ CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime) {
          p.action == "redshift-serverless:GetCredentials") &&
         p.outcome != PermissionResult::kGranted)
       can_query = false;
-  if (can_query) r.database = ReadAccess(c, f.schemas);
+  if (can_query) r.database = ReadAccess(c, f.schemas, interrupted);
   return r;
 }
 

@@ -192,7 +192,9 @@ void Runner::HealthLoop() {
       // Marked first, so other processes (and the next pass) skip it while it is checked.
       if (!store_.SetConnectionHealth(c.org_id, c.id, c.health, c.health_message, now).ok())
         continue;
-      CheckReport report = CheckConnection(ConnectionConfigOf(c, *org), *options_.runtime);
+      CheckReport report =
+          CheckConnection(ConnectionConfigOf(c, *org), *options_.runtime, &stopping_);
+      if (stopping_) break;  // interrupted: the connection is not failing, the service is stopping
       (void)store_.SetConnectionHealth(c.org_id, c.id, report.ok() ? "ok" : "failing",
                                        HealthMessage(report), NowMillis());
     }

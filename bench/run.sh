@@ -6,6 +6,6 @@
 # The full run takes about 45 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup >/dev/null
+if [ -z "${RSX_NO_BUILD:-}" ]; then bash scripts/setup >/dev/null; fi
 . bench/start_emulator.sh
 python3 bench/run.py "$dir"

@@ -1,6 +1,7 @@
 # Sourced by the bench scripts: builds rsx, starts rsx-emulator in a temporary folder ($dir),
 # exports its --print-env variables, and stops it on exit. $EMULATOR_ARGS go to the emulator.
-bash scripts/build >/dev/null
+# Under ctest the build is done; rebuilding then could relink binaries other tests are running.
+if [ -z "${RSX_NO_BUILD:-}" ]; then bash scripts/build >/dev/null; fi
 dir=$(mktemp -d)
 ./build/rsx-emulator --ready-file "$dir/ready" --print-env ${EMULATOR_ARGS:-} >"$dir/env" 2>"$dir/log" &
 emu=$!

@@ -282,9 +282,15 @@ def dataset_table(r):
 # ------------------------------------------------------------------------------ latency
 
 def latency():
-    """rsx query "select 1" end to end (assuming the role each time, as a user's shell does)."""
-    env = dict(E)
-    walls, http, asleep, other, totals, starts = [], [], [], [], [], []
+    """rsx query "select 1" end to end, three ways side by side (interleaved, LATENCY_RUNS each):
+    as before long polling (polling DescribeStatement, assuming the role each time); with long
+    polling and a cold credential cache (assuming the role); with long polling and a warm cache."""
+    home = os.path.join(WORK, "latency-home")
+    os.makedirs(home, exist_ok=True)
+    env = dict(E, RSX_HOME=home)
+    variants = [("polling, no credential cache (before)", ["--long-polling", "off", "--no-credential-cache"]),
+                ("long polling, cold credential cache", ["--no-credential-cache"]),
+                ("long polling, warm credential cache", [])]
     pat = re.compile(r"timings: ([\d.]+) ms from the command's start; ([\d.]+) ms inside (\d+) HTTP requests; "
                      r"([\d.]+) ms asleep between \d+ status checks; ([\d.]+) ms other work")
     def spawn(args, out, err):
@@ -299,21 +305,35 @@ def latency():
         return (time.perf_counter() - t) * 1000
 
     out, err = os.path.join(WORK, "select1.out"), os.path.join(WORK, "select1.err")
+    spawn([RSX, "query", "select 1"], out, err)  # warms the credential cache
+    runs = {name: {"walls": [], "http": [], "asleep": [], "other": [], "totals": [], "requests": []}
+            for name, _ in variants}
+    starts = []
     for _ in range(LATENCY_RUNS):
-        walls.append(spawn([RSX, "query", "select 1", "--format", "csv", "--timings"], out, err))
-        m = pat.search(open(err).read())
-        if not m or open(out).read().split() != ["?column?", "1"]:
-            raise SystemExit("select 1 failed: " + open(err).read())
-        totals.append(float(m.group(1)))
-        http.append(float(m.group(2)))
-        asleep.append(float(m.group(4)))
-        other.append(float(m.group(5)))
+        for name, flags in variants:
+            r = runs[name]
+            r["walls"].append(spawn([RSX, "query", "select 1", "--format", "csv", "--timings"] + flags, out, err))
+            m = pat.search(open(err).read())
+            if not m or open(out).read().split() != ["?column?", "1"]:
+                raise SystemExit("select 1 failed: " + open(err).read())
+            r["totals"].append(float(m.group(1)))
+            r["http"].append(float(m.group(2)))
+            r["requests"].append(int(m.group(3)))
+            r["asleep"].append(float(m.group(4)))
+            r["other"].append(float(m.group(5)))
         starts.append(spawn([RSX, "--version"], out, err))
     med = statistics.median
-    own = [w - h for w, h in zip(walls, http)]
-    return {"wall": med(walls), "http": med(http), "asleep": med(asleep), "other": med(other),
-            "outside_main": med([w - t for w, t in zip(walls, totals)]), "own": med(own),
-            "version": med(starts), "requests": m.group(3)}
+    result = {"version": med(starts), "variants": []}
+    for name, _ in variants:
+        r = runs[name]
+        result["variants"].append({
+            "name": name, "wall": med(r["walls"]), "http": med(r["http"]), "asleep": med(r["asleep"]),
+            "other": med(r["other"]), "own": med([w - h for w, h in zip(r["walls"], r["http"])]),
+            "in_main": med([t - h for t, h in zip(r["totals"], r["http"])]),
+            "outside_main": med([w - t for w, t in zip(r["walls"], r["totals"])]),
+            "requests": "%d-%d" % (min(r["requests"]), max(r["requests"]))
+            if min(r["requests"]) != max(r["requests"]) else str(r["requests"][0])})
+    return result
 
 
 # ------------------------------------------------------------------------- micro benches
@@ -401,12 +421,14 @@ def main():
             "Rows checked equal across %d outputs before timing was kept." % r["checked"], "",
             dataset_table(r), ""]
     if lat:
-        md += ["### Small-query latency: `rsx query \"select 1\"`, median of %d" % LATENCY_RUNS, "",
-           "| end to end | inside HTTP requests (%s: STS, Execute, Describe, GetResult) | rsx's own | "
-           "of which asleep polling | of which other work in main | of which process start and exit |" % lat["requests"],
-           "| --- | --- | --- | --- | --- | --- |",
-           "| %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms (`rsx --version`: %.1f ms) |" % (
-               lat["wall"], lat["http"], lat["own"], lat["asleep"], lat["other"], lat["outside_main"], lat["version"]), ""]
+        md += ["### Small-query latency: `rsx query \"select 1\"`, median of %d, the three ways interleaved" % LATENCY_RUNS, "",
+           "| how rsx waits and gets the role | HTTP requests | end to end | inside HTTP requests | rsx's own | "
+           "of which in main (asleep + other work) | of which asleep polling | of which process start and exit |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for v in lat["variants"]:
+            md.append("| %s | %s | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms |" % (
+                v["name"], v["requests"], v["wall"], v["http"], v["own"], v["in_main"], v["asleep"], v["outside_main"]))
+        md += ["", "`rsx --version` (process start and exit alone): %.1f ms." % lat["version"], ""]
     if mic:
         md += ["### Micro-benchmarks (Google Benchmark, median of %d repetitions; pages of 2,000 rows × 8 columns)" % max(RUNS, 5),
            "", micro_table(mic), ""]

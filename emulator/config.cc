@@ -33,6 +33,7 @@ EmulatorConfig DefaultConfig(const std::string& external_id) {
   role.actions = AllRsxActions();
   role.actions.push_back("redshift-data:BatchExecuteStatement");
   role.actions.push_back("redshift-data:ListStatements");
+  role.actions.push_back("redshift-data:ListSessions");
   c.roles.push_back(role);
   c.workgroups.push_back({"default", "222222222222", {"dev"}});
   return c;
@@ -98,10 +99,12 @@ Status Get(const json& j, const char* key, T* out, const std::string& where) {
 Result<FaultConfig> FaultFrom(const json& f, const std::string& where) {
   FaultConfig fc;
   RSX_RETURN_IF_ERROR(CheckKeys(
-      f, {"operation", "nth", "count", "action", "error", "status", "message", "delay_ms"}, where));
+      f, {"operation", "nth", "count", "every", "action", "error", "status", "message", "delay_ms"},
+      where));
   RSX_RETURN_IF_ERROR(Get(f, "operation", &fc.operation, where));
   RSX_RETURN_IF_ERROR(Get(f, "nth", &fc.nth, where));
   RSX_RETURN_IF_ERROR(Get(f, "count", &fc.count, where));
+  RSX_RETURN_IF_ERROR(Get(f, "every", &fc.every, where));
   RSX_RETURN_IF_ERROR(Get(f, "action", &fc.action, where));
   RSX_RETURN_IF_ERROR(Get(f, "error", &fc.error, where));
   RSX_RETURN_IF_ERROR(Get(f, "status", &fc.status, where));
@@ -116,6 +119,7 @@ Result<FaultConfig> FaultFrom(const json& f, const std::string& where) {
                                    "delay, fail_statement, stall_statement");
   if (fc.nth < 1 || fc.count < 1)
     return Status::InvalidArgument(where + ": nth and count must be >= 1");
+  if (fc.every < 0) return Status::InvalidArgument(where + ".every must be >= 0");
   return fc;
 }
 
@@ -132,8 +136,12 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
   if (j.is_discarded()) return Status::InvalidArgument("config: not valid JSON");
   EmulatorConfig c;
   RSX_RETURN_IF_ERROR(CheckKeys(
-      j, {"region", "users", "roles", "workgroups", "limits", "faults", "workers"}, "config"));
+      j, {"region", "users", "roles", "workgroups", "limits", "faults", "workers", "long_polling"},
+      "config"));
   RSX_RETURN_IF_ERROR(Get(j, "region", &c.region, "config"));
+  RSX_RETURN_IF_ERROR(Get(j, "long_polling", &c.long_polling, "config"));
+  if (c.long_polling != "on" && c.long_polling != "ignore" && c.long_polling != "refuse")
+    return Status::InvalidArgument("config.long_polling must be one of on, ignore, refuse");
   RSX_RETURN_IF_ERROR(Get(j, "workers", &c.workers, "config"));
   for (const auto& u : j.value("users", json::array())) {
     UserConfig uc;
@@ -188,7 +196,8 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
     RSX_RETURN_IF_ERROR(
         CheckKeys(l,
                   {"result_bytes", "row_bytes", "active_statements", "page_bytes", "sql_bytes",
-                   "result_retention_seconds", "credentials_seconds", "rates"},
+                   "result_retention_seconds", "credentials_seconds", "rates",
+                   "waiting_requests_per_statement", "session_max_seconds"},
                   "limits"));
     RSX_RETURN_IF_ERROR(Get(l, "result_bytes", &c.limits.result_bytes, "limits"));
     RSX_RETURN_IF_ERROR(Get(l, "row_bytes", &c.limits.row_bytes, "limits"));
@@ -199,6 +208,12 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
         Get(l, "result_retention_seconds", &c.limits.result_retention_seconds, "limits"));
     RSX_RETURN_IF_ERROR(Get(l, "credentials_seconds", &c.limits.credentials_seconds, "limits"));
     RSX_RETURN_IF_ERROR(Get(l, "rates", &c.limits.rates, "limits"));
+    RSX_RETURN_IF_ERROR(Get(l, "waiting_requests_per_statement",
+                            &c.limits.waiting_requests_per_statement, "limits"));
+    RSX_RETURN_IF_ERROR(Get(l, "session_max_seconds", &c.limits.session_max_seconds, "limits"));
+    if (c.limits.waiting_requests_per_statement < 1 || c.limits.session_max_seconds < 1)
+      return Status::InvalidArgument(
+          "limits.waiting_requests_per_statement and limits.session_max_seconds must be >= 1");
   }
   int i = 0;
   for (const auto& f : j.value("faults", json::array())) {

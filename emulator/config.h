@@ -46,12 +46,17 @@ struct Limits {
   int result_retention_seconds = 24 * 3600;
   int credentials_seconds = 3600;       // default lifetime of issued session credentials
   std::map<std::string, double> rates;  // operation -> requests per second (0 = unlimited)
+  // Requests waiting with WaitTimeSeconds on one statement at once (AWS's limit is not
+  // published); one more answers ActiveWaitingRequestsExceededException.
+  int waiting_requests_per_statement = 5;
+  int session_max_seconds = 24 * 3600;  // a session closes this long after it opened
 };
 
 struct FaultConfig {
   std::string operation;         // e.g. "GetStatementResult", "AssumeRole", "*"
   int nth = 1;                   // which call of that operation (1-based) ...
   int count = 1;                 // ... and how many calls from there
+  int every = 0;                 // >0: fire on every `every`-th call from nth, `count` times
   std::string action = "error";  // error | reset | delay | fail_statement | stall_statement
   std::string error = "InternalServerException";
   int status = 500;
@@ -67,6 +72,9 @@ struct EmulatorConfig {
   Limits limits;
   std::vector<FaultConfig> faults;
   int workers = 8;  // statement worker threads
+  // WaitTimeSeconds (the July 2026 long polling): "on"; "ignore" (answer at once, as an
+  // endpoint that predates it); "refuse" (a ValidationException naming the unknown field).
+  std::string long_polling = "on";
 };
 
 // The nine permissions of rsx's policy.

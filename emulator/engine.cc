@@ -92,7 +92,8 @@ int Engine::ActiveCount() {
 }
 
 ApiResult<std::shared_ptr<Statement>> Engine::Submit(const Principal& who, const json& req,
-                                                     std::vector<std::string> sqls, bool batch) {
+                                                     std::vector<std::string> sqls, bool batch,
+                                                     bool auto_commit) {
   for (const auto& s : sqls) {
     if (s.empty()) return Validation("Sql must not be empty.");
     if (static_cast<long long>(s.size()) > config_.limits.sql_bytes)
@@ -100,6 +101,7 @@ ApiResult<std::shared_ptr<Statement>> Engine::Submit(const Principal& who, const
   }
   auto st = std::make_shared<Statement>();
   st->batch = batch;
+  st->auto_commit = auto_commit;
   st->owner = who.owner;
   st->db_user = who.db_user;
   st->name = req.value("StatementName", "");
@@ -128,7 +130,9 @@ ApiResult<std::shared_ptr<Statement>> Engine::Submit(const Principal& who, const
   if (!session_id.empty()) {
     auto it = sessions_.find(session_id);
     if (it == sessions_.end() || it->second->owner != who.owner ||
-        Clock_::now() > it->second->expires)
+        Clock_::now() > it->second->expires ||
+        Clock_::now() >
+            it->second->created + std::chrono::seconds(config_.limits.session_max_seconds))
       return Validation("Session " + session_id + " is not available.");
     st->session = it->second;
     st->workgroup = it->second->workgroup;
@@ -146,7 +150,10 @@ ApiResult<std::shared_ptr<Statement>> Engine::Submit(const Principal& who, const
       s->database = st->database;
       s->workgroup = st->workgroup;
       s->keep_alive = keep_alive;
-      s->expires = Clock_::now() + std::chrono::seconds(keep_alive);
+      s->creator = who.arn;
+      s->db_user = who.db_user;
+      s->created = s->updated = Clock_::now();
+      s->expires = s->created + std::chrono::seconds(keep_alive);
       sessions_[s->id] = s;
       st->session = s;
     }
@@ -177,6 +184,10 @@ ApiResult<std::shared_ptr<Statement>> Engine::Submit(const Principal& who, const
     st->fail_message = fail_message_;
   }
   statements_[st->id] = st;
+  if (st->session) {
+    st->session->current_statement = st->id;
+    st->session->updated = st->created;
+  }
   if (!token.empty()) tokens_[who.owner + "\n" + token] = st->id;
   queue_.push_back(st);
   cv_.notify_one();
@@ -193,24 +204,77 @@ void Engine::InjectStatementFault(bool stall, const std::string& message, int co
   }
 }
 
-static json ExecuteResponse(const Statement& st) {
+// With `waited` (WaitTimeSeconds), the July 2026 members Status, RedshiftPid and HasResultSet.
+static json ExecuteResponse(const Statement& st, bool waited) {
   json out = {
       {"Id", st.id},          {"CreatedAt", Epoch(st.created)}, {"Database", st.database},
       {"DbUser", st.db_user}, {"WorkgroupName", st.workgroup},  {"DbGroups", json::array()}};
   if (!st.session_id.empty()) out["SessionId"] = st.session_id;
+  if (waited) {
+    bool any_result = false;
+    for (const auto& p : st.parts) any_result = any_result || p.has_result;
+    out["Status"] = st.status;
+    out["RedshiftPid"] = st.pid;
+    out["HasResultSet"] = any_result;
+  }
   return out;
 }
+
+ApiResult<int> Engine::WaitSeconds(const json& req) const {
+  auto w = req.find("WaitTimeSeconds");
+  if (w == req.end() || config_.long_polling == "ignore") return 0;
+  if (config_.long_polling == "refuse")
+    return Validation(
+        "1 validation error detected: Unknown parameter in input: \"WaitTimeSeconds\"");
+  if (!w->is_number_integer())
+    return ApiError{400, "SerializationException",
+                    "STRING_VALUE can not be converted to an Integer (WaitTimeSeconds)"};
+  long long v = w->get<long long>();
+  if (v < 1)
+    return Validation("1 validation error detected: Value '" + std::to_string(v) +
+                      "' at 'waitTimeSeconds' failed to satisfy constraint: Member must have "
+                      "value greater than or equal to 1");
+  if (v > 30)
+    return Validation("1 validation error detected: Value '" + std::to_string(v) +
+                      "' at 'waitTimeSeconds' failed to satisfy constraint: Member must have "
+                      "value less than or equal to 30");
+  return static_cast<int>(v);
+}
+
+std::optional<ApiError> Engine::Wait(std::unique_lock<std::mutex>& lock, Statement& st,
+                                     int seconds) {
+  if (seconds <= 0 || IsTerminal(st.status)) return std::nullopt;
+  if (st.waiting >= config_.limits.waiting_requests_per_statement)
+    return ApiError{400, "ActiveWaitingRequestsExceededException",
+                    "The number of active requests with WaitTimeSeconds for the same SQL "
+                    "statement exceeds the limit (" +
+                        std::to_string(config_.limits.waiting_requests_per_statement) + ")."};
+  ++st.waiting;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!IsTerminal(st.status) && !waits_stopped_.load()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    st.changed.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(250)));
+  }
+  --st.waiting;
+  return std::nullopt;
+}
+
+void Engine::StopWaits() { waits_stopped_ = true; }
 
 ApiResult<json> Engine::ExecuteStatement(const Principal& who, const json& req) {
   if (!req.contains("Sql") || !req["Sql"].is_string())
     return Validation(
         "1 validation error detected: Value null at 'sql' failed to satisfy "
         "constraint: Member must not be null");
+  auto wait = WaitSeconds(req);
+  if (auto* e = std::get_if<ApiError>(&wait)) return *e;
   auto st = Submit(who, req, {req["Sql"].get<std::string>()}, false);
   if (auto* e = std::get_if<ApiError>(&st)) return *e;
   auto& s = std::get<std::shared_ptr<Statement>>(st);
-  std::lock_guard<std::mutex> sl(s->mu);
-  return ExecuteResponse(*s);
+  std::unique_lock<std::mutex> sl(s->mu);
+  if (auto e = Wait(sl, *s, std::get<int>(wait))) return *e;
+  return ExecuteResponse(*s, std::get<int>(wait) > 0);
 }
 
 ApiResult<json> Engine::BatchExecuteStatement(const Principal& who, const json& req) {
@@ -222,11 +286,22 @@ ApiResult<json> Engine::BatchExecuteStatement(const Principal& who, const json& 
     if (!s.is_string()) return Validation("Sqls must hold strings.");
     sqls.push_back(s);
   }
-  auto st = Submit(who, req, sqls, true);
+  std::string mode = "TRANSACTION";
+  if (auto m = req.find("ExecutionMode"); m != req.end()) {
+    if (!m->is_string() || (*m != "TRANSACTION" && *m != "AUTO_COMMIT"))
+      return Validation(
+          "1 validation error detected: Value at 'executionMode' failed to satisfy constraint: "
+          "Member must satisfy enum value set: [TRANSACTION, AUTO_COMMIT]");
+    mode = m->get<std::string>();
+  }
+  auto wait = WaitSeconds(req);
+  if (auto* e = std::get_if<ApiError>(&wait)) return *e;
+  auto st = Submit(who, req, sqls, true, mode == "AUTO_COMMIT");
   if (auto* e = std::get_if<ApiError>(&st)) return *e;
   auto& s = std::get<std::shared_ptr<Statement>>(st);
-  std::lock_guard<std::mutex> sl(s->mu);
-  return ExecuteResponse(*s);
+  std::unique_lock<std::mutex> sl(s->mu);
+  if (auto e = Wait(sl, *s, std::get<int>(wait))) return *e;
+  return ExecuteResponse(*s, std::get<int>(wait) > 0);
 }
 
 ApiResult<std::shared_ptr<Statement>> Engine::Find(const Principal& who, const std::string& id) {
@@ -255,13 +330,16 @@ static int PartIndex(const std::string& id) {
 
 ApiResult<json> Engine::DescribeStatement(const Principal& who, const json& req) {
   std::string id = req.value("Id", "");
+  auto wait = WaitSeconds(req);
+  if (auto* e = std::get_if<ApiError>(&wait)) return *e;
   auto found = Find(who, id);
   if (auto* e = std::get_if<ApiError>(&found)) return *e;
   auto& st = *std::get<std::shared_ptr<Statement>>(found);
-  std::lock_guard<std::mutex> sl(st.mu);
+  std::unique_lock<std::mutex> sl(st.mu);
   int part = PartIndex(id);
   if (part >= static_cast<int>(st.parts.size()) || (part >= 0 && !st.batch))
     return NotFound("Query does not exist.");
+  if (auto e = Wait(sl, st, std::get<int>(wait))) return *e;
   auto part_json = [&](const Part& p, const std::string& pid) {
     json j = {{"Id", pid},
               {"Status", p.status},
@@ -273,6 +351,7 @@ ApiResult<json> Engine::DescribeStatement(const Principal& who, const json& req)
               {"ResultRows", p.rows},
               {"ResultSize", p.size},
               {"RedshiftQueryId", p.query_id}};
+    if (!p.query_uuid.empty()) j["RedshiftQueryUuid"] = p.query_uuid;
     if (!p.error.empty()) j["Error"] = p.error;
     return j;
   };
@@ -304,6 +383,7 @@ ApiResult<json> Engine::DescribeStatement(const Principal& who, const json& req)
       rows += std::max(0LL, st.parts[i].rows);
     }
     out["SubStatements"] = subs;
+    out["ExecutionMode"] = st.auto_commit ? "AUTO_COMMIT" : "TRANSACTION";
     out["HasResultSet"] = any_result;
     out["ResultRows"] = rows;
     out["RedshiftQueryId"] = 0;
@@ -317,6 +397,7 @@ ApiResult<json> Engine::DescribeStatement(const Principal& who, const json& req)
     out["ResultRows"] = p.rows;
     out["ResultSize"] = p.size;
     out["RedshiftQueryId"] = p.query_id;
+    if (!p.query_uuid.empty()) out["RedshiftQueryUuid"] = p.query_uuid;
   }
   return out;
 }
@@ -338,16 +419,20 @@ ApiResult<json> Engine::CancelStatement(const Principal& who, const json& req) {
     st.status = "ABORTED";
     st.updated = Clock_::now();
     for (auto& p : st.parts) p.status = "ABORTED";
+    st.changed.notify_all();
   }
   return json{{"Status", true}};
 }
 
 ApiResult<std::string> Engine::GetStatementResult(const Principal& who, const json& req, bool v2) {
   std::string id = req.value("Id", "");
+  auto wait = WaitSeconds(req);
+  if (auto* e = std::get_if<ApiError>(&wait)) return *e;
   auto found = Find(who, id);
   if (auto* e = std::get_if<ApiError>(&found)) return *e;
   auto& st = *std::get<std::shared_ptr<Statement>>(found);
-  std::lock_guard<std::mutex> sl(st.mu);
+  std::unique_lock<std::mutex> sl(st.mu);
+  if (auto e = Wait(sl, st, std::get<int>(wait))) return *e;
   int idx = PartIndex(id);
   if (st.batch && idx < 0)
     return Validation("Batch statement results are read per sub-statement: use the Id " + st.id +
@@ -469,6 +554,90 @@ ApiResult<json> Engine::ListStatements(const Principal& who, const json& req) {
   for (size_t i = static_cast<size_t>(offset);
        i < rows.size() && i < static_cast<size_t>(offset + max); ++i)
     out["Statements"].push_back(rows[i].second);
+  if (static_cast<size_t>(offset + max) < rows.size()) out["NextToken"] = EncodeToken(offset + max);
+  return out;
+}
+
+ApiResult<json> Engine::ListSessions(const Principal& who, const json& req) {
+  for (const char* key :
+       {"SessionId", "Status", "ClusterIdentifier", "WorkgroupName", "Database", "NextToken"})
+    if (req.contains(key) && !req[key].is_string())
+      return ApiError{400, "SerializationException", std::string(key) + " must be a string"};
+  if (req.contains("RoleLevel") && !req["RoleLevel"].is_boolean())
+    return ApiError{400, "SerializationException", "RoleLevel must be a boolean"};
+  if (req.contains("MaxResults") && !req["MaxResults"].is_number_integer())
+    return ApiError{400, "SerializationException", "MaxResults must be an integer"};
+  std::string session_id = req.value("SessionId", ""), status = req.value("Status", "");
+  std::string cluster = req.value("ClusterIdentifier", ""), wg = req.value("WorkgroupName", "");
+  std::string database = req.value("Database", "");
+  if (!session_id.empty() &&
+      (!status.empty() || !cluster.empty() || !wg.empty() || !database.empty()))
+    return Validation(
+        "SessionId cannot be combined with Status, ClusterIdentifier, WorkgroupName or "
+        "Database.");
+  if (!cluster.empty() && !wg.empty())
+    return Validation("Specify either ClusterIdentifier or WorkgroupName, not both.");
+  if (!status.empty() && status != "AVAILABLE" && status != "BUSY" && status != "CLOSED")
+    return Validation(
+        "1 validation error detected: Value '" + status +
+        "' at 'status' failed to satisfy constraint: Member must satisfy enum value set: "
+        "[AVAILABLE, BUSY, CLOSED]");
+  long long max = req.value("MaxResults", 100LL);
+  if (max < 0 || max > 100) return Validation("MaxResults must be between 0 and 100.");
+  if (max == 0) max = 100;
+  bool role_level = req.value("RoleLevel", true);
+  long long offset = 0;
+  if (std::string t = req.value("NextToken", ""); !t.empty()) {
+    auto o = DecodeToken(t);
+    if (!o) return Validation("Invalid NextToken.");
+    offset = *o;
+  }
+  std::string wg_name;
+  if (!wg.empty()) {
+    for (const auto& w : config_.workgroups)
+      if (w.name == wg || WorkgroupArn(w.name) == wg) wg_name = w.name;
+    if (wg_name.empty()) return Validation("Redshift endpoint doesn't exist in this region.");
+  }
+  auto now = Clock_::now();
+  std::vector<std::pair<TimePoint, json>> rows;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [id, s] : sessions_) {
+    if (s->owner != who.owner || (!role_level && s->creator != who.arn)) continue;
+    if (!session_id.empty() && id != session_id) continue;
+    if (!cluster.empty()) continue;  // the emulator has Serverless workgroups only
+    if (!wg_name.empty() && s->workgroup != wg_name) continue;
+    if (!database.empty() && s->database != database) continue;
+    bool busy = false;
+    if (auto cur = statements_.find(s->current_statement); cur != statements_.end()) {
+      std::lock_guard<std::mutex> sl(cur->second->mu);
+      busy = !IsTerminal(cur->second->status);
+    }
+    TimePoint closes =
+        std::min(s->expires, s->created + std::chrono::seconds(config_.limits.session_max_seconds));
+    std::string st = busy ? "BUSY" : now > closes ? "CLOSED" : "AVAILABLE";
+    if (st == "CLOSED" && s->conn) {  // its connection goes once nothing runs in it
+      std::unique_lock<std::mutex> run(s->run_mu, std::try_to_lock);
+      if (run.owns_lock()) s->conn.reset();
+    }
+    if (status.empty() ? st == "CLOSED" && session_id.empty() : st != status) continue;
+    json j = {{"SessionId", id},
+              {"Status", st},
+              {"CreatedAt", Epoch(s->created)},
+              {"UpdatedAt", Epoch(s->updated)},
+              {"Database", s->database},
+              {"DbUser", s->db_user},
+              {"WorkgroupName", s->workgroup},
+              {"SessionAliveSeconds", s->keep_alive},
+              {"SessionTtl", Epoch(closes)}};
+    if (!s->current_statement.empty()) j["CurrentStatementId"] = s->current_statement;
+    rows.emplace_back(s->created, j);
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  json out = {{"Sessions", json::array()}};
+  for (size_t i = static_cast<size_t>(offset);
+       i < rows.size() && i < static_cast<size_t>(offset + max); ++i)
+    out["Sessions"].push_back(rows[i].second);
   if (static_cast<size_t>(offset + max) < rows.size()) out["NextToken"] = EncodeToken(offset + max);
   return out;
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -42,6 +43,7 @@ class Engine {
   // The response body, serialized (results are pre-encoded).
   ApiResult<std::string> GetStatementResult(const Principal& who, const json& req, bool v2);
   ApiResult<json> ListStatements(const Principal& who, const json& req);
+  ApiResult<json> ListSessions(const Principal& who, const json& req);
   ApiResult<json> ListDatabases(const Principal& who, const json& req);
   ApiResult<json> ListSchemas(const Principal& who, const json& req);
   ApiResult<json> ListTables(const Principal& who, const json& req);
@@ -53,6 +55,10 @@ class Engine {
   // Test hooks: the next N statements fail with `message`, or stall until cancelled.
   void InjectStatementFault(bool stall, const std::string& message, int count);
 
+  // Ends every request waiting with WaitTimeSeconds (each answers the current status), so
+  // that the server can stop without waiting out their waits.
+  void StopWaits();
+
  private:
   struct Target {
     const WorkgroupConfig* workgroup = nullptr;
@@ -61,7 +67,14 @@ class Engine {
   ApiResult<Target> ResolveTarget(const json& req, bool database_required) const;
   ApiResult<std::shared_ptr<Statement>> Find(const Principal& who, const std::string& id);
   ApiResult<std::shared_ptr<Statement>> Submit(const Principal& who, const json& req,
-                                               std::vector<std::string> sqls, bool batch);
+                                               std::vector<std::string> sqls, bool batch,
+                                               bool auto_commit = false);
+  // WaitTimeSeconds of a request: 0 when absent (or when long polling is "ignore"); an error
+  // outside 1-30, or when long polling is "refuse".
+  ApiResult<int> WaitSeconds(const json& req) const;
+  // Waits (holding `lock` on st.mu) until the statement ends or `seconds` pass. An error when
+  // too many requests already wait on it.
+  std::optional<ApiError> Wait(std::unique_lock<std::mutex>& lock, Statement& st, int seconds);
   void Worker();
   void Run(const std::shared_ptr<Statement>& st);
   Result<PgConn> Acquire(const std::string& database);
@@ -74,6 +87,7 @@ class Engine {
   std::mutex mu_;  // guards the maps, queue and fault counters below
   std::condition_variable cv_;
   bool stopping_ = false;
+  std::atomic<bool> waits_stopped_{false};
   std::deque<std::shared_ptr<Statement>> queue_;
   std::map<std::string, std::shared_ptr<Statement>> statements_;  // by id
   std::map<std::string, std::string> tokens_;                     // ClientToken -> id

@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -31,7 +32,7 @@ inline constexpr size_t kSpillBytes = 4 << 20;
 
 // One SQL statement's execution and its materialized result.
 struct Part {
-  std::string sql, status = "SUBMITTED", error;
+  std::string sql, status = "SUBMITTED", error, query_uuid;
   long long rows = -1, size = -1, duration_ns = 0, query_id = 0;
   bool has_result = false;
   TimePoint created, updated;
@@ -47,6 +48,9 @@ struct Statement {
   std::string id, owner, workgroup, database, db_user, name, session_id, format = "JSON";
   std::vector<std::pair<std::string, std::string>> params;
   bool batch = false;
+  bool auto_commit = false;         // a batch's ExecutionMode AUTO_COMMIT
+  std::condition_variable changed;  // notified (under mu) when the statement ends
+  int waiting = 0;                  // requests waiting on it with WaitTimeSeconds
   std::string status = "SUBMITTED", error;
   TimePoint created, updated;
   long long duration_ns = 0, pid = 0;
@@ -60,10 +64,17 @@ struct Statement {
 struct DataSession {
   std::mutex run_mu;  // one statement at a time
   std::string id, owner, database, workgroup;
+  std::string creator;  // the caller's ARN (an assumed-role session) that opened it
+  std::string db_user;
   PgConn conn;
   int keep_alive = 0;
-  TimePoint expires;
+  TimePoint created, updated, expires;  // expires: idle limit (keep-alive), at most created+24h
+  std::string current_statement;        // the last statement submitted in it
 };
+
+inline bool IsTerminal(const std::string& status) {
+  return status == "FINISHED" || status == "FAILED" || status == "ABORTED";
+}
 
 // Runs one SQL text on `conn`; returns "FINISHED", "FAILED" or "ABORTED" and fills `p`.
 std::string RunPart(PGconn* conn, Statement& st, Part& p, const Limits& limits, bool batch,

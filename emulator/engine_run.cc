@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "engine_internal.h"
 #include "grants.h"
+#include "rsx/crypto.h"
 #include "rsx/strings.h"
 #include "sql_params.h"
 
@@ -62,6 +63,7 @@ std::string RunPart(PGconn* conn, Statement& st, Part& out, const Limits& limits
     p = out;
   }
   p.query_id = query_id;
+  p.query_uuid = crypto::RandomUuid();
   auto started = std::chrono::steady_clock::now();
   auto finish = [&](std::string status, std::string error) {
     p.duration_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -201,6 +203,7 @@ void Engine::Run(const std::shared_ptr<Statement>& sp) {
       PQfreeCancel(st.cancel);
       st.cancel = nullptr;
     }
+    st.changed.notify_all();
   };
 
   std::unique_lock<std::mutex> session_lock;
@@ -247,6 +250,7 @@ void Engine::Run(const std::shared_ptr<Statement>& sp) {
       st.status = "ABORTED";
       st.updated = Clock_::now();
       for (auto& p : st.parts) p.status = "ABORTED";
+      st.changed.notify_all();
       if (owned) Release(st.database, std::move(owned));
       return;
     }
@@ -268,6 +272,20 @@ void Engine::Run(const std::shared_ptr<Statement>& sp) {
   } else if (!st.batch) {
     std::string status = RunPart(conn, st, st.parts[0], config_.limits, false, query_ids_++);
     finish(status, st.parts[0].error);
+  } else if (st.auto_commit) {
+    // AUTO_COMMIT: each statement commits on its own; the batch stops at the first failure
+    // (the later statements are not run) and nothing before it is rolled back.
+    std::string status = "FINISHED", error;
+    for (auto& p : st.parts) {
+      if (status != "FINISHED") {
+        std::lock_guard<std::mutex> sl(st.mu);
+        p.status = "ABORTED";
+        continue;
+      }
+      status = RunPart(conn, st, p, config_.limits, true, query_ids_++);
+      error = p.error;
+    }
+    finish(status, error);
   } else {
     bool ok = Exec(conn, "BEGIN").ok();
     std::string status = ok ? "FINISHED" : "FAILED", error;
@@ -290,7 +308,8 @@ void Engine::Run(const std::shared_ptr<Statement>& sp) {
   }
   if (st.session) {
     std::lock_guard<std::mutex> lock(mu_);
-    st.session->expires = Clock_::now() + std::chrono::seconds(st.session->keep_alive);
+    st.session->updated = Clock_::now();
+    st.session->expires = st.session->updated + std::chrono::seconds(st.session->keep_alive);
   } else {
     Release(st.database, std::move(owned));
   }

@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:0", pg = "auto", pg_dsn, config_file, sample, external_id,
               ready_file;
   int sample_scale = 1;
+  std::string long_polling;
   bool print_env = false, no_grants = false;
   app.add_option("--listen", listen,
                  "address to serve on, 127.0.0.1:PORT (port 0 picks a free one)")
@@ -57,6 +58,11 @@ int main(int argc, char** argv) {
   app.add_flag("--no-grants", no_grants,
                "grant the roles' database users (IAMR:<role>) nothing, as in a fresh customer "
                "database: reads fail until GRANTs are run (the default grants every schema)");
+  app.add_option("--long-polling", long_polling,
+                 "WaitTimeSeconds (the July 2026 Data API): on (the default), ignore (answer at "
+                 "once, as an endpoint that predates it) or refuse (a ValidationException naming "
+                 "the unknown field); overrides the config file's long_polling")
+      ->check(CLI::IsMember({"on", "ignore", "refuse"}));
   app.add_flag("--print-env", print_env,
                "print shell export lines for AWS_ENDPOINT_URL, keys and region, and the role, "
                "external ID, workgroup and database to use");
@@ -80,6 +86,7 @@ int main(int argc, char** argv) {
     if (!parsed.ok()) return Fail(config_file + ": " + parsed.status().message());
     config = *parsed;
   }
+  if (!long_polling.empty()) config.long_polling = long_polling;
   if (no_grants)
     for (auto& role : config.roles) {
       role.grant_all = false;
@@ -169,6 +176,7 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&signals, &sig);
   std::fprintf(stderr, "rsx-emulator: stopping\n");
+  engine.StopWaits();
   server.Stop();
   serving.join();
   return 0;  // engine, then cluster, are destroyed here: statements cancelled, PostgreSQL stopped

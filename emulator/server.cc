@@ -154,7 +154,10 @@ bool ServerImpl::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::
     std::lock_guard<std::mutex> lock(mu_);
     int n = ++calls_[op];
     for (const auto& f : config_.faults) {
-      if ((f.operation == op || f.operation == "*") && n >= f.nth && n < f.nth + f.count) {
+      bool due = f.every > 0
+                     ? n >= f.nth && (n - f.nth) % f.every == 0 && (n - f.nth) / f.every < f.count
+                     : n >= f.nth && n < f.nth + f.count;
+      if ((f.operation == op || f.operation == "*") && due) {
         hit = f;
         matched = true;
         break;
@@ -280,6 +283,7 @@ void ServerImpl::DataApi(const std::string& op, const httplib::Request& req,
   if (op == "DescribeStatement") return reply(engine_.DescribeStatement(p, body));
   if (op == "CancelStatement") return reply(engine_.CancelStatement(p, body));
   if (op == "ListStatements") return reply(engine_.ListStatements(p, body));
+  if (op == "ListSessions") return reply(engine_.ListSessions(p, body));
   if (op == "ListDatabases") return reply(engine_.ListDatabases(p, body));
   if (op == "ListSchemas") return reply(engine_.ListSchemas(p, body));
   if (op == "ListTables") return reply(engine_.ListTables(p, body));

@@ -81,6 +81,9 @@ class Runtime {
 struct OpenOptions {
   int role_session_seconds = 3600;  // the assumed role's session (refreshed ahead of expiry)
   bool verify_credentials = true;   // fetch credentials now, so a refused role fails Open
+  // Keep the assumed role's credentials on disk here between processes (the CLI passes
+  // RSX_HOME/cache/credentials), unless the config's credential_cache is false. "": no cache.
+  std::string credential_cache_dir;
 };
 
 // One customer's workgroup, through their role (assumed with the external ID, refreshed ahead
@@ -98,6 +101,9 @@ class Connection {
   DataApiClient& client() { return *client_; }
   const std::shared_ptr<DataApiClient>& shared_client() { return client_; }
   Runtime& runtime() { return *runtime_; }
+  // Where the credentials came from when Open verified them ("assume-role ARN", with
+  // kFromCredentialCache appended when read from the disk cache).
+  const std::string& credentials_provider() const { return credentials_provider_; }
 
   // The statement timeout for data reads: the config's statement_timeout_seconds, else 1 hour.
   std::chrono::milliseconds DefaultStatementTimeout() const;
@@ -116,6 +122,7 @@ class Connection {
   ConnectionConfig config_;
   std::shared_ptr<Runtime> runtime_;
   std::shared_ptr<DataApiClient> client_;
+  std::string credentials_provider_;
 };
 
 // A connection as the rsx command resolves one: the saved connection `overrides.name` (when
@@ -136,6 +143,7 @@ struct IdentityReport {
   CallerIdentity role_identity;
   std::string assumed_role_id;
   TimePoint expiration{};
+  bool from_cache = false;  // the role's credentials were read from the disk cache
 };
 
 // As JSON (rsx whoami --json): {"base": {account, arn, user_id, provider, access_key},
@@ -146,9 +154,12 @@ std::string IdentityReportJson(const IdentityReport& report, const std::string& 
 // Checks the region and the role parameters first (kInvalidArgument naming them).
 // Fails with the first error: no operator credentials, STS refusing them, or the role
 // refused (AWS's error, with the operator's identity prepended to the message).
+// With `credential_cache_dir`, the role's credentials come from that cache when it holds them
+// (IdentityReport::from_cache), and are stored there when they do not.
 Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region,
                               const std::string& sts_endpoint,
-                              const AssumeRoleParams* role = nullptr);
+                              const AssumeRoleParams* role = nullptr,
+                              const std::string& credential_cache_dir = "");
 
 // The operator's AWS account for a trust policy: `given` (12 digits) when set, else from STS
 // with the operator's credentials in the connection's region.

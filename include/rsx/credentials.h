@@ -8,6 +8,7 @@
 // IMPORTANT: a Credentials value holds secrets. Never log it; use Describe() instead.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,5 +81,24 @@ class StsClient;
 std::shared_ptr<CredentialsProvider> NewAssumeRoleProvider(
     std::shared_ptr<StsClient> sts, std::shared_ptr<CredentialsProvider> source,
     AssumeRoleParams params, const ChainOptions& options);
+
+// Assumed-role credentials kept on disk between processes, as the AWS CLI keeps its cache: one
+// file per (base identity, role ARN, external ID, session duration, STS endpoint) in `dir`
+// (created 0700; files 0600, named by a SHA-256 of that key, holding the secret credentials
+// and nothing else), reused until `refresh_ahead` before they expire. Two base identities
+// never share a file: the key holds the base access key ID. A file that cannot be read as a
+// cache entry is ignored, reported through `warn`, and replaced by the next AssumeRole.
+// Credentials read from the cache have provider "<name> (from the credential cache)".
+struct CredentialCacheOptions {
+  std::string dir;           // e.g. RSX_HOME/cache/credentials
+  std::string sts_endpoint;  // the STS endpoint used: part of the key
+  std::function<void(const std::string&)> warn;
+};
+std::shared_ptr<CredentialsProvider> NewCachedAssumeRoleProvider(
+    std::shared_ptr<StsClient> sts, std::shared_ptr<CredentialsProvider> source,
+    AssumeRoleParams params, CredentialCacheOptions cache, const ChainOptions& options);
+
+// The suffix of Credentials::provider for credentials read from the cache.
+inline constexpr const char* kFromCredentialCache = " (from the credential cache)";
 
 }  // namespace rsx

@@ -16,6 +16,13 @@
 
 namespace rsx {
 
+// Long polling (WaitTimeSeconds, the Data API of July 2026): kAuto uses it where the endpoint
+// has it, detecting once per endpoint (per process) an endpoint that ignores or refuses the
+// field; kOn always sends it (a refusal is an error); kOff never does.
+enum class LongPolling { kAuto, kOn, kOff };
+// "" or "auto", "on", "off"; kInvalidArgument otherwise.
+Result<LongPolling> ParseLongPolling(const std::string& text);
+
 struct DataApiTarget {
   std::string region;
   std::string workgroup;
@@ -38,11 +45,17 @@ struct ExecuteRequest {
   std::string statement_name;
   int session_keep_alive_seconds = 0;
   std::string session_id;  // run in this session (workgroup/database not sent)
+  int wait_seconds = 0;    // WaitTimeSeconds (1-30) when long polling is on; 0: answer at once
 };
 
 struct ExecuteResponse {
   std::string id;
   std::string session_id;
+  // With WaitTimeSeconds answered by the endpoint: the status when the wait ended, and
+  // whether the statement has a result. `status` is "" when the endpoint did not wait.
+  std::string status;
+  bool has_result_set = false;
+  long long redshift_pid = 0;
 };
 
 struct SubStatement {
@@ -65,6 +78,12 @@ struct TableRef {
   std::string schema, name, type;
 };
 
+struct SessionInfo {
+  std::string id, status, database, db_user, workgroup, current_statement_id;
+  double created_at = 0, updated_at = 0, ttl = 0;  // epoch seconds
+  long long alive_seconds = 0;                     // SessionAliveSeconds
+};
+
 struct StatementSummary {
   std::string id, status, statement_name, query_string;
   bool is_batch = false;
@@ -78,9 +97,16 @@ class DataApiClient {
   ~DataApiClient();
 
   Result<ExecuteResponse> ExecuteStatement(const ExecuteRequest& req);
+  // `req.sql` is unused; its params (shared by every statement), token, format, session and
+  // wait apply to the batch. `auto_commit`: ExecutionMode AUTO_COMMIT (each statement commits
+  // on its own), else the default one transaction.
   Result<ExecuteResponse> BatchExecuteStatement(const std::vector<std::string>& sqls,
                                                 const std::string& client_token);
-  Result<StatementDescription> DescribeStatement(const std::string& id);
+  Result<ExecuteResponse> BatchExecuteStatement(const std::vector<std::string>& sqls,
+                                                const ExecuteRequest& req, bool auto_commit);
+  // With wait_seconds (and long polling on), answers when the statement ends or the wait runs
+  // out. ActiveWaitingRequestsExceededException comes back as an error with that aws_error.
+  Result<StatementDescription> DescribeStatement(const std::string& id, int wait_seconds = 0);
   // True when AWS accepted the cancel. Cancelling a finished statement is an error whose
   // detail aws_error is ValidationException.
   Result<bool> CancelStatement(const std::string& id);
@@ -96,6 +122,9 @@ class DataApiClient {
   Result<std::vector<ColumnInfo>> DescribeTable(const std::string& schema,
                                                 const std::string& table);
   Result<std::vector<StatementSummary>> ListStatements(const std::string& status = "ALL");
+  // ListSessions (July 2026): the role's open sessions on this workgroup and database (every
+  // page); `status` "" (AVAILABLE and BUSY), AVAILABLE, BUSY or CLOSED.
+  Result<std::vector<SessionInfo>> ListSessions(const std::string& status = "");
 
   // A slot among the client's concurrent statements (default 4, at most 200 as AWS allows):
   // held from submit to the last page, so one connection never floods the workgroup.
@@ -111,6 +140,13 @@ class DataApiClient {
   };
   StatementSlot AcquireStatementSlot();
   void set_max_concurrent_statements(int n);
+
+  void set_long_polling(LongPolling mode);
+  // Whether a request should carry WaitTimeSeconds: not kOff, and (kAuto) the endpoint not
+  // found without it.
+  bool UseLongPolling() const;
+  // Why long polling is not used at this endpoint ("" when it is, or when it is off).
+  std::string LongPollingFallback() const;
 
   const DataApiTarget& target() const { return target_; }
   const std::string& endpoint_url() const;

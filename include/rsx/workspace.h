@@ -22,6 +22,8 @@ struct ConnectionConfig {
   int max_concurrent_statements = 4;
   int statement_timeout_seconds = 0;  // 0: each command's default (1 hour for data reads)
   bool allow_insecure_http = false;   // http:// endpoints off this machine (see docs/aws-access.md)
+  std::string long_polling;           // "" (auto), "auto", "on", "off": see rsx/data_api.h
+  bool credential_cache = true;       // keep the assumed role's credentials on disk (the CLI)
 
   std::string ToJson(int indent = -1) const;  // without "name"
   // Parses a config object; unknown keys are errors (typos must not pass). `name` is kept.

@@ -250,7 +250,8 @@ CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime,
 namespace rsx {
 
 Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region,
-                              const std::string& sts_endpoint, const AssumeRoleParams* role) {
+                              const std::string& sts_endpoint, const AssumeRoleParams* role,
+                              const std::string& credential_cache_dir) {
   if (Status st = ValidateRegion(region); !st.ok()) return st.Prepend("--region");
   if (role) RSX_RETURN_IF_ERROR(ValidateAssumeRoleParams(*role));
   auto base = runtime.OperatorCredentials(region, sts_endpoint);
@@ -266,6 +267,28 @@ Result<IdentityReport> WhoAmI(Runtime& runtime, const std::string& region,
   r.sts_endpoint = sts->endpoint_url();
   RSX_ASSIGN_OR_RETURN(r.operator_identity, sts->GetCallerIdentity(*base));
   if (!role) return r;
+  if (!credential_cache_dir.empty()) {
+    CredentialCacheOptions cache;
+    cache.dir = credential_cache_dir;
+    cache.sts_endpoint = sts->endpoint_url();
+    cache.warn = [&runtime](const std::string& m) { runtime.Log(m); };
+    ChainOptions co;
+    co.env = &runtime.env();
+    co.region = region;
+    auto cached = NewCachedAssumeRoleProvider(sts, base, *role, cache, co);
+    auto got = cached->Get();
+    if (!got.ok())
+      return Status(got.status())
+          .Prepend("as " + r.operator_identity.arn + " (account " + r.operator_identity.account +
+                   ", credentials from " + r.operator_provider + ")");
+    r.from_cache = util::EndsWith(got->provider, kFromCredentialCache);
+    auto role_creds = NewStaticCredentialsProvider(*got);
+    RSX_ASSIGN_OR_RETURN(r.role_identity, sts->GetCallerIdentity(*role_creds));
+    r.assumed = true;
+    r.assumed_role_id = r.role_identity.user_id;  // AROA...:session, as AssumeRole names it
+    if (got->expiration) r.expiration = *got->expiration;
+    return r;
+  }
   auto assumed = sts->AssumeRole(*base, *role);
   if (!assumed.ok())
     return Status(assumed.status())
@@ -302,10 +325,13 @@ std::string IdentityReportJson(const IdentityReport& r, const std::string& exter
   if (r.assumed) {
     auto left =
         std::chrono::duration_cast<std::chrono::minutes>(r.expiration - Clock::Real().Now());
-    out["assumed"] = {
-        {"arn", r.role_identity.arn},           {"account", r.role_identity.account},
-        {"assumed_role_id", r.assumed_role_id}, {"expiration", util::FormatIso8601(r.expiration)},
-        {"minutes_left", left.count()},         {"external_id", external_id}};
+    out["assumed"] = {{"arn", r.role_identity.arn},
+                      {"account", r.role_identity.account},
+                      {"assumed_role_id", r.assumed_role_id},
+                      {"expiration", util::FormatIso8601(r.expiration)},
+                      {"minutes_left", left.count()},
+                      {"external_id", external_id},
+                      {"from_cache", r.from_cache}};
   }
   return out.dump(2);
 }

@@ -51,6 +51,9 @@ Result<ConnectionConfig> ResolveConnection(const ConnectionConfig& f, const Envi
     RSX_ASSIGN_OR_RETURN(c.external_id, ws->ExternalId());
   }
   c.allow_insecure_http = c.allow_insecure_http || f.allow_insecure_http;
+  pick(&c.long_polling, f.long_polling, "RSX_LONG_POLLING");
+  c.credential_cache = c.credential_cache && f.credential_cache &&
+                       env.Get("RSX_NO_CREDENTIAL_CACHE").value_or("").empty();
   if (c.region.empty()) c.region = RegionFromEnvironment(env);
   return c;
 }

@@ -86,19 +86,29 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionConfig& con
     ChainOptions co;
     co.env = &runtime->env();
     co.region = config.region;
-    creds = NewAssumeRoleProvider(sts, creds, params, co);
+    if (!options.credential_cache_dir.empty() && config.credential_cache) {
+      CredentialCacheOptions cache;
+      cache.dir = options.credential_cache_dir;
+      cache.sts_endpoint = sts->endpoint_url();
+      cache.warn = [rt = runtime](const std::string& m) { rt->Log(m); };
+      creds = NewCachedAssumeRoleProvider(sts, creds, params, cache, co);
+    } else {
+      creds = NewAssumeRoleProvider(sts, creds, params, co);
+    }
   }
+  RSX_ASSIGN_OR_RETURN(LongPolling long_polling, ParseLongPolling(config.long_polling));
+  std::unique_ptr<Connection> c(new Connection());
   if (options.verify_credentials) {
     // Fail early, with the credentials error, rather than on the first Data API call.
-    RSX_ASSIGN_OR_RETURN(Credentials ignored, creds->Get());
-    (void)ignored;
+    RSX_ASSIGN_OR_RETURN(Credentials got, creds->Get());
+    c->credentials_provider_ = got.provider;
   }
-  std::unique_ptr<Connection> c(new Connection());
   RSX_ASSIGN_OR_RETURN(c->client_, DataApiClient::Create(runtime->http(), creds,
                                                          {config.region, config.workgroup,
                                                           config.database, config.endpoint_url},
                                                          env));
   c->client_->set_max_concurrent_statements(config.max_concurrent_statements);
+  c->client_->set_long_polling(long_polling);
   c->config_ = config;
   c->runtime_ = std::move(runtime);
   return c;

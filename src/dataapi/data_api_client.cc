@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -14,6 +16,38 @@ namespace rsx {
 
 using nlohmann::json;
 
+namespace {
+
+// Endpoints found without long polling in this process, with why (the answer is remembered per
+// endpoint, so the detection costs at most one request per process).
+std::mutex g_no_wait_mu;
+std::map<std::string, std::string>& NoWaitEndpoints() {
+  static std::map<std::string, std::string> m;
+  return m;
+}
+
+// The endpoint refused WaitTimeSeconds as a field it does not know (as opposed to a throttle or
+// any other refusal): a 4xx, not a throttle, whose message names the field.
+bool RefusedWaitField(const Status& st) {
+  if (st.code() != StatusCode::kInvalidArgument) return false;
+  std::string m = st.message();
+  std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return std::tolower(c); });
+  return m.find("waittimeseconds") != std::string::npos;
+}
+
+bool ActiveWaitingExceeded(const Status& st) {
+  return st.detail("aws_error") == "ActiveWaitingRequestsExceededException";
+}
+
+}  // namespace
+
+Result<LongPolling> ParseLongPolling(const std::string& text) {
+  if (text.empty() || text == "auto") return LongPolling::kAuto;
+  if (text == "on") return LongPolling::kOn;
+  if (text == "off") return LongPolling::kOff;
+  return Status::InvalidArgument("long polling '" + text + "' is not one of auto, on, off");
+}
+
 struct DataApiClient::Impl {
   std::shared_ptr<HttpClient> http;
   std::shared_ptr<CredentialsProvider> creds;
@@ -26,6 +60,13 @@ struct DataApiClient::Impl {
   std::mutex pause_mu;
   std::chrono::steady_clock::time_point paused_until{};
   int throttled_in_a_row = 0;
+
+  std::atomic<LongPolling> long_polling{LongPolling::kAuto};
+
+  void MarkNoWait(const std::string& why) {
+    std::lock_guard<std::mutex> lock(g_no_wait_mu);
+    NoWaitEndpoints().emplace(endpoint.url, why);
+  }
 
   // Concurrent statements.
   std::mutex slot_mu;
@@ -72,13 +113,73 @@ struct DataApiClient::Impl {
                                      ": the request holds text that is not valid UTF-8 "
                                      "(the SQL, a parameter or a name); Redshift takes UTF-8 only");
     }
-    auto resp = caller->Call(endpoint, std::move(req), idempotent, ParseJsonError);
+    // A throttle was refused before it ran, so it is asked again for as long as the workgroup
+    // keeps refusing, up to two minutes: the caller's attempts, then the shared pause.
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+    auto resp = caller->Call(endpoint, req, idempotent, ParseJsonError);
     NoteOutcome(resp.ok() ? Status::OK() : resp.status());
+    while (!resp.ok() && resp.status().code() == StatusCode::kThrottled &&
+           std::chrono::steady_clock::now() < give_up) {
+      WaitIfPaused();
+      resp = caller->Call(endpoint, req, idempotent, ParseJsonError);
+      NoteOutcome(resp.ok() ? Status::OK() : resp.status());
+    }
     if (!resp.ok()) {
       Status st = resp.status();
       return st.Prepend("redshift-data:" + op);
     }
     return std::move(resp->body);
+  }
+
+  // ExecuteStatement and BatchExecuteStatement: `body` holds the SQL; the request's other members
+  // are added here. With a wait, an endpoint that refuses the field is remembered and asked again
+  // without it (it ran nothing); ActiveWaitingRequestsExceeded with a ClientToken is asked again
+  // without a wait (the same token names the statement it submitted).
+  Result<ExecuteResponse> Submit(const std::string& op, json body, const ExecuteRequest& r,
+                                 const DataApiTarget& target, bool wait) {
+    if (r.session_id.empty()) {
+      body["WorkgroupName"] = target.workgroup;
+      body["Database"] = target.database;
+    } else {
+      body["SessionId"] = r.session_id;
+    }
+    if (!r.params.empty()) {
+      json params = json::array();
+      for (const auto& [n, v] : r.params) params.push_back({{"name", n}, {"value", v}});
+      body["Parameters"] = params;
+    }
+    if (!r.client_token.empty()) body["ClientToken"] = r.client_token;
+    if (!r.result_format.empty()) body["ResultFormat"] = r.result_format;
+    if (!r.statement_name.empty()) body["StatementName"] = r.statement_name;
+    if (r.session_keep_alive_seconds > 0)
+      body["SessionKeepAliveSeconds"] = r.session_keep_alive_seconds;
+    if (wait) body["WaitTimeSeconds"] = std::clamp(r.wait_seconds, 1, 30);
+    // With a ClientToken a re-sent submit cannot run twice, so it may be retried like a read.
+    bool idempotent = !r.client_token.empty();
+    Result<json> answer = Call(op, body, idempotent);
+    if (wait && !answer.ok() && RefusedWaitField(answer.status())) {
+      MarkNoWait("the endpoint refused WaitTimeSeconds (" + answer.status().message() + ")");
+      if (long_polling == LongPolling::kOn)
+        return Status(answer.status())
+            .Prepend("long polling is on, but the endpoint does not know it (use auto or off)");
+      body.erase("WaitTimeSeconds");
+      wait = false;
+      answer = Call(op, body, idempotent);
+    } else if (wait && !answer.ok() && ActiveWaitingExceeded(answer.status()) && idempotent) {
+      body.erase("WaitTimeSeconds");
+      wait = false;
+      answer = Call(op, body, idempotent);
+    }
+    RSX_ASSIGN_OR_RETURN(json j, std::move(answer));
+    ExecuteResponse out{Str(j, "Id"), Str(j, "SessionId")};
+    if (wait) {
+      out.status = Str(j, "Status");
+      if (out.status.empty())
+        MarkNoWait("the endpoint ignored WaitTimeSeconds (no Status in its answer)");
+      out.has_result_set = Bool(j, "HasResultSet", false);
+      out.redshift_pid = static_cast<long long>(Int(j, "RedshiftPid", 0LL));
+    }
+    return out;
   }
 
   // Reads every page of a paginated call; `take` consumes one page's JSON.
@@ -144,36 +245,80 @@ static json Connection(const DataApiTarget& t) {
   return {{"WorkgroupName", t.workgroup}, {"Database", t.database}};
 }
 
+void DataApiClient::set_long_polling(LongPolling mode) { impl_->long_polling = mode; }
+
+bool DataApiClient::UseLongPolling() const {
+  LongPolling mode = impl_->long_polling;
+  if (mode != LongPolling::kAuto) return mode == LongPolling::kOn;
+  return LongPollingFallback().empty();
+}
+
+std::string DataApiClient::LongPollingFallback() const {
+  if (impl_->long_polling == LongPolling::kOff) return "";
+  std::lock_guard<std::mutex> lock(g_no_wait_mu);
+  auto it = NoWaitEndpoints().find(impl_->endpoint.url);
+  return it == NoWaitEndpoints().end() ? "" : it->second;
+}
+
 Result<ExecuteResponse> DataApiClient::ExecuteStatement(const ExecuteRequest& r) {
-  json body = r.session_id.empty() ? Connection(target_) : json::object();
-  body["Sql"] = r.sql;
-  if (!r.session_id.empty()) body["SessionId"] = r.session_id;
-  if (!r.params.empty()) {
-    json params = json::array();
-    for (const auto& [n, v] : r.params) params.push_back({{"name", n}, {"value", v}});
-    body["Parameters"] = params;
-  }
-  if (!r.client_token.empty()) body["ClientToken"] = r.client_token;
-  if (!r.result_format.empty()) body["ResultFormat"] = r.result_format;
-  if (!r.statement_name.empty()) body["StatementName"] = r.statement_name;
-  if (r.session_keep_alive_seconds > 0)
-    body["SessionKeepAliveSeconds"] = r.session_keep_alive_seconds;
-  // With a ClientToken a re-sent submit cannot run twice, so it may be retried like a read.
-  RSX_ASSIGN_OR_RETURN(json j, impl_->Call("ExecuteStatement", body, !r.client_token.empty()));
-  return ExecuteResponse{Str(j, "Id"), Str(j, "SessionId")};
+  return impl_->Submit("ExecuteStatement", {{"Sql", r.sql}}, r, target_,
+                       r.wait_seconds > 0 && UseLongPolling());
 }
 
 Result<ExecuteResponse> DataApiClient::BatchExecuteStatement(const std::vector<std::string>& sqls,
                                                              const std::string& client_token) {
-  json body = Connection(target_);
-  body["Sqls"] = sqls;
-  if (!client_token.empty()) body["ClientToken"] = client_token;
-  RSX_ASSIGN_OR_RETURN(json j, impl_->Call("BatchExecuteStatement", body, !client_token.empty()));
-  return ExecuteResponse{Str(j, "Id"), Str(j, "SessionId")};
+  ExecuteRequest req;
+  req.client_token = client_token;
+  return BatchExecuteStatement(sqls, req, false);
 }
 
-Result<StatementDescription> DataApiClient::DescribeStatement(const std::string& id) {
-  RSX_ASSIGN_OR_RETURN(json j, impl_->Call("DescribeStatement", {{"Id", id}}, true));
+Result<ExecuteResponse> DataApiClient::BatchExecuteStatement(const std::vector<std::string>& sqls,
+                                                             const ExecuteRequest& r,
+                                                             bool auto_commit) {
+  json body = {{"Sqls", sqls}};
+  if (auto_commit) body["ExecutionMode"] = "AUTO_COMMIT";
+  return impl_->Submit("BatchExecuteStatement", std::move(body), r, target_,
+                       r.wait_seconds > 0 && UseLongPolling());
+}
+
+Result<std::vector<SessionInfo>> DataApiClient::ListSessions(const std::string& status) {
+  json body = Connection(target_);
+  if (!status.empty()) body["Status"] = status;
+  std::vector<SessionInfo> out;
+  RSX_RETURN_IF_ERROR(impl_->Paginate("ListSessions", body, [&](const json& p) {
+    for (const auto& s : Arr(p, "Sessions")) {
+      SessionInfo i;
+      i.id = Str(s, "SessionId");
+      i.status = Str(s, "Status");
+      i.database = Str(s, "Database");
+      i.db_user = Str(s, "DbUser");
+      i.workgroup = Str(s, "WorkgroupName");
+      i.current_statement_id = Str(s, "CurrentStatementId");
+      i.created_at = Num(s, "CreatedAt", 0.0);
+      i.updated_at = Num(s, "UpdatedAt", 0.0);
+      i.ttl = Num(s, "SessionTtl", 0.0);
+      i.alive_seconds = static_cast<long long>(Int(s, "SessionAliveSeconds", 0LL));
+      out.push_back(std::move(i));
+    }
+  }));
+  return out;
+}
+
+Result<StatementDescription> DataApiClient::DescribeStatement(const std::string& id,
+                                                              int wait_seconds) {
+  json body = {{"Id", id}};
+  bool wait = wait_seconds > 0 && UseLongPolling();
+  if (wait) body["WaitTimeSeconds"] = std::clamp(wait_seconds, 1, 30);
+  Result<json> answer = impl_->Call("DescribeStatement", body, true);
+  if (wait && !answer.ok() && RefusedWaitField(answer.status())) {
+    impl_->MarkNoWait("the endpoint refused WaitTimeSeconds (" + answer.status().message() + ")");
+    if (impl_->long_polling == LongPolling::kOn)
+      return Status(answer.status())
+          .Prepend("long polling is on, but the endpoint does not know it (use auto or off)");
+    body.erase("WaitTimeSeconds");
+    answer = impl_->Call("DescribeStatement", body, true);
+  }
+  RSX_ASSIGN_OR_RETURN(json j, std::move(answer));
   StatementDescription d;
   d.id = Str(j, "Id");
   d.status = Str(j, "Status");

@@ -1,8 +1,10 @@
 #include "rsx/statement_runner.h"
 
+#include <algorithm>
 #include <cmath>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <set>
@@ -17,6 +19,44 @@ namespace {
 using Steady = std::chrono::steady_clock;
 
 bool Interrupted(const RunOptions& o) { return o.interrupted && o.interrupted->load(); }
+
+constexpr int kSubmitWaitSeconds = 1;  // WaitTimeSeconds of ExecuteStatement
+constexpr int kLongPollSeconds = 20;   // WaitTimeSeconds of DescribeStatement (at most 30)
+
+// While alive, calls `on_interrupt` once when *flag becomes true (checked every 10 ms): a
+// long poll blocks its thread, so the cancel that ends it comes from here.
+class InterruptWatcher {
+ public:
+  InterruptWatcher(const std::atomic<bool>* flag, std::function<void()> on_interrupt) {
+    if (!flag) return;
+    thread_ = std::thread([this, flag, f = std::move(on_interrupt)] {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!done_) {
+        if (flag->load()) {
+          lock.unlock();
+          f();
+          return;
+        }
+        cv_.wait_for(lock, std::chrono::milliseconds(10));
+      }
+    });
+  }
+  ~InterruptWatcher() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
 
 // Fetches pages in the background into a bounded queue.
 class Prefetcher {
@@ -167,6 +207,147 @@ Status StreamResult(DataApiClient& client, const std::string& id, const Statemen
   return Status::OK();
 }
 
+// The submit request for `o`, with a fresh ClientToken. Its wait is short, because a Ctrl-C
+// during it cannot cancel a statement whose id is not known yet; long enough for a small query
+// to finish in one request.
+ExecuteRequest RequestFor(const RunOptions& o, bool long_poll) {
+  ExecuteRequest req;
+  req.params = o.params;
+  req.client_token = crypto::RandomUuid();
+  req.result_format = o.result_format;
+  req.statement_name = o.statement_name;
+  req.session_id = o.session_id;
+  req.session_keep_alive_seconds = o.session_keep_alive_seconds;
+  req.wait_seconds = long_poll ? kSubmitWaitSeconds : 0;
+  return req;
+}
+
+// Submits with `submit`, waiting out back-pressure (throttling, ActiveStatementsExceeded) with
+// jittered backoff up to the timeout (or 10 minutes); the request's ClientToken makes every
+// attempt one statement.
+Result<ExecuteResponse> SubmitWithBackoff(const std::function<Result<ExecuteResponse>()>& submit,
+                                          const RunOptions& o, Steady::time_point t0) {
+  Result<ExecuteResponse> submitted = submit();
+  std::mt19937 backoff_rng(std::random_device{}());
+  auto give_up = t0 + (o.timeout.count() > 0 ? o.timeout : std::chrono::milliseconds(600000));
+  for (int attempt = 1; !submitted.ok() && submitted.status().code() == StatusCode::kThrottled;
+       ++attempt) {
+    double cap = std::min(20000.0, 500.0 * std::pow(2.0, std::min(attempt, 10)));
+    auto wait = std::chrono::milliseconds(
+        static_cast<long long>(std::uniform_real_distribution<double>(cap / 2, cap)(backoff_rng)));
+    if (Steady::now() + wait > give_up || Interrupted(o)) break;
+    std::this_thread::sleep_for(wait);
+    submitted = submit();
+  }
+  return submitted;
+}
+
+// Waits until the submitted statement ends (see statement_runner.h), filling *desc. A
+// statement still running when the caller is interrupted or times out is cancelled and
+// confirmed. `shortcut`: a FINISHED query in the submit's answer needs no DescribeStatement.
+Status WaitForEnd(DataApiClient& client, const ExecuteResponse& exec, bool long_poll, bool shortcut,
+                  const RunOptions& o, Steady::time_point t0, RunSummary* out,
+                  StatementDescription* desc_out) {
+  RunSummary& summary = *out;
+  StatementDescription& desc = *desc_out;
+  // The statement is running (or done): on the way out, never leave it behind.
+  auto cancel_and_return = [&](bool timed_out) {
+    Status cancel = CancelAndConfirm(client, exec.id);
+    std::string why = timed_out ? "statement " + exec.id + " did not finish within " +
+                                      std::to_string(o.timeout.count()) + " ms"
+                                : "interrupted";
+    Status st = timed_out ? Status::Timeout(why) : Status::Cancelled(why);
+    st.WithDetail("statement_id", exec.id)
+        .WithDetail("cancelled", cancel.ok() ? "yes, confirmed" : "failed: " + cancel.message());
+    return st;
+  };
+  bool known = false;
+  if (!exec.status.empty()) {  // the endpoint waited: the submit's answer may be the end
+    summary.long_polling = "used";
+    // A query's end is all it takes; a statement without a result set (its rows affected) or
+    // one that failed (its error) is described once more, at once.
+    if (shortcut && exec.status == "FINISHED" && exec.has_result_set) {
+      desc.id = exec.id;
+      desc.status = exec.status;
+      desc.has_result_set = exec.has_result_set;
+      desc.redshift_pid = exec.redshift_pid;
+      desc.result_format = o.result_format;
+      known = true;
+    }
+  } else if (long_poll) {
+    long_poll = false;  // the endpoint ignored WaitTimeSeconds
+    summary.long_polling = "not available: " + client.LongPollingFallback() + "; polled instead";
+  }
+  if (!long_poll && summary.long_polling.empty())
+    summary.long_polling = client.LongPollingFallback().empty()
+                               ? "off"
+                               : "not available: " + client.LongPollingFallback() + "; polled";
+
+  // Wait: in long polls where the endpoint has them (a Ctrl-C cancels the statement, which ends
+  // the wait at once), else polling adaptively.
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  double delay_ms = static_cast<double>(o.first_poll.count());
+  while (!known) {
+    if (long_poll) {
+      bool timed_out = o.timeout.count() > 0 && Steady::now() - t0 > o.timeout;
+      if (Interrupted(o) || timed_out) return cancel_and_return(timed_out);
+      int wait = kLongPollSeconds;
+      if (o.timeout.count() > 0) {
+        auto left =
+            std::chrono::duration_cast<std::chrono::seconds>(o.timeout - (Steady::now() - t0));
+        wait = static_cast<int>(std::clamp<long long>(left.count() + 1, 1, kLongPollSeconds));
+      }
+      auto asked = Steady::now();
+      Result<StatementDescription> d = [&] {
+        InterruptWatcher watch(o.interrupted, [&] { (void)client.CancelStatement(exec.id); });
+        return client.DescribeStatement(exec.id, wait);
+      }();
+      ++summary.polls;
+      if (!d.ok() && d.status().detail("aws_error") == "ActiveWaitingRequestsExceededException") {
+        long_poll = false;  // too many waiters on this statement: poll it instead
+        summary.long_polling = "fell back to polling (ActiveWaitingRequestsExceededException)";
+        continue;
+      }
+      if (!d.ok()) {
+        (void)CancelAndConfirm(client, exec.id);
+        return d.status();
+      }
+      if (Interrupted(o)) continue;  // cancelled by the watcher: confirm it above
+      if (d->finished()) {
+        desc = *d;
+        break;
+      }
+      if (!client.UseLongPolling() || Steady::now() - asked < std::chrono::milliseconds(100)) {
+        // The endpoint answered without waiting: poll from here on.
+        long_poll = false;
+        summary.long_polling = client.LongPollingFallback().empty()
+                                   ? "fell back to polling (the endpoint did not wait)"
+                                   : "not available: " + client.LongPollingFallback() + "; polled";
+      }
+      continue;
+    }
+    auto nap_start = Steady::now();
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long long>(delay_ms * 1000)));
+    summary.poll_sleep += Steady::now() - nap_start;
+    bool timed_out = o.timeout.count() > 0 && Steady::now() - t0 > o.timeout;
+    if (Interrupted(o) || timed_out) return cancel_and_return(timed_out);
+    auto d = client.DescribeStatement(exec.id);
+    ++summary.polls;
+    if (!d.ok()) {
+      // The statement may still be running: do not leave it behind.
+      (void)CancelAndConfirm(client, exec.id);
+      return d.status();
+    }
+    if (d->finished()) {
+      desc = *d;
+      break;
+    }
+    delay_ms = std::min(static_cast<double>(o.max_poll.count()), delay_ms * 1.5 * jitter(rng));
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status TextRows::OnPage(const DecodedPage& p) {
@@ -206,64 +387,17 @@ Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql, c
                                 ResultConsumer* consumer) {
   RunSummary summary;
   auto slot = client.AcquireStatementSlot();  // held until the last page is read
-  ExecuteRequest req;
+  bool long_poll = client.UseLongPolling();
+  ExecuteRequest req = RequestFor(o, long_poll);
   req.sql = sql;
-  req.params = o.params;
-  req.client_token = crypto::RandomUuid();
-  req.result_format = o.result_format;
-  req.statement_name = o.statement_name;
   auto t0 = Steady::now();
-  // Back-pressure (throttling, ActiveStatementsExceeded) is waited out with jittered backoff,
-  // up to the timeout (or 10 minutes); the same ClientToken makes every attempt one statement.
-  Result<ExecuteResponse> submitted = client.ExecuteStatement(req);
-  std::mt19937 backoff_rng(std::random_device{}());
-  auto give_up = t0 + (o.timeout.count() > 0 ? o.timeout : std::chrono::milliseconds(600000));
-  for (int attempt = 1; !submitted.ok() && submitted.status().code() == StatusCode::kThrottled;
-       ++attempt) {
-    double cap = std::min(20000.0, 500.0 * std::pow(2.0, std::min(attempt, 10)));
-    auto wait = std::chrono::milliseconds(
-        static_cast<long long>(std::uniform_real_distribution<double>(cap / 2, cap)(backoff_rng)));
-    if (Steady::now() + wait > give_up || Interrupted(o)) break;
-    std::this_thread::sleep_for(wait);
-    submitted = client.ExecuteStatement(req);
-  }
-  RSX_ASSIGN_OR_RETURN(ExecuteResponse exec, std::move(submitted));
+  RSX_ASSIGN_OR_RETURN(ExecuteResponse exec,
+                       SubmitWithBackoff([&] { return client.ExecuteStatement(req); }, o, t0));
   summary.statement_id = exec.id;
+  summary.session_id = exec.session_id;
   if (o.submitted) o.submitted(exec.id, sql);
-
-  // Wait, polling adaptively.
-  std::mt19937 rng(std::random_device{}());
-  std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  double delay_ms = static_cast<double>(o.first_poll.count());
   StatementDescription desc;
-  while (true) {
-    auto nap_start = Steady::now();
-    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long long>(delay_ms * 1000)));
-    summary.poll_sleep += Steady::now() - nap_start;
-    bool timed_out = o.timeout.count() > 0 && Steady::now() - t0 > o.timeout;
-    if (Interrupted(o) || timed_out) {
-      Status cancel = CancelAndConfirm(client, exec.id);
-      std::string why = timed_out ? "statement " + exec.id + " did not finish within " +
-                                        std::to_string(o.timeout.count()) + " ms"
-                                  : "interrupted";
-      Status st = timed_out ? Status::Timeout(why) : Status::Cancelled(why);
-      st.WithDetail("statement_id", exec.id)
-          .WithDetail("cancelled", cancel.ok() ? "yes, confirmed" : "failed: " + cancel.message());
-      return st;
-    }
-    auto d = client.DescribeStatement(exec.id);
-    ++summary.polls;
-    if (!d.ok()) {
-      // The statement may still be running: do not leave it behind.
-      (void)CancelAndConfirm(client, exec.id);
-      return d.status();
-    }
-    if (d->finished()) {
-      desc = *d;
-      break;
-    }
-    delay_ms = std::min(static_cast<double>(o.max_poll.count()), delay_ms * 1.5 * jitter(rng));
-  }
+  RSX_RETURN_IF_ERROR(WaitForEnd(client, exec, long_poll, true, o, t0, &summary, &desc));
   summary.submit_to_finished = Steady::now() - t0;
   summary.description = desc;
   RSX_RETURN_IF_ERROR(EndedBadly(desc, exec.id));
@@ -271,6 +405,54 @@ Result<RunSummary> RunStatement(DataApiClient& client, const std::string& sql, c
 
   RSX_RETURN_IF_ERROR(
       StreamResult(client, exec.id, desc, o.result_format == "CSV", o, consumer, &summary));
+  return summary;
+}
+
+Result<RunSummary> RunBatch(DataApiClient& client, const std::vector<std::string>& sqls,
+                            bool auto_commit, const RunOptions& o, ResultConsumer* consumer) {
+  RunSummary summary;
+  auto slot = client.AcquireStatementSlot();
+  bool long_poll = client.UseLongPolling();
+  ExecuteRequest req = RequestFor(o, long_poll);
+  auto t0 = Steady::now();
+  RSX_ASSIGN_OR_RETURN(
+      ExecuteResponse exec,
+      SubmitWithBackoff([&] { return client.BatchExecuteStatement(sqls, req, auto_commit); }, o,
+                        t0));
+  summary.statement_id = exec.id;
+  summary.session_id = exec.session_id;
+  if (o.submitted) o.submitted(exec.id, sqls.empty() ? "" : sqls.front());
+  StatementDescription desc;
+  RSX_RETURN_IF_ERROR(WaitForEnd(client, exec, long_poll, false, o, t0, &summary, &desc));
+  summary.submit_to_finished = Steady::now() - t0;
+  summary.description = desc;
+  if (desc.status == "FAILED") {
+    for (size_t i = 0; i < desc.sub_statements.size(); ++i) {
+      const SubStatement& sub = desc.sub_statements[i];
+      if (sub.status == "FAILED")
+        return Status(StatusCode::kStatementFailed,
+                      "statement " + std::to_string(i + 1) + " of the batch failed" +
+                          (auto_commit ? " (the ones before it stay committed)"
+                                       : " (the batch was rolled back)") +
+                          ": " + (sub.error.empty() ? desc.error : sub.error))
+            .WithDetail("statement_id", sub.id);
+    }
+  }
+  RSX_RETURN_IF_ERROR(EndedBadly(desc, exec.id));
+  if (consumer == nullptr) return summary;
+  for (size_t i = desc.sub_statements.size(); i-- > 0;) {
+    const SubStatement& sub = desc.sub_statements[i];
+    if (!sub.has_result_set) continue;
+    StatementDescription sd;
+    sd.id = sub.id;
+    sd.status = sub.status;
+    sd.result_rows = sub.result_rows;
+    sd.has_result_set = true;
+    RSX_RETURN_IF_ERROR(
+        StreamResult(client, sub.id, sd, o.result_format == "CSV", o, consumer, &summary));
+    summary.description.has_result_set = true;
+    break;
+  }
   return summary;
 }
 

@@ -15,6 +15,15 @@ long long Int(const json& j, const char* key, long long def) {
                                                   : def;
 }
 
+double Num(const json& j, const char* key, double def) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return def;
+  if (it->is_number_float()) return it->get_ref<const json::number_float_t&>();
+  if (it->is_number_unsigned())
+    return static_cast<double>(it->get_ref<const json::number_unsigned_t&>());
+  return static_cast<double>(it->get_ref<const json::number_integer_t&>());
+}
+
 bool Bool(const json& j, const char* key, bool def) {
   auto it = j.find(key);
   return it != j.end() && it->is_boolean() ? it->get_ref<const bool&>() : def;

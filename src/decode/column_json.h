@@ -13,6 +13,7 @@ namespace rsx {
 std::string Str(const nlohmann::json& j, const char* key, const std::string& def = "");
 long long Int(const nlohmann::json& j, const char* key, long long def);
 bool Bool(const nlohmann::json& j, const char* key, bool def);
+double Num(const nlohmann::json& j, const char* key, double def);  // any JSON number
 const nlohmann::json& Arr(const nlohmann::json& j, const char* key);
 
 // A ColumnMetadata object (camelCase members) to ColumnInfo; absent members keep defaults.

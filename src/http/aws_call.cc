@@ -46,10 +46,16 @@ AwsError ParseJsonError(const HttpResponse& resp) {
   return err;
 }
 
-StatusCode ClassifyAwsError(int http_status, const std::string& code) {
+StatusCode ClassifyAwsError(int http_status, const std::string& code, const std::string& message) {
+  // Redshift Serverless can report a throttle as a 400 ValidationException whose message names
+  // it: a throttle in disguise, refused before it ran, and retried like one.
+  if (code == "ValidationException" && (message.find("ThrottlingException") != std::string::npos ||
+                                        message.find("Rate exceeded") != std::string::npos))
+    return StatusCode::kThrottled;
   // Back-pressure: the request was refused before it ran, so it is safe to retry later.
+  // (ActiveWaitingRequestsExceededException is not: the caller stops waiting, and polls.)
   if (IsThrottlingErrorCode(code) || code == "ActiveStatementsExceededException" ||
-      code == "ActiveSessionsExceededException" || code == "ActiveWaitingRequestsExceededException")
+      code == "ActiveSessionsExceededException")
     return StatusCode::kThrottled;
   if (code == "AccessDenied" || code == "AccessDeniedException" ||
       code == "UnauthorizedOperation" || code == "NotAuthorized")
@@ -138,7 +144,7 @@ Result<HttpResponse> AwsCaller::Call(const AwsEndpoint& endpoint, HttpRequest re
       AwsError err = parse_error(*resp);
       if (err.request_id.empty()) err.request_id = resp->Header("x-amzn-RequestId");
       if (err.request_id.empty()) err.request_id = resp->Header("x-amz-request-id");
-      StatusCode code = ClassifyAwsError(resp->status, err.code);
+      StatusCode code = ClassifyAwsError(resp->status, err.code, err.message);
       std::string text = err.code.empty() ? "HTTP " + std::to_string(resp->status) : err.code;
       if (!err.message.empty()) text += ": " + err.message;
       last = Status(code, text);

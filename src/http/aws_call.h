@@ -65,8 +65,10 @@ class AwsCaller {
 
 // Maps an AWS error to a Status code: AccessDenied -> kPermissionDenied, token/signature
 // errors -> kUnauthenticated, throttling -> kThrottled, 5xx -> kUnavailable, other 4xx ->
-// kInvalidArgument.
-StatusCode ClassifyAwsError(int http_status, const std::string& code);
+// kInvalidArgument. A ValidationException whose message names ThrottlingException or says
+// "Rate exceeded" is a throttle (as Redshift Serverless sometimes reports one).
+StatusCode ClassifyAwsError(int http_status, const std::string& code,
+                            const std::string& message = "");
 
 // The error of an awsJson 1.1 service: code from "__type" (text after '#', before ':'),
 // message from "message" or "Message", else the x-amzn-ErrorType header.

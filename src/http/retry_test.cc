@@ -242,3 +242,21 @@ TEST(Http, TlsIsVerifiedAndAwsCaBundleIsHonoured) {
 
 }  // namespace
 }  // namespace rsx
+
+namespace rsx {
+namespace {
+
+// Redshift Serverless sometimes reports a throttle as a 400 ValidationException naming it.
+TEST(Retry, ThrottleInDisguiseIsAThrottle) {
+  EXPECT_EQ(ClassifyAwsError(400, "ValidationException", "ThrottlingException: Rate exceeded"),
+            StatusCode::kThrottled);
+  EXPECT_EQ(ClassifyAwsError(400, "ValidationException", "Rate exceeded"), StatusCode::kThrottled);
+  EXPECT_EQ(ClassifyAwsError(400, "ValidationException", "Sql must not be empty."),
+            StatusCode::kInvalidArgument);
+  // Too many long polls on one statement is not back-pressure to retry: the caller polls.
+  EXPECT_EQ(ClassifyAwsError(400, "ActiveWaitingRequestsExceededException", "limit"),
+            StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace rsx

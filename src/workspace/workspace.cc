@@ -89,6 +89,8 @@ std::string ConnectionConfig::ToJson(int indent) const {
   if (max_concurrent_statements != 4) j["max_concurrent_statements"] = max_concurrent_statements;
   if (statement_timeout_seconds != 0) j["statement_timeout_seconds"] = statement_timeout_seconds;
   if (allow_insecure_http) j["allow_insecure_http"] = true;
+  if (!long_polling.empty() && long_polling != "auto") j["long_polling"] = long_polling;
+  if (!credential_cache) j["credential_cache"] = false;
   return j.dump(indent, ' ', false, json::error_handler_t::replace);  // never throws on bad UTF-8
 }
 
@@ -109,7 +111,9 @@ Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text,
                                 "sts_endpoint_url",
                                 "max_concurrent_statements",
                                 "statement_timeout_seconds",
-                                "allow_insecure_http"};
+                                "allow_insecure_http",
+                                "long_polling",
+                                "credential_cache"};
   for (const auto& [k, v] : j.items()) {
     bool known = false;
     for (const char* key : kKeys) known = known || k == key;
@@ -129,11 +133,11 @@ Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text,
                                        " must be a whole number from 0 to 604800");
       (k == "max_concurrent_statements" ? c.max_concurrent_statements
                                         : c.statement_timeout_seconds) = static_cast<int>(*n);
-    } else if (k == "allow_insecure_http") {
+    } else if (k == "allow_insecure_http" || k == "credential_cache") {
       if (!v.is_boolean())
-        return Status::InvalidArgument(
-            "connection config: allow_insecure_http must be true or false");
-      c.allow_insecure_http = v.get_ref<const bool&>();
+        return Status::InvalidArgument("connection config: " + k + " must be true or false");
+      (k == "allow_insecure_http" ? c.allow_insecure_http : c.credential_cache) =
+          v.get_ref<const bool&>();
     } else {
       if (!v.is_string())
         return Status::InvalidArgument("connection config: " + k + " must be a string");
@@ -152,6 +156,8 @@ Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text,
         c.endpoint_url = s;
       else if (k == "sts_endpoint_url")
         c.sts_endpoint_url = s;
+      else if (k == "long_polling")
+        c.long_polling = s;
     }
   }
   return c;
@@ -229,6 +235,9 @@ Status ValidateConnection(const ConnectionConfig& c) {
   if (c.statement_timeout_seconds < 0 || c.statement_timeout_seconds > 604800)
     return Status::InvalidArgument(
         "statement_timeout_seconds must be from 0 (the default, 1 hour) to 604800");
+  if (!ParseLongPolling(c.long_polling).ok())
+    return Status::InvalidArgument("--long-polling '" + c.long_polling +
+                                   "' is not one of auto, on, off");
   for (const std::string* url : {&c.endpoint_url, &c.sts_endpoint_url})
     if (!url->empty() && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
       return Status::InvalidArgument("endpoint '" + *url + "' must be an http:// or https:// URL");

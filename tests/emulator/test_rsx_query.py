@@ -156,8 +156,14 @@ class Result(unittest.TestCase):
         total, in_http, asleep, other = nums
         self.assertAlmostEqual(total, in_http + asleep + other, delta=0.05)
         self.assertGreater(in_http, 0)
-        # STS AssumeRole, ExecuteStatement, >= 1 DescribeStatement, GetStatementResult.
-        self.assertGreaterEqual(int(line.split(" inside ")[1].split()[0]), 4)
+        # STS AssumeRole (no workspace here, so no credential cache), ExecuteStatement with a
+        # long poll, GetStatementResult.
+        self.assertEqual(int(line.split(" inside ")[1].split()[0]), 3, p.stderr)
+        p = rsx("query", "select 1", "--format", "csv", "--timings", "--long-polling", "off")
+        line = [l for l in p.stderr.splitlines() if l.startswith("timings:")][0]
+        # Without long polling: AssumeRole, ExecuteStatement, >= 1 DescribeStatement, GetStatementResult.
+        self.assertGreaterEqual(int(line.split(" inside ")[1].split()[0]), 4, p.stderr)
+        self.assertIn("long polling off", p.stderr)
 
 
 class Paging(unittest.TestCase):

@@ -242,6 +242,37 @@ TEST(Moto, StatementThatNeverFinishesTimesOutAndIsCancelled) {
   EXPECT_EQ(d->status, "ABORTED");
 }
 
+// moto predates long polling and ignores WaitTimeSeconds: the first submit finds that out (no
+// Status in its answer), and the statement is polled; later requests do not send the field.
+TEST(Moto, EndpointWithoutLongPollingFallsBackToPolling) {
+  test::MotoServer moto;
+  ASSERT_TRUE(moto.ok()) << moto.log();
+  auto creds = NewStaticCredentialsProvider({kKeyId, kSecret, "", std::nullopt, "test"});
+  auto http = std::make_shared<RecordingHttp>(NewCurlHttpClient());
+  MapEnvironment env;
+  auto client =
+      DataApiClient::Create(http, creds, {"us-east-1", "default", "dev", moto.url()}, env);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  ASSERT_TRUE((*client)->UseLongPolling());
+  RunOptions o;
+  o.timeout = std::chrono::milliseconds(300);
+  auto r = RunStatement(**client, "select 1", o, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kTimeout);  // moto never finishes a statement
+  EXPECT_FALSE((*client)->UseLongPolling());
+  EXPECT_NE((*client)->LongPollingFallback().find("ignored WaitTimeSeconds"), std::string::npos)
+      << (*client)->LongPollingFallback();
+  auto bodies = http->bodies();
+  ASSERT_GE(bodies.size(), 3u);  // the submit, status checks, the cancel
+  EXPECT_NE(bodies[0].find("\"WaitTimeSeconds\":1"), std::string::npos) << bodies[0];
+  for (size_t i = 1; i < bodies.size(); ++i)
+    EXPECT_EQ(bodies[i].find("WaitTimeSeconds"), std::string::npos) << bodies[i];
+  // Another client of the same endpoint in this process does not ask again.
+  auto again = DataApiClient::Create(http, creds, {"us-east-1", "default", "dev", moto.url()}, env);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE((*again)->UseLongPolling());
+}
+
 TEST(Moto, CannedResultParses) {
   test::MotoServer moto;
   ASSERT_TRUE(moto.ok()) << moto.log();

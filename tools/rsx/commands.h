@@ -24,6 +24,7 @@ void AddSyncCommand(CLI::App& app, Runner* run);
 void AddAirbyteCommand(CLI::App& app, Runner* run);
 void AddSingerCommand(CLI::App& app, Runner* run);
 void AddServeCommand(CLI::App& app, Runner* run);
+void AddSessionsCommand(CLI::App& app, Runner* run);
 
 // Prints "rsx: error: <message>" and the details that help (AWS error code, request id) to
 // stderr; returns the exit code for the status (2 bad input, 1 anything else).

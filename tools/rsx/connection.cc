@@ -25,6 +25,18 @@ void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
       "--allow-insecure-http", f->c.allow_insecure_http,
       "allow an http:// endpoint on another host (the session token and SQL then cross the "
       "network in clear text; default: only this machine, or RSX_ALLOW_INSECURE_HTTP=1)");
+  cmd->add_option("--long-polling", f->c.long_polling,
+                  "wait for statements in the Data API's long polls (July 2026): auto (default: "
+                  "where the endpoint has them, else polling; RSX_LONG_POLLING), on or off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  cmd->add_flag("--no-credential-cache{false}", f->c.credential_cache,
+                "assume the role afresh instead of reusing its credentials from RSX_HOME/cache "
+                "(also RSX_NO_CREDENTIAL_CACHE=1, or a connection's credential_cache: false)");
+}
+
+std::string CredentialCacheDir() {
+  auto ws = Workspace::Open();
+  return ws.ok() ? ws->dir() + "/cache/credentials" : "";
 }
 
 std::shared_ptr<Runtime> ProcessRuntime(const std::string& profile) {
@@ -46,6 +58,7 @@ Result<std::unique_ptr<Connection>> OpenConnection(const ConnectionFlags& f) {
     return Status::InvalidArgument("no database: pass --database or set RSX_DATABASE");
   OpenOptions o;
   o.role_session_seconds = f.duration;
+  o.credential_cache_dir = CredentialCacheDir();
   return Connection::Open(c, ProcessRuntime(f.profile), o);
 }
 

@@ -22,6 +22,9 @@ struct ConnectionFlags {
 // --endpoint-url, --sts-endpoint-url, --allow-insecure-http.
 void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* flags);
 
+// RSX_HOME/cache/credentials (the workspace's), or "" when there is no workspace.
+std::string CredentialCacheDir();
+
 // The process's Runtime (created on first use, with --profile's operator credentials).
 std::shared_ptr<Runtime> ProcessRuntime(const std::string& profile = "");
 

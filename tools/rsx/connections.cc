@@ -114,6 +114,12 @@ void AddConnectionsCommand(CLI::App& app, Runner* run) {
                 "--statement-timeout overrides)");
   a->add_flag("--allow-insecure-http", add->c.allow_insecure_http,
               "accept http:// endpoints on another host (token and SQL in clear text)");
+  a->add_option("--long-polling", add->c.long_polling,
+                "wait for statements in the Data API's long polls: auto (default: where the "
+                "endpoint has them), on or off")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  a->add_flag("--no-credential-cache{false}", add->c.credential_cache,
+              "never keep this connection's role credentials on disk between commands");
   a->add_option("--operator-account", add->operator_account,
                 "your AWS account for the trust policy (default: from STS)");
   a->add_flag("--replace", add->replace, "replace a connection of the same name");

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     rsx::cli::AddAirbyteCommand(app, &run);
     rsx::cli::AddSingerCommand(app, &run);
     rsx::cli::AddServeCommand(app, &run);
+    rsx::cli::AddSessionsCommand(app, &run);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -10,7 +10,10 @@
 #include "commands.h"
 #include "connection.h"
 #include "rsx/files.h"
+#include "rsx/sql_script.h"
 #include "rsx/statement_runner.h"
+#include "rsx/strings.h"
+#include "rsx/workspace.h"
 #include "rsx/writers.h"
 
 namespace rsx::cli {
@@ -18,12 +21,63 @@ namespace {
 
 struct QueryOptions {
   ConnectionFlags conn;
-  std::vector<std::string> positional;  // [NAME] SQL
+  std::vector<std::string> positional;  // [NAME] SQL [SQL...]
   std::string sql, sql_file, format = "table", output, timeout, result_format = "auto";
   std::vector<std::string> params;
   long long max_rows = 1000;
-  bool timings = false;
+  bool timings = false, transaction = false, auto_commit = false;
 };
+
+constexpr int kSessionKeepAliveSeconds = 600;  // between the statements of one rsx query
+
+// Several statements in one session, so temporary tables and settings carry over: each waits
+// for the one before it. Only the last result set is read (into `consumer`); the others report
+// on stderr. The session is released when rsx is done (the last statement sets a keep-alive of
+// one second; the Data API has no call to close a session).
+Result<RunSummary> RunInSession(DataApiClient& c, const std::vector<std::string>& statements,
+                                const RunOptions& base, ResultConsumer* consumer) {
+  RunOptions run = base;
+  run.session_keep_alive_seconds = kSessionKeepAliveSeconds;
+  RunSummary last, last_result;
+  bool any_result = false;
+  for (size_t i = 0; i < statements.size(); ++i) {
+    bool final = i + 1 == statements.size();
+    if (final) run.session_keep_alive_seconds = 1;
+    auto done = RunStatement(c, statements[i], run, nullptr);
+    if (!done.ok()) {
+      if (!run.session_id.empty() && !final) {  // let the session go now, not in 10 minutes
+        ExecuteRequest bye;
+        bye.sql = "select 1";
+        bye.session_id = run.session_id;
+        bye.session_keep_alive_seconds = 1;
+        (void)c.ExecuteStatement(bye);
+      }
+      return Status(done.status())
+          .Prepend("statement " + std::to_string(i + 1) + " of " +
+                   std::to_string(statements.size()));
+    }
+    if (run.session_id.empty()) run.session_id = done->session_id;
+    if (!final)
+      std::fprintf(
+          stderr, "statement %zu of %zu: %s (statement %s)\n", i + 1, statements.size(),
+          done->description.has_result_set
+              ? (std::to_string(done->description.result_rows) + " rows").c_str()
+              : (std::to_string(std::max(0LL, done->description.result_rows)) + " rows affected")
+                    .c_str(),
+          done->statement_id.c_str());
+    if (done->description.has_result_set) {
+      last_result = *done;
+      any_result = true;
+    }
+    last = *std::move(done);
+  }
+  if (!any_result || consumer == nullptr) return last;
+  RunOptions fetch;
+  fetch.interrupted = base.interrupted;
+  auto read = FetchResult(c, last_result.statement_id, fetch, consumer);
+  if (read.ok()) read->session_id = last.session_id;
+  return read;
+}
 
 // Parses --format, --result-format and --param into `run`.
 Status ParseRunFlags(const QueryOptions& o, RunOptions* run) {
@@ -85,11 +139,18 @@ int Emit(const QueryOptions& o, const std::atomic<bool>* interrupted,
                  "%.2f ms asleep between %d status checks; %.2f ms other work\n",
                  Ms(total), Ms(in_http), http.calls.load(), Ms(summary->poll_sleep), summary->polls,
                  Ms(rest));
+    const std::string& from = (*conn)->credentials_provider();
+    std::fprintf(stderr, "timings: long polling %s; role credentials %s\n",
+                 summary->long_polling.c_str(),
+                 from.empty()                                 ? "(not assumed: the operator's own)"
+                 : util::EndsWith(from, kFromCredentialCache) ? "from the credential cache"
+                                                              : "from AssumeRole");
   }
   return 0;
 }
 
 int RunQuery(QueryOptions o) {
+  std::vector<std::string> texts;  // SQL texts, each holding one or more statements
   if (!o.sql_file
            .empty()) {  // -f FILE (or -f - for stdin): the only SQL; a positional is the connection
     if (o.positional.size() > 1)
@@ -103,18 +164,32 @@ int RunQuery(QueryOptions o) {
       if (!text.ok()) return ReportError(text.status());
       o.sql = *text;
     }
-  } else if (o.positional.size() == 2) {
-    o.conn.c.name = o.positional[0];
-    o.sql = o.positional[1];
-  } else if (o.positional.size() == 1) {
-    o.sql = o.positional[0];
-  } else {
+    texts.push_back(o.sql);
+  } else if (o.positional.empty()) {
     return ReportError(Status::InvalidArgument(
         "no SQL: give it as an argument, or with -f FILE (-f - reads stdin)"));
+  } else {
+    // [NAME] SQL [SQL...]: with two or more arguments, the first is a connection name when it
+    // can be one (SQL has spaces; a name never does).
+    size_t first = 0;
+    if (o.positional.size() >= 2 && ValidateConnectionName(o.positional[0]).ok()) {
+      o.conn.c.name = o.positional[0];
+      first = 1;
+    }
+    texts.assign(o.positional.begin() + static_cast<long>(first), o.positional.end());
   }
-  if (o.sql.find_first_not_of(" \t\r\n") == std::string::npos)
+  std::vector<std::string> statements;
+  for (const auto& text : texts) {
+    auto split = SplitSqlScript(text);
+    if (!split.ok()) return ReportError(split.status());
+    statements.insert(statements.end(), split->begin(), split->end());
+  }
+  if (statements.empty())
     return ReportError(
         Status::InvalidArgument("the SQL is empty: give a statement, e.g. rsx query \"select 1\""));
+  if (o.transaction && o.auto_commit)
+    return ReportError(
+        Status::InvalidArgument("--transaction and --auto-commit exclude each other"));
   if (o.max_rows < 0) return ReportError(Status::InvalidArgument("--max-rows must be 0 or more"));
   auto interrupted = InstallInterruptHandler();
   auto timeout = ParseDuration("--timeout", o.timeout, std::chrono::milliseconds(0));
@@ -124,8 +199,21 @@ int RunQuery(QueryOptions o) {
   run.interrupted = interrupted;
   Status flags = ParseRunFlags(o, &run);
   if (!flags.ok()) return ReportError(flags);
-  return Emit(o, interrupted,
-              [&](DataApiClient& c, ResultConsumer* w) { return RunStatement(c, o.sql, run, w); });
+  if (o.transaction || o.auto_commit)  // one BatchExecuteStatement, even for one statement
+    return Emit(o, interrupted, [&](DataApiClient& c, ResultConsumer* w) {
+      return RunBatch(c, statements, o.auto_commit, run, w);
+    });
+  if (statements.size() == 1)
+    return Emit(o, interrupted, [&](DataApiClient& c, ResultConsumer* w) {
+      return RunStatement(c, statements[0], run, w);
+    });
+  if (!run.params.empty())
+    return ReportError(Status::InvalidArgument(
+        "--param with several statements: add --transaction or --auto-commit (one batch shares "
+        "its parameters), or run the statement that uses them on its own"));
+  return Emit(o, interrupted, [&](DataApiClient& c, ResultConsumer* w) {
+    return RunInSession(c, statements, run, w);
+  });
 }
 
 int RunResult(QueryOptions o) {
@@ -157,18 +245,29 @@ void AddQueryCommand(CLI::App& app, Runner* run) {
   auto o = std::make_shared<QueryOptions>();
   CLI::App* cmd = app.add_subcommand(
       "query",
-      "Run one SQL statement on the workgroup and print its result (data on stdout, the row\n"
-      "count and time on stderr). Ctrl-C or --timeout cancels the statement in Redshift.");
+      "Run SQL on the workgroup and print its result (data on stdout, the row count and time\n"
+      "on stderr). Ctrl-C or --timeout cancels the statement in Redshift. Several statements\n"
+      "(separated by ';', or as several arguments) run in order in one Data API session, so\n"
+      "temporary tables and settings carry over, and the last result is printed; with\n"
+      "--transaction or --auto-commit they run as one BatchExecuteStatement instead.");
   cmd->add_option(
          "connection_and_sql", o->positional,
-         "[NAME] SQL: a saved connection (optional; else flags or RSX_* variables) and the "
-         "SQL statement (use :name placeholders with --param)")
-      ->expected(0, 2);
+         "[NAME] SQL [SQL...]: a saved connection (optional; else flags or RSX_* variables) and "
+         "the SQL (use :name placeholders with --param)")
+      ->expected(0, -1);
   cmd->add_option("-f,--file", o->sql_file,
-                  "read the SQL from FILE (- for stdin), for statements longer than a command line "
-                  "allows; a positional argument is then the connection name");
+                  "read the SQL from FILE (- for stdin), a script of one or more statements "
+                  "separated by ';'; a positional argument is then the connection name");
+  cmd->add_flag("--transaction", o->transaction,
+                "run the statements as one BatchExecuteStatement in one transaction: a failure "
+                "rolls back every statement (needs redshift-data:BatchExecuteStatement)");
+  cmd->add_flag("--auto-commit", o->auto_commit,
+                "run the statements as one BatchExecuteStatement, each committing on its own "
+                "(ExecutionMode AUTO_COMMIT): a failure stops the batch and keeps what ran "
+                "before it");
   AddConnectionFlags(cmd, &o->conn);
-  cmd->add_option("--param", o->params, "a parameter NAME=VALUE for :NAME in the SQL (repeatable)");
+  cmd->add_option("--param", o->params, "a parameter NAME=VALUE for :NAME in the SQL (repeatable)")
+      ->allow_extra_args(false);  // one value per --param: the arguments after it are SQL
   AddOutputFlags(cmd, o.get());
   cmd->add_option("--timeout,--statement-timeout", o->timeout,
                   "cancel the statement after this long, e.g. 90s, 15m, 1h (default: no limit)");

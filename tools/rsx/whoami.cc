@@ -14,7 +14,7 @@ namespace {
 struct WhoamiOptions {
   std::string role_arn, external_id, session_name, region, profile, sts_endpoint;
   int duration = 3600;
-  bool json = false;
+  bool json = false, credential_cache = true;
 };
 
 int RunWhoami(const WhoamiOptions& o) {
@@ -25,8 +25,10 @@ int RunWhoami(const WhoamiOptions& o) {
   if (o.role_arn.empty() && !o.external_id.empty())
     return ReportError(Status::InvalidArgument("--external-id needs --role-arn"));
 
+  bool cache = o.credential_cache && o.session_name.empty() &&
+               env.Get("RSX_NO_CREDENTIAL_CACHE").value_or("").empty();
   auto r = WhoAmI(*ProcessRuntime(o.profile), region, o.sts_endpoint,
-                  o.role_arn.empty() ? nullptr : &params);
+                  o.role_arn.empty() ? nullptr : &params, cache ? CredentialCacheDir() : "");
   if (!r.ok()) return ReportError(r.status());
   const CallerIdentity& id = r->operator_identity;
   if (o.json) {
@@ -49,6 +51,10 @@ int RunWhoami(const WhoamiOptions& o) {
                 o.external_id.empty() ? "(none sent)" : o.external_id.c_str());
     std::printf("  expires     %s (in %lld min)\n", util::FormatIso8601(r->expiration).c_str(),
                 static_cast<long long>(left.count()));
+    std::printf("  credentials %s\n", r->from_cache
+                                          ? "from the credential cache (no AssumeRole call)"
+                                      : cache ? "from AssumeRole (now in the credential cache)"
+                                              : "from AssumeRole (not cached)");
   }
   return 0;
 }
@@ -73,6 +79,9 @@ void AddWhoamiCommand(CLI::App& app, Runner* run) {
                   "STS endpoint URL (default AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, or the "
                   "regional endpoint)");
   cmd->add_flag("--json", o->json, "print JSON instead of text");
+  cmd->add_flag("--no-credential-cache{false}", o->credential_cache,
+                "assume the role afresh, ignoring the credentials cached in RSX_HOME/cache "
+                "(a --session-name also bypasses the cache)");
   cmd->callback([run, o] { *run = [o] { return RunWhoami(*o); }; });
 }
 

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "decode/super_json.h"
 #include "rsx/strings.h"
 #include "rsx/types.h"
 
@@ -111,6 +112,27 @@ struct EscapeTable {
 };
 constexpr EscapeTable kEscape;
 
+// Bytes that make a CSV field quoted: ',', '"', CR and LF.
+struct CsvSpecialTable {
+  bool special[256] = {};
+  constexpr CsvSpecialTable() {
+    for (char c : {',', '"', '\r', '\n'}) special[static_cast<unsigned char>(c)] = true;
+  }
+};
+constexpr CsvSpecialTable kCsvSpecial;
+
+// The standard base64 alphabet: the 6-bit value of each character, or -1.
+struct Base64Table {
+  signed char value[256] = {};
+  constexpr Base64Table() {
+    for (int i = 0; i < 256; ++i) value[i] = -1;
+    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i)
+      value[static_cast<unsigned char>(alphabet[i])] = static_cast<signed char>(i);
+  }
+};
+constexpr Base64Table kBase64;
+
 // Appends through a pointer writer: makes `room` bytes, writes, trims to what was written.
 template <typename Write>
 void AppendVia(std::string* out, size_t room, Write write) {
@@ -212,6 +234,33 @@ std::string Hex(std::string_view base64) {
   return bytes.ok() ? util::HexEncode(*bytes) : std::string(base64);
 }
 
+// Hex of well-formed padded base64 (length a multiple of 4, '=' only at the end), written
+// straight from the text; nullptr for anything else (the caller then takes the general path).
+char* WriteHexOfBase64(char* p, std::string_view b64) {
+  static const char* kHex = "0123456789abcdef";
+  if (b64.size() % 4 != 0) return nullptr;
+  const auto* in = reinterpret_cast<const unsigned char*>(b64.data());
+  size_t n = b64.size();
+  size_t pad = n >= 1 && in[n - 1] == '=' ? (n >= 2 && in[n - 2] == '=' ? 2 : 1) : 0;
+  for (size_t i = 0; i < n; i += 4) {
+    bool last = i + 4 == n;
+    int v[4];
+    for (int k = 0; k < 4; ++k) {
+      bool padding = last && k >= 4 - static_cast<int>(pad);
+      v[k] = padding ? 0 : kBase64.value[in[i + static_cast<size_t>(k)]];
+      if (v[k] < 0) return nullptr;
+    }
+    unsigned bits = static_cast<unsigned>(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
+    int bytes = last ? 3 - static_cast<int>(pad) : 3;
+    for (int k = 0; k < bytes; ++k) {
+      unsigned b = (bits >> (16 - 8 * k)) & 0xff;
+      *p++ = kHex[b >> 4];
+      *p++ = kHex[b & 15];
+    }
+  }
+  return p;
+}
+
 }  // namespace
 
 char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
@@ -253,6 +302,10 @@ char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
     case RedshiftType::kSuper: {
       // SUPER arrives as JSON text: embed it as JSON when it is one. Its compact form is never
       // longer than the room reserved for the text written as a string.
+      thread_local std::string compact_form;
+      compact_form.clear();
+      if (AppendCanonicalSuperJson(v, &compact_form) && compact_form.size() <= JsonValueRoom(c))
+        return Copy(p, compact_form);
       auto j = nlohmann::json::parse(v, nullptr, false);
       if (!j.is_discarded()) {
         std::string compact = j.dump();
@@ -271,13 +324,22 @@ void AppendJsonValue(std::string* out, RedshiftType t, const Cell& c) {
 }
 
 char* WriteCsvText(char* p, std::string_view v) {
+  const char* in = v.data();
+  const char* end = in + v.size();
   bool quote = v.empty();
-  for (char ch : v) quote = quote || ch == ',' || ch == '"' || ch == '\r' || ch == '\n';
+  for (const char* q = in; q < end && !quote; ++q)
+    quote = kCsvSpecial.special[static_cast<unsigned char>(*q)];
   if (!quote) return Copy(p, v);
   *p++ = '"';
-  for (char ch : v) {
-    if (ch == '"') *p++ = '"';
-    *p++ = ch;
+  while (in < end) {  // copy runs up to each '"', which is doubled
+    const auto* q = static_cast<const char*>(std::memchr(in, '"', static_cast<size_t>(end - in)));
+    if (q == nullptr) {
+      p = Copy(p, std::string_view(in, static_cast<size_t>(end - in)));
+      break;
+    }
+    p = Copy(p, std::string_view(in, static_cast<size_t>(q - in + 1)));
+    *p++ = '"';
+    in = q + 1;
   }
   *p++ = '"';
   return p;
@@ -298,6 +360,7 @@ char* WriteCsvValue(char* p, RedshiftType t, const Cell& c) {
     case CellKind::kDouble:
       return Copy(p, c.text);
     case CellKind::kBlob:
+      if (char* end = WriteHexOfBase64(p, c.text)) return end;
       return Copy(p, Hex(c.text));  // hex of base64: 1.5x the text at most
     case CellKind::kString:
       break;

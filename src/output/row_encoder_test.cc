@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "rsx/strings.h"
+
 namespace rsx {
 namespace {
 
@@ -95,6 +99,49 @@ TEST(OutBuf, KeepsContentWhenItGrows) {
   EXPECT_EQ(b.view().back(), 'y');
   b.clear();
   EXPECT_TRUE(b.empty());
+}
+
+}  // namespace
+}  // namespace rsx
+
+namespace rsx {
+namespace {
+
+// The fast CSV paths (quoting by runs, hex straight from base64) against the plain definitions,
+// on random values full of the characters that matter.
+TEST(CsvValue, FastPathsEqualThePlainDefinitions) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "ab,\"\r\n x\xc3\xbc";
+  for (int i = 0; i < 2000; ++i) {
+    std::string v;
+    for (int n = static_cast<int>(rng() % 40); n > 0; --n) v += alphabet[rng() % alphabet.size()];
+    std::string want = v;  // RFC 4180: quote when needed, '"' doubled
+    bool quote = v.empty() || v.find_first_of(",\"\r\n") != std::string::npos;
+    if (quote) {
+      want.clear();
+      for (char c : v) want += c == '"' ? std::string("\"\"") : std::string(1, c);
+      want = "\"" + want + "\"";
+    }
+    std::string got;
+    AppendCsvText(&got, v);
+    ASSERT_EQ(got, want) << v;
+
+    std::string bytes;
+    for (int n = static_cast<int>(rng() % 20); n > 0; --n) bytes += static_cast<char>(rng() % 256);
+    std::string b64 = util::Base64Encode(bytes);
+    Cell blob{CellKind::kBlob, false, 0, b64};
+    std::string hex;
+    AppendCsvValue(&hex, RedshiftType::kVarbyte, blob);
+    ASSERT_EQ(hex, util::HexEncode(bytes)) << b64;
+  }
+  // Text that is not well-formed base64 is written as it came, as before.
+  for (std::string odd : {"abc", "a=bc", "====", "ab\ncd=="}) {
+    Cell blob{CellKind::kBlob, false, 0, odd};
+    std::string out;
+    AppendCsvValue(&out, RedshiftType::kVarbyte, blob);
+    auto decoded = util::Base64Decode(odd);
+    EXPECT_EQ(out, decoded.ok() ? util::HexEncode(*decoded) : odd) << odd;
+  }
 }
 
 }  // namespace

@@ -171,7 +171,9 @@ struct DataApiClient::Impl {
       answer = Call(op, body, idempotent);
     }
     RSX_ASSIGN_OR_RETURN(json j, std::move(answer));
-    ExecuteResponse out{Str(j, "Id"), Str(j, "SessionId")};
+    ExecuteResponse out;
+    out.id = Str(j, "Id");
+    out.session_id = Str(j, "SessionId");
     if (wait) {
       out.status = Str(j, "Status");
       if (out.status.empty())

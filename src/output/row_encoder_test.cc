@@ -146,3 +146,46 @@ TEST(CsvValue, FastPathsEqualThePlainDefinitions) {
 
 }  // namespace
 }  // namespace rsx
+
+namespace rsx {
+namespace {
+
+// JSON string escaping against its definition, on random text dense in the bytes that matter.
+TEST(JsonString, EscapingEqualsTheDefinition) {
+  std::mt19937 rng(11);
+  const std::string alphabet = std::string("abcdefgh \"\\\n\r\t\x01\x1f\x7f\xc3\xbc\xff", 18);
+  for (int i = 0; i < 5000; ++i) {
+    std::string v;
+    int density = 1 + static_cast<int>(rng() % 30);
+    for (int n = static_cast<int>(rng() % 70); n > 0; --n)
+      v += rng() % static_cast<unsigned>(density) == 0 ? alphabet[rng() % alphabet.size()]
+                                                       : static_cast<char>('a' + rng() % 26);
+    std::string want = "\"";
+    for (unsigned char c : v) {
+      if (c == '"')
+        want += "\\\"";
+      else if (c == '\\')
+        want += "\\\\";
+      else if (c == '\n')
+        want += "\\n";
+      else if (c == '\r')
+        want += "\\r";
+      else if (c == '\t')
+        want += "\\t";
+      else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        want += buf;
+      } else {
+        want += static_cast<char>(c);
+      }
+    }
+    want += "\"";
+    std::string got;
+    AppendJsonString(&got, v);
+    ASSERT_EQ(got, want);
+  }
+}
+
+}  // namespace
+}  // namespace rsx

@@ -17,7 +17,8 @@ starts rsx-emulator). In one run, on one machine:
 
 Sizes and repetitions come from the environment: MIXED_ROWS, NARROW_ROWS, WIDE_ROWS, RUNS,
 LATENCY_RUNS, PEERS_ON_NARROW=1 (boto3 and the CLI also read the 10M-row table; hours),
-PEERS=0 (rsx and the floor only), ONLY=mixed,wide,narrow,latency,micro,sync (a subset),
+PEERS=0 (rsx and the floor only), ONLY=mixed,wide,narrow,shapes,latency,micro,sync (a subset;
+shapes is the column-shape matrix: timestamps, decimals, long text, NULLs, SHAPE_ROWS rows each),
 BENCH_DOCS=0 (print only), RSX_BASELINE=/path/to/an/older/rsx (timed side by side with
 build/rsx on the same results, to compare two builds in one run).
 """
@@ -44,11 +45,27 @@ E = os.environ
 MIXED_ROWS = int(E.get("MIXED_ROWS", 1_000_000))
 NARROW_ROWS = int(E.get("NARROW_ROWS", 10_000_000))
 WIDE_ROWS = int(E.get("WIDE_ROWS", 10_000))
+SHAPE_ROWS = int(E.get("SHAPE_ROWS", 300_000))
 RUNS = int(E.get("RUNS", 5))
 LATENCY_RUNS = int(E.get("LATENCY_RUNS", 50))
 PEERS_ON_NARROW = E.get("PEERS_ON_NARROW") == "1"
 PEERS = E.get("PEERS", "1") == "1"  # 0: rsx and the floor only (for quick iterations)
-ONLY = E.get("ONLY", "mixed,wide,narrow,latency,micro,sync").split(",")
+ONLY = E.get("ONLY", "mixed,wide,narrow,shapes,latency,micro,sync").split(",")
+# The column-shape matrix: data sets heavy in one kind of value each (SHAPE_ROWS rows, an int8 id
+# plus these columns), to see which types keep rsx away from the floor.
+SHAPES = {
+    "bench_ts": "timestamp '2020-01-01' + g * interval '1.5 second' as t1, "
+                "timestamptz '2020-01-01 00:00:00+00' + g * interval '1 minute' as t2, "
+                "timestamp '2021-06-01 12:00:00.123456' + g * interval '1 millisecond' as t3, "
+                "timestamptz '2019-01-01 00:00:00+00' - g * interval '1 hour' as t4",
+    "bench_dec": "(g::numeric(38,10) / 7)::numeric(38,10) as d1, (g::numeric(12,2) / 3)::numeric(12,2) as d2, "
+                 "(g * 12345.678901)::numeric(24,6) as d3, ((-g)::numeric(18,4) / 11)::numeric(18,4) as d4",
+    "bench_text": "repeat('text, \"quoted\" ' || g || ' ', 12)::varchar(400) as t1, "
+                  "(md5(g::text) || repeat('ü日', 20))::varchar(200) as t2",
+    "bench_nulls": ", ".join("case when g %% 10 = %d then %s end as n%d" % (i, v, i) for i, v in enumerate(
+        ["g::int8", "'v' || g", "(g * 1.5)::float8", "(g % 2 = 0)", "date '2020-01-01' + (g % 1000)",
+         "(g::numeric(12,2) / 3)::numeric(12,2)", "timestamp '2020-01-01' + g * interval '1 second'", "(g % 100)::int4"])),
+}
 BASELINE = E.get("RSX_BASELINE", "")
 
 
@@ -101,6 +118,10 @@ def load_data():
         load_narrow()
     if "wide" in ONLY:
         load_wide()
+    if "shapes" in ONLY:
+        for table, select in SHAPES.items():
+            run_sql(f"drop table if exists {table}")
+            run_sql(f"create table {table} as select g::int8 as id, {select} from generate_series(1, {SHAPE_ROWS}) g")
     log("loaded data sets in %.0f s" % (time.time() - t))
 
 
@@ -408,6 +429,9 @@ def main():
         results.append(bench_dataset("bench_wide", WIDE_ROWS, PEERS))
     if "narrow" in ONLY:
         results.append(bench_dataset("bench_narrow", NARROW_ROWS, PEERS and PEERS_ON_NARROW))
+    if "shapes" in ONLY:
+        for table in SHAPES:
+            results.append(bench_dataset(table, SHAPE_ROWS, PEERS))
     lat = latency() if "latency" in ONLY else None
     mic = micro() if "micro" in ONLY else None
     syn = sync() if "sync" in ONLY else {}
@@ -420,6 +444,18 @@ def main():
             r["table"], f"{r['rows']:,}", r["columns"], r["result_bytes"] / 1e6), "",
             "Rows checked equal across %d outputs before timing was kept." % r["checked"], "",
             dataset_table(r), ""]
+    if results:
+        md += ["### Every data set: rsx (JSON results -> JSONL) against the floor and boto3", "",
+               "| data set | rows × columns | rsx CPU µs/row | rsx ÷ floor | boto3 ÷ rsx |", "| --- | --- | --- | --- | --- |"]
+        for r in results:
+            m = r["med"]
+            rsx_cpu = m["rsx, JSON results -> JSONL"][0]
+            floor_cpu = m["floor, JSON results (curl + simdjson)"][0]
+            boto = m.get("boto3 loop (JSON lines)")
+            md.append("| `%s` | %s × %d | %.3f | %.2fx | %s |" % (
+                r["table"], f"{r['rows']:,}", r["columns"], rsx_cpu / r["rows"] * 1e6, rsx_cpu / floor_cpu,
+                "%.0fx" % (boto[0] / rsx_cpu) if boto else "not run"))
+        md.append("")
     if lat:
         md += ["### Small-query latency: `rsx query \"select 1\"`, median of %d, the three ways interleaved" % LATENCY_RUNS, "",
            "| how rsx waits and gets the role | HTTP requests | end to end | inside HTTP requests | rsx's own | "

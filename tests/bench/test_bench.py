@@ -84,16 +84,18 @@ class SmokeRun(unittest.TestCase):
     """bench/run.sh end to end on small data sets, without touching docs/benchmarks.md."""
 
     def test_small_run(self):
-        env = dict(os.environ, MIXED_ROWS="3000", NARROW_ROWS="20000", WIDE_ROWS="200", RUNS="1",
+        env = dict(os.environ, MIXED_ROWS="3000", NARROW_ROWS="20000", WIDE_ROWS="200", SHAPE_ROWS="2000", RUNS="1",
                    LATENCY_RUNS="3", BENCH_DOCS="0")
         p = subprocess.run(["bash", "bench/run.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
         self.assertEqual(p.returncode, 0, p.stderr[-3000:])
-        for table, outputs in (("bench_mixed", 8), ("bench_wide", 8), ("bench_narrow", 6)):
+        for table, outputs in (("bench_mixed", 8), ("bench_wide", 8), ("bench_narrow", 6), ("bench_ts", 8),
+                               ("bench_dec", 8), ("bench_text", 8), ("bench_nulls", 8)):
             self.assertIn("%s: " % table, p.stderr)
             self.assertIn("rows equal across %d outputs" % outputs, p.stderr.split(table + ": ", 1)[1])
         out = p.stdout
         for needle in ("boto3 loop", "AWS CLI", "rsx, CSV results -> JSONL", "floor, JSON results",
-                       "Small-query latency", "SignV4", "DecodeJsonPageToJsonl", "--parallel 4"):
+                       "Small-query latency", "SignV4", "DecodeJsonPageToJsonl", "--parallel 4",
+                       "Every data set", "`bench_nulls`"):
             self.assertIn(needle, out)
 
 

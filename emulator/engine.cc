@@ -34,6 +34,20 @@ std::optional<long long> DecodeToken(const std::string& token) {
   return v;
 }
 
+// One page (MaxResults `max` from `offset`) of list items, newest first, under `key`, with the
+// NextToken of the next page when there is one.
+json NewestFirstPage(std::vector<std::pair<TimePoint, json>> rows, long long offset, long long max,
+                     const char* key) {
+  std::sort(rows.begin(), rows.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  json out = {{key, json::array()}};
+  for (size_t i = static_cast<size_t>(offset);
+       i < rows.size() && i < static_cast<size_t>(offset + max); ++i)
+    out[key].push_back(std::move(rows[i].second));
+  if (static_cast<size_t>(offset + max) < rows.size()) out["NextToken"] = EncodeToken(offset + max);
+  return out;
+}
+
 }  // namespace
 
 Engine::Engine(const EmulatorConfig& config, std::function<std::string(const std::string&)> dsn_for)
@@ -548,14 +562,7 @@ ApiResult<json> Engine::ListStatements(const Principal& who, const json& req) {
     }
     rows.emplace_back(st->created, j);
   }
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.first > b.first; });
-  json out = {{"Statements", json::array()}};
-  for (size_t i = static_cast<size_t>(offset);
-       i < rows.size() && i < static_cast<size_t>(offset + max); ++i)
-    out["Statements"].push_back(rows[i].second);
-  if (static_cast<size_t>(offset + max) < rows.size()) out["NextToken"] = EncodeToken(offset + max);
-  return out;
+  return NewestFirstPage(std::move(rows), offset, max, "Statements");
 }
 
 ApiResult<json> Engine::ListSessions(const Principal& who, const json& req) {
@@ -632,14 +639,7 @@ ApiResult<json> Engine::ListSessions(const Principal& who, const json& req) {
     if (!s->current_statement.empty()) j["CurrentStatementId"] = s->current_statement;
     rows.emplace_back(s->created, j);
   }
-  std::sort(rows.begin(), rows.end(),
-            [](const auto& a, const auto& b) { return a.first > b.first; });
-  json out = {{"Sessions", json::array()}};
-  for (size_t i = static_cast<size_t>(offset);
-       i < rows.size() && i < static_cast<size_t>(offset + max); ++i)
-    out["Sessions"].push_back(rows[i].second);
-  if (static_cast<size_t>(offset + max) < rows.size()) out["NextToken"] = EncodeToken(offset + max);
-  return out;
+  return NewestFirstPage(std::move(rows), offset, max, "Sessions");
 }
 
 Result<PgConn> Engine::Acquire(const std::string& database) {

@@ -232,7 +232,10 @@ class SeveralStatements(unittest.TestCase):
                 "select sum(v) as s from tt -- a comment; with a semicolon")
         self.assertEqual(p.stdout.splitlines(), ["s", "11"], p.stderr)
         self.assertIn("statement 1 of 3", p.stderr)
-        self.assertIn("statement 2 of 3: 1 rows affected", p.stderr)
+        self.assertIn("statement 2 of 3: 1 row affected", p.stderr)
+        q = rsx("query", "--format", "csv", "select 1 as a; select 2 as b")
+        self.assertEqual(q.stdout.splitlines(), ["b", "2"])
+        self.assertIn("statement 1 of 2: a result set (not printed: only the last one is)", q.stderr)
         data = EMU.data()
         mine = [s for s in data.list_statements()["Statements"] if "from tt" in s.get("QueryString", "")]
         session = mine[0]["SessionId"]

@@ -58,13 +58,13 @@ Result<RunSummary> RunInSession(DataApiClient& c, const std::vector<std::string>
     }
     if (run.session_id.empty()) run.session_id = done->session_id;
     if (!final)
-      std::fprintf(
-          stderr, "statement %zu of %zu: %s (statement %s)\n", i + 1, statements.size(),
-          done->description.has_result_set
-              ? (std::to_string(done->description.result_rows) + " rows").c_str()
-              : (std::to_string(std::max(0LL, done->description.result_rows)) + " rows affected")
-                    .c_str(),
-          done->statement_id.c_str());
+      std::fprintf(stderr, "statement %zu of %zu: %s (statement %s)\n", i + 1, statements.size(),
+                   done->description.has_result_set
+                       ? "a result set (not printed: only the last one is)"
+                       : (std::to_string(std::max(0LL, done->description.result_rows)) +
+                          (done->description.result_rows == 1 ? " row affected" : " rows affected"))
+                             .c_str(),
+                   done->statement_id.c_str());
     if (done->description.has_result_set) {
       last_result = *done;
       any_result = true;

@@ -101,6 +101,7 @@ ApiResult<Principal> Auth::Authenticate(const httplib::Request& req,
       who.owner = u.arn;
       who.db_user = "IAM:" + u.arn.substr(u.arn.rfind('/') + 1);
       who.actions = u.actions;
+      who.statements = u.statements;
     }
   }
   if (creds.secret_access_key.empty())
@@ -158,6 +159,23 @@ ApiResult<Principal> Auth::Authenticate(const httplib::Request& req,
   if (token_signed) creds.session_token = req.get_header_value("X-Amz-Security-Token");
   SigningOptions opt{a->region, a->service, *when};
   opt.add_content_sha256 = sha_signed;
+  if (service == "s3") {
+    // S3 signs the path as sent (no normalisation) and the payload hash the client declares:
+    // a SHA-256 the body must match, or UNSIGNED-PAYLOAD.
+    opt.normalize_path = false;
+    std::string declared = req.get_header_value("x-amz-content-sha256");
+    if (declared.empty())
+      return Err(400, "InvalidRequest",
+                 "Missing required header for this request: x-amz-content-sha256");
+    if (util::StartsWith(declared, "STREAMING-"))
+      return Err(501, "NotImplemented",
+                 "x-amz-content-sha256 " + declared +
+                     " (aws-chunked uploads) is not emulated; send the body whole");
+    if (declared != "UNSIGNED-PAYLOAD" && declared != crypto::Sha256Hex(req.body))
+      return Err(400, "XAmzContentSHA256Mismatch",
+                 "The provided 'x-amz-content-sha256' header does not match what was computed.");
+    opt.payload_hash = declared;
+  }
   auto expected = SignV4(sreq, creds, opt);
   if (!expected.ok() || expected->signature != a->signature)
     return Err(403, "InvalidSignatureException",
@@ -202,14 +220,50 @@ ApiResult<IssuedCredentials> Auth::AssumeRole(const Principal& caller, const std
   p.owner = role_arn;
   p.db_user = "IAMR:" + role_name;
   p.actions = role->actions;
+  p.statements = role->statements;
   std::lock_guard<std::mutex> lock(mu_);
   sessions_[c.access_key_id] = Session{c, p};
   return c;
 }
 
+bool Auth::Allowed(const Principal& who, const std::string& action, const std::string& resource,
+                   const std::string* s3_prefix) const {
+  if (ActionAllowed(who.actions, action)) return true;
+  for (const auto& st : who.statements) {
+    if (!ActionAllowed(st.actions, action)) continue;
+    bool resource_ok = false;
+    for (const auto& r : st.resources) resource_ok = resource_ok || GlobMatch(r, resource);
+    if (!resource_ok) continue;
+    if (s3_prefix && !st.s3_prefixes.empty()) {
+      bool prefix_ok = false;
+      for (const auto& p : st.s3_prefixes) prefix_ok = prefix_ok || GlobMatch(p, *s3_prefix);
+      if (!prefix_ok) continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+std::optional<Principal> Auth::ServiceRole(const std::string& role_arn) const {
+  for (const auto& r : config_.roles) {
+    if (r.arn != role_arn) continue;
+    Principal p;
+    std::string name = role_arn.substr(role_arn.rfind('/') + 1);
+    p.arn = "arn:aws:sts::" + ArnAccount(role_arn) + ":assumed-role/" + name + "/RedshiftIamRole";
+    p.account = ArnAccount(role_arn);
+    p.user_id = "AROA" + util::HexEncode(crypto::Sha256(role_arn)).substr(0, 17);
+    p.owner = role_arn;
+    p.db_user = "IAMR:" + name;
+    p.actions = r.actions;
+    p.statements = r.statements;
+    return p;
+  }
+  return std::nullopt;
+}
+
 std::optional<ApiError> Auth::Authorize(const Principal& who, const std::string& action,
                                         const std::string& resource) const {
-  if (ActionAllowed(who.actions, action)) return std::nullopt;
+  if (Allowed(who, action, resource)) return std::nullopt;
   return Err(400, "AccessDeniedException",
              "User: " + who.arn + " is not authorized to perform: " + action + " on resource: " +
                  resource + " because no identity-based policy allows the " + action + " action");

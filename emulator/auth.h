@@ -1,7 +1,8 @@
 #pragma once
 // Authentication and authorization of the emulator: SigV4 verified on every request against
-// the configured keys and the session credentials it issued; trust policies on AssumeRole;
-// each principal's allowed actions. Thread-safe.
+// the configured keys and the session credentials it issued (S3's form too: the signed
+// x-amz-content-sha256, no path normalisation); trust policies on AssumeRole; each
+// principal's allowed actions and resource-scoped statements. Thread-safe.
 
 #include <httplib.h>
 
@@ -36,6 +37,7 @@ struct Principal {
   std::string owner;    // who owns statements: user ARN or role ARN
   std::string db_user;  // IAM:<user> or IAMR:<role>
   std::vector<std::string> actions;
+  std::vector<PolicyStatement> statements;
 };
 
 struct IssuedCredentials {
@@ -58,6 +60,13 @@ class Auth {
   // AccessDeniedException in AWS's words when `who` may not perform `action` on `resource`.
   std::optional<ApiError> Authorize(const Principal& who, const std::string& action,
                                     const std::string& resource) const;
+  // Whether `who` may perform `action` on `resource`: an action granted outright, or a
+  // statement naming both. `s3_prefix`, when given, must match the statement's s3_prefixes.
+  bool Allowed(const Principal& who, const std::string& action, const std::string& resource,
+               const std::string* s3_prefix = nullptr) const;
+  // The principal a configured role acts as when the service itself uses it (a namespace's
+  // role for UNLOAD); nullopt when no such role is configured.
+  std::optional<Principal> ServiceRole(const std::string& role_arn) const;
 
  private:
   struct Session {

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <type_traits>
@@ -34,8 +35,24 @@ EmulatorConfig DefaultConfig(const std::string& external_id) {
   role.actions.push_back("redshift-data:BatchExecuteStatement");
   role.actions.push_back("redshift-data:ListStatements");
   role.actions.push_back("redshift-data:ListSessions");
+  const std::string bucket = std::string("arn:aws:s3:::") + kStageBucket;
+  role.statements.push_back(
+      {{"s3:GetObject", "s3:DeleteObject"}, {bucket + "/" + kStagePrefix + "*"}, {}});
+  role.statements.push_back(
+      {{"s3:ListBucket"}, {bucket}, {std::string(kStagePrefix) + "*", kStagePrefix}});
+  role.statements.push_back({{"s3:GetBucketLocation"}, {bucket}, {}});
   c.roles.push_back(role);
-  c.workgroups.push_back({"default", "222222222222", {"dev"}});
+  // The namespace's role: Redshift itself uses it for UNLOAD; no one may assume it.
+  RoleConfig unload;
+  unload.arn = "arn:aws:iam::222222222222:role/rsx-unload";
+  unload.grant_all = false;
+  unload.statements.push_back(
+      {{"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, {bucket + "/*"}, {}});
+  unload.statements.push_back({{"s3:ListBucket", "s3:GetBucketLocation"}, {bucket}, {}});
+  c.roles.push_back(unload);
+  WorkgroupConfig wg{"default", "222222222222", {"dev"}, {unload.arn}, unload.arn};
+  c.workgroups.push_back(wg);
+  c.buckets.push_back({kStageBucket, "222222222222"});
   return c;
 }
 
@@ -51,6 +68,27 @@ bool ActionAllowed(const std::vector<std::string>& patterns, const std::string& 
       return true;
   }
   return false;
+}
+
+bool GlobMatch(std::string_view p, std::string_view t) {
+  // Iterative wildcard match with one backtrack point: linear in practice, no recursion.
+  size_t pi = 0, ti = 0, star = std::string_view::npos, mark = 0;
+  while (ti < t.size()) {
+    if (pi < p.size() && (p[pi] == '?' || p[pi] == t[ti])) {
+      ++pi;
+      ++ti;
+    } else if (pi < p.size() && p[pi] == '*') {
+      star = pi++;
+      mark = ti;
+    } else if (star != std::string_view::npos) {
+      pi = star + 1;
+      ti = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.size() && p[pi] == '*') ++pi;
+  return pi == p.size();
 }
 
 namespace {
@@ -96,6 +134,25 @@ Status Get(const json& j, const char* key, T* out, const std::string& where) {
   return Status::OK();
 }
 
+Status StatementsFrom(const json& owner, std::vector<PolicyStatement>* out,
+                      const std::string& where) {
+  auto it = owner.find("statements");
+  if (it == owner.end()) return Status::OK();
+  if (!it->is_array()) return Status::InvalidArgument(where + ".statements must be a list");
+  for (const auto& st : *it) {
+    PolicyStatement ps;
+    std::string w = where + ".statements[]";
+    RSX_RETURN_IF_ERROR(CheckKeys(st, {"actions", "resources", "s3_prefixes"}, w));
+    RSX_RETURN_IF_ERROR(Get(st, "actions", &ps.actions, w));
+    RSX_RETURN_IF_ERROR(Get(st, "resources", &ps.resources, w));
+    RSX_RETURN_IF_ERROR(Get(st, "s3_prefixes", &ps.s3_prefixes, w));
+    if (ps.actions.empty() || ps.resources.empty())
+      return Status::InvalidArgument(w + ": actions and resources are required");
+    out->push_back(ps);
+  }
+  return Status::OK();
+}
+
 Result<FaultConfig> FaultFrom(const json& f, const std::string& where) {
   FaultConfig fc;
   RSX_RETURN_IF_ERROR(CheckKeys(
@@ -135,9 +192,10 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("config: not valid JSON");
   EmulatorConfig c;
-  RSX_RETURN_IF_ERROR(CheckKeys(
-      j, {"region", "users", "roles", "workgroups", "limits", "faults", "workers", "long_polling"},
-      "config"));
+  RSX_RETURN_IF_ERROR(CheckKeys(j,
+                                {"region", "users", "roles", "workgroups", "buckets", "limits",
+                                 "faults", "workers", "long_polling"},
+                                "config"));
   RSX_RETURN_IF_ERROR(Get(j, "region", &c.region, "config"));
   RSX_RETURN_IF_ERROR(Get(j, "long_polling", &c.long_polling, "config"));
   if (c.long_polling != "on" && c.long_polling != "ignore" && c.long_polling != "refuse")
@@ -145,8 +203,9 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
   RSX_RETURN_IF_ERROR(Get(j, "workers", &c.workers, "config"));
   for (const auto& u : j.value("users", json::array())) {
     UserConfig uc;
-    RSX_RETURN_IF_ERROR(
-        CheckKeys(u, {"arn", "access_key_id", "secret_access_key", "actions"}, "users[]"));
+    RSX_RETURN_IF_ERROR(CheckKeys(
+        u, {"arn", "access_key_id", "secret_access_key", "actions", "statements"}, "users[]"));
+    RSX_RETURN_IF_ERROR(StatementsFrom(u, &uc.statements, "users[]"));
     RSX_RETURN_IF_ERROR(Get(u, "arn", &uc.arn, "users[]"));
     RSX_RETURN_IF_ERROR(Get(u, "access_key_id", &uc.access_key_id, "users[]"));
     RSX_RETURN_IF_ERROR(Get(u, "secret_access_key", &uc.secret_access_key, "users[]"));
@@ -158,9 +217,11 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
   }
   for (const auto& r : j.value("roles", json::array())) {
     RoleConfig rc;
-    RSX_RETURN_IF_ERROR(CheckKeys(
-        r, {"arn", "trusted_accounts", "external_id", "actions", "max_session_seconds", "grants"},
-        "roles[]"));
+    RSX_RETURN_IF_ERROR(CheckKeys(r,
+                                  {"arn", "trusted_accounts", "external_id", "actions",
+                                   "statements", "max_session_seconds", "grants"},
+                                  "roles[]"));
+    RSX_RETURN_IF_ERROR(StatementsFrom(r, &rc.statements, "roles[]"));
     RSX_RETURN_IF_ERROR(Get(r, "arn", &rc.arn, "roles[]"));
     RSX_RETURN_IF_ERROR(Get(r, "trusted_accounts", &rc.trusted_accounts, "roles[]"));
     RSX_RETURN_IF_ERROR(Get(r, "external_id", &rc.external_id, "roles[]"));
@@ -183,13 +244,29 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
   }
   for (const auto& w : j.value("workgroups", json::array())) {
     WorkgroupConfig wc;
-    RSX_RETURN_IF_ERROR(CheckKeys(w, {"name", "account", "databases"}, "workgroups[]"));
+    RSX_RETURN_IF_ERROR(CheckKeys(
+        w, {"name", "account", "databases", "iam_roles", "default_iam_role"}, "workgroups[]"));
+    RSX_RETURN_IF_ERROR(Get(w, "iam_roles", &wc.iam_roles, "workgroups[]"));
+    RSX_RETURN_IF_ERROR(Get(w, "default_iam_role", &wc.default_iam_role, "workgroups[]"));
+    if (!wc.default_iam_role.empty() && std::find(wc.iam_roles.begin(), wc.iam_roles.end(),
+                                                  wc.default_iam_role) == wc.iam_roles.end())
+      wc.iam_roles.push_back(wc.default_iam_role);
     RSX_RETURN_IF_ERROR(Get(w, "name", &wc.name, "workgroups[]"));
     RSX_RETURN_IF_ERROR(Get(w, "account", &wc.account, "workgroups[]"));
     RSX_RETURN_IF_ERROR(Get(w, "databases", &wc.databases, "workgroups[]"));
     if (wc.name.empty() || wc.databases.empty())
       return Status::InvalidArgument("workgroups[]: name and databases are required");
     c.workgroups.push_back(wc);
+  }
+  for (const auto& b : j.value("buckets", json::array())) {
+    BucketConfig bc;
+    RSX_RETURN_IF_ERROR(CheckKeys(b, {"name", "account"}, "buckets[]"));
+    RSX_RETURN_IF_ERROR(Get(b, "name", &bc.name, "buckets[]"));
+    RSX_RETURN_IF_ERROR(Get(b, "account", &bc.account, "buckets[]"));
+    if (bc.name.size() < 3 || bc.name.size() > 63 || bc.account.empty())
+      return Status::InvalidArgument(
+          "buckets[]: name (3 to 63 characters) and account are required");
+    c.buckets.push_back(bc);
   }
   if (j.contains("limits")) {
     const json& l = j["limits"];

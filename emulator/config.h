@@ -5,16 +5,28 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rsx/result.h"
 
 namespace rsx::emu {
 
+// An identity-policy statement scoped to resources: S3 access is granted this way, per bucket
+// and prefix ("arn:aws:s3:::rsx-stage/unload/*"). '*' and '?' match as in IAM.
+struct PolicyStatement {
+  std::vector<std::string> actions;    // "s3:GetObject", "s3:*"
+  std::vector<std::string> resources;  // ARNs, glob patterns
+  // For s3:ListBucket: the prefixes a listing may ask for (IAM's StringLike on s3:prefix);
+  // empty: any.
+  std::vector<std::string> s3_prefixes;
+};
+
 struct UserConfig {
   std::string arn;  // arn:aws:iam::111111111111:user/operator
   std::string access_key_id, secret_access_key;
   std::vector<std::string> actions;  // e.g. "sts:AssumeRole"; "*" patterns allowed
+  std::vector<PolicyStatement> statements{};
 };
 
 struct RoleConfig {
@@ -22,6 +34,7 @@ struct RoleConfig {
   std::vector<std::string> trusted_accounts;  // accounts allowed to assume it
   std::string external_id;                    // required sts:ExternalId ("" = none required)
   std::vector<std::string> actions;           // allowed actions, "*" patterns allowed
+  std::vector<PolicyStatement> statements{};  // resource-scoped grants (S3)
   int max_session_seconds = 43200;
   // What the role's database user ("IAMR:<name>") may read, granted at start in every
   // database: every table of every schema, now and later, to read and write ("grants": "all",
@@ -35,6 +48,15 @@ struct WorkgroupConfig {
   std::string name;
   std::string account;  // owner account
   std::vector<std::string> databases;
+  // The namespace's IAM roles, which UNLOAD may name, and the one IAM_ROLE default means.
+  std::vector<std::string> iam_roles;
+  std::string default_iam_role;
+};
+
+// A bucket of the emulator's S3, existing from the start.
+struct BucketConfig {
+  std::string name;
+  std::string account;  // owner
 };
 
 struct Limits {
@@ -69,6 +91,7 @@ struct EmulatorConfig {
   std::vector<UserConfig> users;
   std::vector<RoleConfig> roles;
   std::vector<WorkgroupConfig> workgroups;
+  std::vector<BucketConfig> buckets;
   Limits limits;
   std::vector<FaultConfig> faults;
   int workers = 8;  // statement worker threads
@@ -82,11 +105,15 @@ const std::vector<std::string>& AllRsxActions();
 
 // The default: an operator (account 111111111111, key AKIAEMULATOROPERATOR), a customer role
 // arn:aws:iam::222222222222:role/rsx-reader trusting the operator with `external_id` and
-// holding all nine permissions, workgroup "default" with database "dev".
+// holding all nine permissions plus read, list and delete in s3://rsx-stage/unload/,
+// workgroup "default" with database "dev" whose namespace role
+// arn:aws:iam::222222222222:role/rsx-unload (IAM_ROLE default) may write to rsx-stage.
 EmulatorConfig DefaultConfig(const std::string& external_id);
 inline constexpr const char* kDefaultExternalId = "rsx-emulator-external-id";
 inline constexpr const char* kOperatorKeyId = "AKIAEMULATOROPERATOR";
 inline constexpr const char* kOperatorSecret = "emulator/operator/secret/key/not+for+aws";
+inline constexpr const char* kStageBucket = "rsx-stage";
+inline constexpr const char* kStagePrefix = "unload/";
 
 // Parses a config file's JSON. Unknown keys are errors (typos must not pass silently).
 Result<EmulatorConfig> ParseConfig(const std::string& json_text);
@@ -96,5 +123,7 @@ Result<FaultConfig> ParseFault(const std::string& json_text);
 std::string ArnAccount(const std::string& arn);
 // Does `action` match any pattern ("redshift-data:*", "*", exact)?
 bool ActionAllowed(const std::vector<std::string>& patterns, const std::string& action);
+// IAM's glob: '*' any run of characters, '?' one character.
+bool GlobMatch(std::string_view pattern, std::string_view text);
 
 }  // namespace rsx::emu

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -14,6 +15,8 @@
 #include "grants.h"
 #include "pg.h"
 #include "rsx/strings.h"
+#include "s3_api.h"
+#include "s3_store.h"
 #include "sample.h"
 #include "server.h"
 
@@ -38,7 +41,7 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:0", pg = "auto", pg_dsn, config_file, sample, external_id,
               ready_file;
   int sample_scale = 1;
-  std::string long_polling;
+  std::string long_polling, s3_dir;
   bool print_env = false, no_grants = false;
   app.add_option("--listen", listen,
                  "address to serve on, 127.0.0.1:PORT (port 0 picks a free one)")
@@ -63,6 +66,9 @@ int main(int argc, char** argv) {
                  "once, as an endpoint that predates it) or refuse (a ValidationException naming "
                  "the unknown field); overrides the config file's long_polling")
       ->check(CLI::IsMember({"on", "ignore", "refuse"}));
+  app.add_option("--s3-dir", s3_dir,
+                 "keep the S3 objects in this folder (kept at exit); default: a temporary "
+                 "folder removed at exit");
   app.add_flag("--print-env", print_env,
                "print shell export lines for AWS_ENDPOINT_URL, keys and region, and the role, "
                "external ID, workgroup and database to use");
@@ -133,9 +139,33 @@ int main(int argc, char** argv) {
     }
   }
 
+  // S3: the configured buckets, in a folder of their own.
+  std::string s3_temp;
+  if (s3_dir.empty()) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "rsx-emulator-s3-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) return Fail("cannot create a temporary folder for S3");
+    s3_dir = s3_temp = tmpl;
+  }
+  struct RemoveTemp {
+    std::string dir;
+    ~RemoveTemp() {
+      std::error_code ec;
+      if (!dir.empty()) std::filesystem::remove_all(dir, ec);
+    }
+  } remove_s3_temp{s3_temp};
+  auto store = S3Store::Open(s3_dir);
+  if (!store.ok()) return Fail(store.status().message());
+  for (const auto& b : config.buckets) {
+    if (std::string problem = BucketNameProblem(b.name); !problem.empty())
+      return Fail("bucket '" + b.name + "': the name " + problem);
+    Status st = (*store)->CreateBucket(b.name, b.account);
+    if (!st.ok() && st.code() != StatusCode::kConflict) return Fail(st.message());
+  }
+
   Auth auth(config);
   Engine engine(config, dsn_for);
-  Server server(config, engine, auth);
+  S3Api s3(config, auth, **store);
+  Server server(config, engine, auth, &s3);
   int bound = server.Bind(host, port);
   if (bound <= 0) return Fail("cannot listen on " + listen);
   std::string address = host + ":" + std::to_string(bound);
@@ -148,6 +178,7 @@ int main(int argc, char** argv) {
       std::printf("export AWS_ACCESS_KEY_ID=%s\n", op->access_key_id.c_str());
       std::printf("export AWS_SECRET_ACCESS_KEY=%s\n", op->secret_access_key.c_str());
     }
+    std::printf("export AWS_ENDPOINT_URL_S3=http://%s\n", address.c_str());
     std::printf("export AWS_REGION=%s\n", config.region.c_str());
     std::printf("export AWS_DEFAULT_REGION=%s\n", config.region.c_str());
     if (!config.roles.empty()) {
@@ -157,6 +188,9 @@ int main(int argc, char** argv) {
     if (!config.workgroups.empty()) {
       std::printf("export RSX_WORKGROUP=%s\n", config.workgroups[0].name.c_str());
       std::printf("export RSX_DATABASE=%s\n", config.workgroups[0].databases[0].c_str());
+      for (const auto& b : config.buckets)
+        if (b.name == kStageBucket)
+          std::printf("export RSX_STAGE=s3://%s/%s\n", kStageBucket, kStagePrefix);
       std::printf("export RSX_EMULATOR_PG_DSN=\"%s\"\n",
                   dsn_for(config.workgroups[0].databases[0]).c_str());
     }

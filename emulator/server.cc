@@ -6,6 +6,8 @@
 
 #include "rsx/crypto.h"
 #include "rsx/strings.h"
+#include "rsx/xml.h"
+#include "s3_api.h"
 
 namespace rsx::emu {
 namespace {
@@ -21,28 +23,7 @@ void JsonError(httplib::Response& res, const ApiError& e) {
   res.set_content(body.dump(), kJson);
 }
 
-std::string XmlEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string XmlEscape(const std::string& s) { return xml::Escape(s); }
 
 void XmlError(httplib::Response& res, const ApiError& e, const std::string& request_id) {
   res.status = e.http;
@@ -80,7 +61,7 @@ bool UsesWorkgroup(const std::string& op) {
 
 class ServerImpl {
  public:
-  ServerImpl(EmulatorConfig& config, Engine& engine, Auth& auth);
+  ServerImpl(EmulatorConfig& config, Engine& engine, Auth& auth, S3Api* s3);
   int Bind(const std::string& host, int port);
   void Serve();
   void Stop();
@@ -90,8 +71,10 @@ class ServerImpl {
   void HandleControl(const httplib::Request& req, httplib::Response& res);
   // Returns true when a fault or throttle answered the request.
   // `cut_after` is set when the request must run and then lose its answer (reset_after).
-  bool ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Response& res,
+  enum class Shape { kJson, kStsXml, kS3Xml };  // how errors are written
+  bool ApplyFaultsAndLimits(const std::string& op, Shape shape, httplib::Response& res,
                             bool* cut_after = nullptr);
+  void WriteError(Shape shape, httplib::Response& res, const ApiError& e);
   void DataApi(const std::string& op, const httplib::Request& req, httplib::Response& res);
   void Serverless(const std::string& op, const httplib::Request& req, httplib::Response& res);
   void Sts(const httplib::Request& req, httplib::Response& res);
@@ -99,6 +82,7 @@ class ServerImpl {
   EmulatorConfig& config_;
   Engine& engine_;
   Auth& auth_;
+  S3Api* s3_;
   httplib::Server http_;
   std::mutex mu_;  // guards faults, counters and rate buckets
   std::map<std::string, int> calls_;
@@ -106,8 +90,8 @@ class ServerImpl {
   std::map<std::string, std::pair<double, std::chrono::steady_clock::time_point>> buckets_;
 };
 
-ServerImpl::ServerImpl(EmulatorConfig& config, Engine& engine, Auth& auth)
-    : config_(config), engine_(engine), auth_(auth) {
+ServerImpl::ServerImpl(EmulatorConfig& config, Engine& engine, Auth& auth, S3Api* s3)
+    : config_(config), engine_(engine), auth_(auth), s3_(s3) {
   // Idle keep-alive and half-sent connections each hold a worker until they time out: enough
   // workers that a few dozen of them do not stall other clients, and a short read timeout.
   http_.new_task_queue = [] { return new httplib::ThreadPool(128); };
@@ -120,6 +104,8 @@ ServerImpl::ServerImpl(EmulatorConfig& config, Engine& engine, Auth& auth)
   http_.Post(".*",
              [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
   http_.Get(".*",
+            [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
+  http_.Put(".*",
             [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
   http_.Delete(".*",
                [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
@@ -145,9 +131,16 @@ void CutResponse(httplib::Response& res, const char* type) {
 }
 }  // namespace
 
-bool ServerImpl::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::Response& res,
-                                      bool* cut_after) {
+void ServerImpl::WriteError(Shape shape, httplib::Response& res, const ApiError& e) {
   std::string request_id = res.get_header_value("x-amzn-RequestId");
+  if (shape == Shape::kJson) return JsonError(res, e);
+  if (shape == Shape::kStsXml) return XmlError(res, e, request_id);
+  S3Api::SendError(res, e, "", request_id);
+}
+
+bool ServerImpl::ApplyFaultsAndLimits(const std::string& op, Shape shape, httplib::Response& res,
+                                      bool* cut_after) {
+  bool xml = shape != Shape::kJson;
   FaultConfig hit;
   bool matched = false;
   {
@@ -171,8 +164,11 @@ bool ServerImpl::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::
                         tokens + rate->second * std::chrono::duration<double>(now - last).count());
       last = now;
       if (tokens < 1.0) {
-        ApiError e{400, xml ? "Throttling" : "ThrottlingException", "Rate exceeded"};
-        xml ? XmlError(res, e, request_id) : JsonError(res, e);
+        ApiError e =
+            shape == Shape::kS3Xml
+                ? ApiError{503, "SlowDown", "Please reduce your request rate."}
+                : ApiError{400, xml ? "Throttling" : "ThrottlingException", "Rate exceeded"};
+        WriteError(shape, res, e);
         return true;
       }
       tokens -= 1.0;
@@ -199,8 +195,7 @@ bool ServerImpl::ApplyFaultsAndLimits(const std::string& op, bool xml, httplib::
     if (cut_after) *cut_after = true;
     return false;
   }
-  ApiError e{hit.status, hit.error, hit.message};
-  xml ? XmlError(res, e, request_id) : JsonError(res, e);
+  WriteError(shape, res, ApiError{hit.status, hit.error, hit.message});
   return true;
 }
 
@@ -208,6 +203,10 @@ void ServerImpl::Handle(const httplib::Request& req, httplib::Response& res) {
   std::string request_id = crypto::RandomUuid();
   res.set_header("x-amzn-RequestId", request_id);
   if (util::StartsWith(req.path, "/_emulator/")) return HandleControl(req, res);
+  if (s3_ && S3Api::IsS3Request(req)) {
+    if (ApplyFaultsAndLimits(S3Api::OperationName(req), Shape::kS3Xml, res)) return;
+    return s3_->Handle(req, res, request_id);
+  }
   std::string target = req.get_header_value("X-Amz-Target");
   if (util::StartsWith(target, "RedshiftData.")) return DataApi(target.substr(13), req, res);
   if (util::StartsWith(target, "RedshiftServerless."))
@@ -271,7 +270,7 @@ void ServerImpl::DataApi(const std::string& op, const httplib::Request& req,
       return JsonError(res, *denied);
   }
   bool cut_after = false;
-  if (ApplyFaultsAndLimits(op, false, res, &cut_after)) return;
+  if (ApplyFaultsAndLimits(op, Shape::kJson, res, &cut_after)) return;
 
   auto reply = [&](const ApiResult<json>& r) {
     if (auto* e = std::get_if<ApiError>(&r)) return JsonError(res, *e);
@@ -313,7 +312,7 @@ void ServerImpl::Serverless(const std::string& op, const httplib::Request& req,
                      {400, "ResourceNotFoundException", "Workgroup " + wg + " does not exist."});
   if (auto denied = auth_.Authorize(p, "redshift-serverless:GetCredentials", arn))
     return JsonError(res, *denied);
-  if (ApplyFaultsAndLimits(op, false, res)) return;
+  if (ApplyFaultsAndLimits(op, Shape::kJson, res)) return;
   int duration = body.value("durationSeconds", 900);
   auto now = std::chrono::system_clock::now();
   double exp =
@@ -340,7 +339,7 @@ void ServerImpl::Sts(const httplib::Request& req, httplib::Response& res) {
     return XmlError(res, x, request_id);
   }
   const Principal& p = std::get<Principal>(who);
-  if (ApplyFaultsAndLimits(action, true, res)) return;
+  if (ApplyFaultsAndLimits(action, Shape::kStsXml, res)) return;
   const char* ns = "https://sts.amazonaws.com/doc/2011-06-15/";
   if (action == "GetCallerIdentity") {
     res.set_content(
@@ -407,8 +406,8 @@ void ServerImpl::Sts(const httplib::Request& req, httplib::Response& res) {
            request_id);
 }
 
-Server::Server(EmulatorConfig& config, Engine& engine, Auth& auth)
-    : impl_(std::make_unique<ServerImpl>(config, engine, auth)) {}
+Server::Server(EmulatorConfig& config, Engine& engine, Auth& auth, S3Api* s3)
+    : impl_(std::make_unique<ServerImpl>(config, engine, auth, s3)) {}
 Server::~Server() = default;
 int Server::Bind(const std::string& host, int port) { return impl_->Bind(host, port); }
 void Server::Serve() { impl_->Serve(); }

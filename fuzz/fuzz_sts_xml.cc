@@ -2,7 +2,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "aws/xml.h"
+#include "rsx/xml.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto doc = rsx::xml::Parse(std::string_view(reinterpret_cast<const char*>(data), size));

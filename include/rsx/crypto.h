@@ -1,5 +1,5 @@
 #pragma once
-// SHA-256, HMAC-SHA256 and random bytes, on OpenSSL libcrypto. Thread-safe.
+// SHA-256, HMAC-SHA256, MD5 and random bytes, on OpenSSL libcrypto. Thread-safe.
 
 #include <string>
 #include <string_view>
@@ -10,6 +10,8 @@ namespace rsx::crypto {
 std::string Sha256(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
 std::string Sha256Hex(std::string_view data);
+// MD5 as lower-case hex: S3's ETag of a single-part object (not for security).
+std::string Md5Hex(std::string_view data);
 // n bytes from the OS CSPRNG (RAND_bytes); aborts if the generator fails.
 std::string RandomBytes(size_t n);
 // A random UUID v4, lower-case.

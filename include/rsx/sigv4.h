@@ -30,11 +30,14 @@ struct SigningRequest {
 
 struct SigningOptions {
   std::string region;
-  std::string service;  // signing name: "redshift-data", "sts", "redshift-serverless"
+  std::string service;  // signing name: "redshift-data", "sts", "redshift-serverless", "s3"
   TimePoint time;
   bool normalize_path = true;       // remove "." and ".." segments and repeated '/'
   bool sign_session_token = true;   // false: token added after signing (unsigned)
   bool add_content_sha256 = false;  // add and sign x-amz-content-sha256
+  // The payload hash to sign instead of SHA-256(body): S3's "UNSIGNED-PAYLOAD", or a hash
+  // computed while streaming. When set, it is also the x-amz-content-sha256 value.
+  std::string payload_hash{};
 };
 
 struct SignedRequest {

@@ -28,6 +28,13 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) { return util::HexEncode(Sha256(data)); }
 
+std::string Md5Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
+  return util::HexEncode(std::string(reinterpret_cast<char*>(digest), len));
+}
+
 std::string RandomBytes(size_t n) {
   std::string out(n, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {

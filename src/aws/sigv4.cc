@@ -87,7 +87,8 @@ Result<SignedRequest> SignV4(const SigningRequest& req, const Credentials& creds
 
   const std::string amz_date = util::FormatAmzDate(opt.time);
   const std::string date = amz_date.substr(0, 8);
-  const std::string payload_hash = crypto::Sha256Hex(req.body);
+  const std::string payload_hash =
+      opt.payload_hash.empty() ? crypto::Sha256Hex(req.body) : opt.payload_hash;
 
   SignedRequest out;
   out.headers_to_add.emplace_back("X-Amz-Date", amz_date);

@@ -1,8 +1,8 @@
-#include "aws/xml.h"
 #include "http/aws_call.h"
 #include "rsx/endpoints.h"
 #include "rsx/strings.h"
 #include "rsx/sts.h"
+#include "rsx/xml.h"
 
 namespace rsx {
 namespace {

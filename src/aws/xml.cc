@@ -1,4 +1,4 @@
-#include "aws/xml.h"
+#include "rsx/xml.h"
 
 #include <expat.h>
 
@@ -65,6 +65,33 @@ Result<Element> Parse(std::string_view text) {
   }
   if (b.root.name.empty()) return Status::InvalidArgument("malformed XML: no root element");
   return std::move(b.root);
+}
+
+std::string Escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace rsx::xml

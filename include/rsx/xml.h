@@ -1,5 +1,5 @@
 #pragma once
-// A small element tree built with expat, for STS's XML answers. Namespaces are ignored.
+// A small element tree built with expat, for the XML of STS and S3. Namespaces are ignored.
 
 #include <string>
 #include <string_view>
@@ -18,6 +18,9 @@ struct Element {
   // Text at a '/'-separated path below this element ("A/B/C"), or "" when absent.
   std::string TextAt(std::string_view path) const;
 };
+
+// `s` as XML character data or an attribute value: & < > " ' escaped.
+std::string Escape(std::string_view s);
 
 // Parses a whole document. Malformed XML is kInvalidArgument with expat's message and line.
 Result<Element> Parse(std::string_view text);

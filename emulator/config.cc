@@ -194,13 +194,16 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
   EmulatorConfig c;
   RSX_RETURN_IF_ERROR(CheckKeys(j,
                                 {"region", "users", "roles", "workgroups", "buckets", "limits",
-                                 "faults", "workers", "long_polling"},
+                                 "faults", "workers", "slices", "long_polling"},
                                 "config"));
   RSX_RETURN_IF_ERROR(Get(j, "region", &c.region, "config"));
   RSX_RETURN_IF_ERROR(Get(j, "long_polling", &c.long_polling, "config"));
   if (c.long_polling != "on" && c.long_polling != "ignore" && c.long_polling != "refuse")
     return Status::InvalidArgument("config.long_polling must be one of on, ignore, refuse");
   RSX_RETURN_IF_ERROR(Get(j, "workers", &c.workers, "config"));
+  RSX_RETURN_IF_ERROR(Get(j, "slices", &c.slices, "config"));
+  if (c.slices < 1 || c.slices > 128)
+    return Status::InvalidArgument("config.slices must be between 1 and 128");
   for (const auto& u : j.value("users", json::array())) {
     UserConfig uc;
     RSX_RETURN_IF_ERROR(CheckKeys(

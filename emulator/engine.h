@@ -28,6 +28,7 @@ namespace rsx::emu {
 using nlohmann::json;
 
 struct Statement;
+class Unloader;
 struct DataSession;
 
 class Engine {
@@ -51,6 +52,10 @@ class Engine {
 
   // The workgroup ARN for a name (for authorization messages); "" when unknown.
   std::string WorkgroupArn(const std::string& name_or_arn) const;
+
+  // Where UNLOAD writes (set once, before serving); without it UNLOAD fails as PostgreSQL
+  // would.
+  void SetUnloader(Unloader* unloader) { unloader_ = unloader; }
 
   // Test hooks: the next N statements fail with `message`, or stall until cancelled.
   void InjectStatementFault(bool stall, const std::string& message, int count);
@@ -98,6 +103,7 @@ class Engine {
   std::string fail_message_;
   std::atomic<long long> query_ids_{1000};
   std::vector<std::thread> workers_;
+  Unloader* unloader_ = nullptr;
 };
 
 }  // namespace rsx::emu

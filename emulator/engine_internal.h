@@ -77,7 +77,9 @@ inline bool IsTerminal(const std::string& status) {
 }
 
 // Runs one SQL text on `conn`; returns "FINISHED", "FAILED" or "ABORTED" and fills `p`.
+// An UNLOAD runs through `unloader` (none: UNLOAD is refused as PostgreSQL would).
+class Unloader;
 std::string RunPart(PGconn* conn, Statement& st, Part& p, const Limits& limits, bool batch,
-                    long long query_id);
+                    long long query_id, Unloader* unloader);
 
 }  // namespace rsx::emu

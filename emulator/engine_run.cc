@@ -10,6 +10,7 @@
 #include "rsx/crypto.h"
 #include "rsx/strings.h"
 #include "sql_params.h"
+#include "unload.h"
 
 namespace rsx::emu {
 namespace {
@@ -54,7 +55,7 @@ std::string PgError(const PGresult* r, PGconn* conn) {
 }  // namespace
 
 std::string RunPart(PGconn* conn, Statement& st, Part& out, const Limits& limits, bool batch,
-                    long long query_id) {
+                    long long query_id, Unloader* unloader) {
   // The result is built in a private copy and published under st.mu when it is complete:
   // DescribeStatement and GetStatementResult read `out` concurrently.
   Part p;
@@ -97,6 +98,22 @@ std::string RunPart(PGconn* conn, Statement& st, Part& out, const Limits& limits
   if (!st.db_user.empty()) {
     if (auto set = Exec(conn, "SET ROLE " + QuoteIdent(st.db_user)); !set.ok())
       return finish("FAILED", "ERROR: " + set.status().message());
+  }
+  if (unloader && LooksLikeUnload(bound->sql)) {
+    UnloadOutcome u = unloader->Run(conn, st.workgroup, bound->sql);
+    if (!u.error.empty()) {
+      bool cancelled;
+      {
+        std::lock_guard<std::mutex> sl(st.mu);
+        cancelled = st.cancel_requested;
+      }
+      if (cancelled) return finish("ABORTED", "Query cancelled on user's request");
+      return finish("FAILED", u.error);
+    }
+    p.rows = u.rows;
+    p.size = 0;
+    p.has_result = false;
+    return finish("FINISHED", "");
   }
   if (!PQsendQueryParams(conn, bound->sql.c_str(), static_cast<int>(values.size()), nullptr,
                          values.data(), nullptr, nullptr, 0))
@@ -270,7 +287,8 @@ void Engine::Run(const std::shared_ptr<Statement>& sp) {
   } else if (!st.fail_message.empty()) {
     finish("FAILED", st.fail_message);
   } else if (!st.batch) {
-    std::string status = RunPart(conn, st, st.parts[0], config_.limits, false, query_ids_++);
+    std::string status =
+        RunPart(conn, st, st.parts[0], config_.limits, false, query_ids_++, unloader_);
     finish(status, st.parts[0].error);
   } else if (st.auto_commit) {
     // AUTO_COMMIT: each statement commits on its own; the batch stops at the first failure
@@ -282,7 +300,7 @@ void Engine::Run(const std::shared_ptr<Statement>& sp) {
         p.status = "ABORTED";
         continue;
       }
-      status = RunPart(conn, st, p, config_.limits, true, query_ids_++);
+      status = RunPart(conn, st, p, config_.limits, true, query_ids_++, unloader_);
       error = p.error;
     }
     finish(status, error);
@@ -291,7 +309,7 @@ void Engine::Run(const std::shared_ptr<Statement>& sp) {
     std::string status = ok ? "FINISHED" : "FAILED", error;
     for (auto& p : st.parts) {
       if (status != "FINISHED") break;
-      status = RunPart(conn, st, p, config_.limits, true, query_ids_++);
+      status = RunPart(conn, st, p, config_.limits, true, query_ids_++, unloader_);
       error = p.error;
     }
     if (status == "FINISHED") {

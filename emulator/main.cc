@@ -19,6 +19,7 @@
 #include "s3_store.h"
 #include "sample.h"
 #include "server.h"
+#include "unload.h"
 
 namespace {
 
@@ -165,6 +166,8 @@ int main(int argc, char** argv) {
   Auth auth(config);
   Engine engine(config, dsn_for);
   S3Api s3(config, auth, **store);
+  Unloader unloader(config, auth, s3);
+  engine.SetUnloader(&unloader);
   Server server(config, engine, auth, &s3);
   int bound = server.Bind(host, port);
   if (bound <= 0) return Fail("cannot listen on " + listen);

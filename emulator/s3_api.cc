@@ -187,6 +187,26 @@ ApiResult<S3Object> S3Api::PutAs(const Principal& who, const std::string& bucket
   return *put;
 }
 
+ApiResult<S3Object> S3Api::PutFileAs(const Principal& who, const std::string& bucket,
+                                     const std::string& key, const std::string& temp_path,
+                                     long long size, const std::string& md5_hex) {
+  std::optional<ApiError> refused;
+  if (!store_.Bucket(bucket))
+    refused = S3Err(404, "NoSuchBucket", "The specified bucket does not exist");
+  else
+    refused = Check(who, "s3:PutObject", bucket, key);
+  if (refused) {
+    ::unlink(temp_path.c_str());
+    return *refused;
+  }
+  auto put = store_.PutFile(bucket, key, temp_path, size, md5_hex, "");
+  if (!put.ok()) {
+    ::unlink(temp_path.c_str());
+    return S3Err(500, "InternalError", put.status().message());
+  }
+  return *put;
+}
+
 ApiResult<std::vector<S3Object>> S3Api::ListAs(const Principal& who, const std::string& bucket,
                                                const std::string& prefix) {
   if (!store_.Bucket(bucket))

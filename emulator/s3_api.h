@@ -34,6 +34,10 @@ class S3Api {
   // As `who`, with the same checks as a request. Errors carry S3's code ("AccessDenied").
   ApiResult<S3Object> PutAs(const Principal& who, const std::string& bucket, const std::string& key,
                             std::string_view data);
+  // Puts the finished file at `temp_path` (from store().NewTempPath()); removes it on refusal.
+  ApiResult<S3Object> PutFileAs(const Principal& who, const std::string& bucket,
+                                const std::string& key, const std::string& temp_path,
+                                long long size, const std::string& md5_hex);
   ApiResult<std::vector<S3Object>> ListAs(const Principal& who, const std::string& bucket,
                                           const std::string& prefix);
   ApiResult<bool> DeleteAs(const Principal& who, const std::string& bucket, const std::string& key);

@@ -95,6 +95,27 @@ Result<S3Object> S3Store::Put(const std::string& bucket, const std::string& key,
   return obj;
 }
 
+std::string S3Store::NewTempPath() const { return dir_ + "/.tmp-" + crypto::RandomUuid(); }
+
+Result<S3Object> S3Store::PutFile(const std::string& bucket, const std::string& key,
+                                  const std::string& temp_path, long long size,
+                                  const std::string& md5_hex, const std::string& content_type) {
+  S3Object obj;
+  obj.key = key;
+  obj.size = size;
+  obj.etag = "\"" + md5_hex + "\"";
+  obj.content_type = content_type.empty() ? "binary/octet-stream" : content_type;
+  obj.path = FileFor(bucket, key);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto b = objects_.find(bucket);
+  if (b == objects_.end()) return Status::NotFound("no bucket " + bucket);
+  if (::rename(temp_path.c_str(), obj.path.c_str()) != 0)
+    return Status::IoError("cannot rename " + temp_path);
+  obj.modified = Clock::Real().Now();
+  b->second[key] = obj;
+  return obj;
+}
+
 std::optional<S3Object> S3Store::Head(const std::string& bucket, const std::string& key) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto b = objects_.find(bucket);

@@ -50,6 +50,12 @@ class S3Store {
 
   Result<S3Object> Put(const std::string& bucket, const std::string& key, std::string_view data,
                        const std::string& content_type);
+  // A path in the store's folder for a file to be put with PutFile.
+  std::string NewTempPath() const;
+  // Moves the finished file at `temp_path` (from NewTempPath) into place as the object.
+  Result<S3Object> PutFile(const std::string& bucket, const std::string& key,
+                           const std::string& temp_path, long long size, const std::string& md5_hex,
+                           const std::string& content_type);
   std::optional<S3Object> Head(const std::string& bucket, const std::string& key) const;
   // True when there was an object.
   bool Delete(const std::string& bucket, const std::string& key);

@@ -35,24 +35,34 @@ EmulatorProcess::~EmulatorProcess() { child_.reset(); }
 
 std::string EmulatorProcess::log() const { return ReadFile(dir_.path() / "log"); }
 
-Result<std::shared_ptr<DataApiClient>> EmulatorProcess::Client() {
-  MapEnvironment env;
-  auto http = NewCurlHttpClient({}, env);
+Result<std::shared_ptr<CredentialsProvider>> EmulatorProcess::Role(
+    std::shared_ptr<HttpClient> http) {
   auto base = NewStaticCredentialsProvider(
       {env_["AWS_ACCESS_KEY_ID"], env_["AWS_SECRET_ACCESS_KEY"], "", std::nullopt, "test"});
   StsOptions so;
   so.region = env_["AWS_REGION"];
   so.endpoint_url = env_["AWS_ENDPOINT_URL"];
-  so.env = &env;
+  so.env = &no_env_;
   RSX_ASSIGN_OR_RETURN(auto sts, StsClient::Create(http, so));
   ChainOptions co;
-  co.env = &env;
-  auto role = NewAssumeRoleProvider(sts, base,
-                                    {env_["RSX_ROLE_ARN"], env_["RSX_EXTERNAL_ID"], "", 3600}, co);
+  co.env = &no_env_;
+  return NewAssumeRoleProvider(sts, base, {env_["RSX_ROLE_ARN"], env_["RSX_EXTERNAL_ID"], "", 3600},
+                               co);
+}
+
+Result<std::shared_ptr<S3Client>> EmulatorProcess::S3() {
+  auto http = NewCurlHttpClient({}, no_env_);
+  RSX_ASSIGN_OR_RETURN(auto role, Role(http));
+  return S3Client::Create(http, role, env_["AWS_REGION"], no_env_, env_["AWS_ENDPOINT_URL_S3"]);
+}
+
+Result<std::shared_ptr<DataApiClient>> EmulatorProcess::Client() {
+  auto http = NewCurlHttpClient({}, no_env_);
+  RSX_ASSIGN_OR_RETURN(auto role, Role(http));
   return DataApiClient::Create(
       http, role,
       {env_["AWS_REGION"], env_["RSX_WORKGROUP"], env_["RSX_DATABASE"], env_["AWS_ENDPOINT_URL"]},
-      env);
+      no_env_);
 }
 
 }  // namespace rsx::test

@@ -12,6 +12,7 @@ std::string HmacSha256(std::string_view key, std::string_view data);
 std::string Sha256Hex(std::string_view data);
 // MD5 as lower-case hex: S3's ETag of a single-part object (not for security).
 std::string Md5Hex(std::string_view data);
+std::string Md5(std::string_view data);  // the raw 16 bytes (Content-MD5 is their base64)
 // MD5 over data given in pieces.
 class Md5Stream {
  public:

@@ -28,12 +28,14 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
 
 std::string Sha256Hex(std::string_view data) { return util::HexEncode(Sha256(data)); }
 
-std::string Md5Hex(std::string_view data) {
+std::string Md5(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr);
-  return util::HexEncode(std::string(reinterpret_cast<char*>(digest), len));
+  return std::string(reinterpret_cast<char*>(digest), len);
 }
+
+std::string Md5Hex(std::string_view data) { return util::HexEncode(Md5(data)); }
 
 Md5Stream::Md5Stream() : ctx_(EVP_MD_CTX_new()) {
   EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_md5(), nullptr);

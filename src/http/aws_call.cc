@@ -117,6 +117,10 @@ Result<HttpRequest> AwsCaller::Sign(const AwsEndpoint& endpoint, const HttpReque
   sreq.headers = out.headers;
   sreq.body = out.body;
   SigningOptions opt{endpoint.signing_region, endpoint.signing_name, clock_->Now()};
+  if (endpoint.signing_name == "s3") {  // S3 signs the path as sent, and the payload's hash
+    opt.normalize_path = false;
+    opt.add_content_sha256 = true;
+  }
   RSX_ASSIGN_OR_RETURN(SignedRequest signed_req, SignV4(sreq, creds, opt));
   for (auto& h : signed_req.headers_to_add) out.headers.push_back(std::move(h));
   return out;

@@ -194,7 +194,7 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
   EmulatorConfig c;
   RSX_RETURN_IF_ERROR(CheckKeys(j,
                                 {"region", "users", "roles", "workgroups", "buckets", "limits",
-                                 "faults", "workers", "slices", "long_polling"},
+                                 "faults", "workers", "slices", "latency_ms", "long_polling"},
                                 "config"));
   RSX_RETURN_IF_ERROR(Get(j, "region", &c.region, "config"));
   RSX_RETURN_IF_ERROR(Get(j, "long_polling", &c.long_polling, "config"));
@@ -202,6 +202,9 @@ Result<EmulatorConfig> ParseConfig(const std::string& text) {
     return Status::InvalidArgument("config.long_polling must be one of on, ignore, refuse");
   RSX_RETURN_IF_ERROR(Get(j, "workers", &c.workers, "config"));
   RSX_RETURN_IF_ERROR(Get(j, "slices", &c.slices, "config"));
+  RSX_RETURN_IF_ERROR(Get(j, "latency_ms", &c.latency_ms, "config"));
+  if (c.latency_ms < 0 || c.latency_ms > 60000)
+    return Status::InvalidArgument("config.latency_ms must be between 0 and 60000");
   if (c.slices < 1 || c.slices > 128)
     return Status::InvalidArgument("config.slices must be between 1 and 128");
   for (const auto& u : j.value("users", json::array())) {

@@ -94,8 +94,9 @@ struct EmulatorConfig {
   std::vector<BucketConfig> buckets;
   Limits limits;
   std::vector<FaultConfig> faults;
-  int workers = 8;  // statement worker threads
-  int slices = 4;   // UNLOAD ... PARALLEL ON writes one file (or more) per slice
+  int workers = 8;     // statement worker threads
+  int latency_ms = 0;  // added before answering every AWS request (Data API, STS, S3)
+  int slices = 4;      // UNLOAD ... PARALLEL ON writes one file (or more) per slice
   // WaitTimeSeconds (the July 2026 long polling): "on"; "ignore" (answer at once, as an
   // endpoint that predates it); "refuse" (a ValidationException naming the unknown field).
   std::string long_polling = "on";

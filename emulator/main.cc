@@ -14,6 +14,9 @@
 #include "engine.h"
 #include "grants.h"
 #include "pg.h"
+#include "rsx/credentials.h"
+#include "rsx/http.h"
+#include "rsx/s3.h"
 #include "rsx/strings.h"
 #include "s3_api.h"
 #include "s3_store.h"
@@ -42,7 +45,8 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:0", pg = "auto", pg_dsn, config_file, sample, external_id,
               ready_file;
   int sample_scale = 1;
-  std::string long_polling, s3_dir;
+  std::string long_polling, s3_dir, s3_endpoint;
+  int latency_ms = -1;
   bool print_env = false, no_grants = false;
   app.add_option("--listen", listen,
                  "address to serve on, 127.0.0.1:PORT (port 0 picks a free one)")
@@ -70,6 +74,15 @@ int main(int argc, char** argv) {
   app.add_option("--s3-dir", s3_dir,
                  "keep the S3 objects in this folder (kept at exit); default: a temporary "
                  "folder removed at exit");
+  app.add_option("--s3-endpoint", s3_endpoint,
+                 "UNLOAD writes to this S3 instead of the emulator's own (e.g. moto_server's "
+                 "URL), path style, signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY from the "
+                 "environment (or fixed test keys); the namespace role's S3 statements are then "
+                 "not checked");
+  app.add_option("--latency-ms", latency_ms,
+                 "add this many milliseconds before answering every AWS request (Data API, STS, "
+                 "S3), as a network's round trip would; overrides the config file's latency_ms")
+      ->check(CLI::Range(0, 60000));
   app.add_flag("--print-env", print_env,
                "print shell export lines for AWS_ENDPOINT_URL, keys and region, and the role, "
                "external ID, workgroup and database to use");
@@ -94,6 +107,7 @@ int main(int argc, char** argv) {
     config = *parsed;
   }
   if (!long_polling.empty()) config.long_polling = long_polling;
+  if (latency_ms >= 0) config.latency_ms = latency_ms;
   if (no_grants)
     for (auto& role : config.roles) {
       role.grant_all = false;
@@ -166,7 +180,20 @@ int main(int argc, char** argv) {
   Auth auth(config);
   Engine engine(config, dsn_for);
   S3Api s3(config, auth, **store);
-  Unloader unloader(config, auth, s3);
+  std::shared_ptr<S3Client> remote_stage;
+  if (!s3_endpoint.empty()) {
+    const Environment& env = Environment::Process();
+    std::string key = env.Get("AWS_ACCESS_KEY_ID").value_or("AKIAEMULATORUNLOADER");
+    std::string secret = env.Get("AWS_SECRET_ACCESS_KEY").value_or("emulator/unload/secret");
+    MapEnvironment none;
+    auto made =
+        S3Client::Create(NewCurlHttpClient({}, none),
+                         NewStaticCredentialsProvider({key, secret, "", std::nullopt, "emulator"}),
+                         config.region, none, s3_endpoint);
+    if (!made.ok()) return Fail("--s3-endpoint: " + made.status().message());
+    remote_stage = *made;
+  }
+  Unloader unloader(config, auth, s3, remote_stage);
   engine.SetUnloader(&unloader);
   Server server(config, engine, auth, &s3);
   int bound = server.Bind(host, port);

@@ -203,6 +203,9 @@ void ServerImpl::Handle(const httplib::Request& req, httplib::Response& res) {
   std::string request_id = crypto::RandomUuid();
   res.set_header("x-amzn-RequestId", request_id);
   if (util::StartsWith(req.path, "/_emulator/")) return HandleControl(req, res);
+  // A network's round trip, on every AWS request.
+  if (config_.latency_ms > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(config_.latency_ms));
   if (s3_ && S3Api::IsS3Request(req)) {
     if (ApplyFaultsAndLimits(S3Api::OperationName(req), Shape::kS3Xml, res)) return;
     return s3_->Handle(req, res, request_id);

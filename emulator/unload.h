@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "config.h"
 #include "rsx/compression.h"
 #include "rsx/result.h"
+#include "rsx/s3.h"
 #include "s3_api.h"
 
 namespace rsx::emu {
@@ -45,16 +47,32 @@ struct UnloadOutcome {
 
 class Unloader {
  public:
-  Unloader(const EmulatorConfig& config, Auth& auth, S3Api& s3)
-      : config_(config), auth_(auth), s3_(s3) {}
+  // `remote`: write to another S3 (--s3-endpoint) instead of the emulator's own; the
+  // namespace role's statements are then not checked (that S3 decides).
+  Unloader(const EmulatorConfig& config, Auth& auth, S3Api& s3,
+           std::shared_ptr<S3Client> remote = nullptr)
+      : config_(config), auth_(auth), s3_(s3), remote_(std::move(remote)) {}
   // Runs `sql` (an UNLOAD) on `conn` for workgroup `workgroup`. A cancel (PQcancel on `conn`)
   // ends it with an error; the caller tells cancellation from failure.
   UnloadOutcome Run(PGconn* conn, const std::string& workgroup, std::string_view sql);
 
  private:
+  // The stage, local or remote; errors in S3's terms.
+  ApiResult<std::vector<std::string>> ListKeys(const Principal& who, const std::string& bucket,
+                                               const std::string& prefix);
+  std::optional<ApiError> DeleteKey(const Principal& who, const std::string& bucket,
+                                    const std::string& key);
+  std::optional<ApiError> PutFile(const Principal& who, const std::string& bucket,
+                                  const std::string& key, const std::string& temp_path,
+                                  long long size, const std::string& md5);
+  std::optional<ApiError> PutText(const Principal& who, const std::string& bucket,
+                                  const std::string& key, const std::string& text);
+  std::string NewTempPath();
+
   const EmulatorConfig& config_;
   Auth& auth_;
   S3Api& s3_;
+  std::shared_ptr<S3Client> remote_;
 };
 
 }  // namespace rsx::emu

@@ -167,6 +167,79 @@ void AppendJsonValue(const ColumnMeta& m, std::string_view v, std::string* out) 
 
 }  // namespace
 
+namespace {
+// A failure of the remote S3 in S3's terms (code and status from the call's details).
+ApiError RemoteError(const Status& st) {
+  std::string code = st.detail("aws_error");
+  int http = std::atoi(st.detail("http_status").c_str());
+  return ApiError{http > 0 ? http : 500, code.empty() || code == "(none)" ? "InternalError" : code,
+                  st.message()};
+}
+}  // namespace
+
+ApiResult<std::vector<std::string>> Unloader::ListKeys(const Principal& who,
+                                                       const std::string& bucket,
+                                                       const std::string& prefix) {
+  std::vector<std::string> keys;
+  if (remote_) {
+    auto listed = remote_->List(bucket, prefix);
+    if (!listed.ok()) return RemoteError(listed.status());
+    for (const auto& o : *listed) keys.push_back(o.key);
+    return keys;
+  }
+  auto listed = s3_.ListAs(who, bucket, prefix);
+  if (auto* e = std::get_if<ApiError>(&listed)) return *e;
+  for (const auto& o : std::get<std::vector<S3Object>>(listed)) keys.push_back(o.key);
+  return keys;
+}
+
+std::optional<ApiError> Unloader::DeleteKey(const Principal& who, const std::string& bucket,
+                                            const std::string& key) {
+  if (remote_) {
+    Status st = remote_->Delete(bucket, {key});
+    if (!st.ok()) return RemoteError(st);
+    return std::nullopt;
+  }
+  auto gone = s3_.DeleteAs(who, bucket, key);
+  if (auto* e = std::get_if<ApiError>(&gone)) return *e;
+  return std::nullopt;
+}
+
+std::optional<ApiError> Unloader::PutFile(const Principal& who, const std::string& bucket,
+                                          const std::string& key, const std::string& temp_path,
+                                          long long size, const std::string& md5) {
+  if (remote_) {
+    std::string data;
+    FILE* f = std::fopen(temp_path.c_str(), "rb");
+    if (f) {
+      data.resize(static_cast<size_t>(size));
+      data.resize(std::fread(data.data(), 1, data.size(), f));
+      std::fclose(f);
+    }
+    ::unlink(temp_path.c_str());
+    if (static_cast<long long>(data.size()) != size)
+      return ApiError{500, "InternalError", "cannot read the UNLOAD file back"};
+    return PutText(who, bucket, key, data);
+  }
+  auto put = s3_.PutFileAs(who, bucket, key, temp_path, size, md5);
+  if (auto* e = std::get_if<ApiError>(&put)) return *e;
+  return std::nullopt;
+}
+
+std::optional<ApiError> Unloader::PutText(const Principal& who, const std::string& bucket,
+                                          const std::string& key, const std::string& text) {
+  if (remote_) {
+    auto put = remote_->Put(bucket, key, text);
+    if (!put.ok()) return RemoteError(put.status());
+    return std::nullopt;
+  }
+  auto put = s3_.PutAs(who, bucket, key, text);
+  if (auto* e = std::get_if<ApiError>(&put)) return *e;
+  return std::nullopt;
+}
+
+std::string Unloader::NewTempPath() { return s3_.store().NewTempPath(); }
+
 UnloadOutcome Unloader::Run(PGconn* conn, const std::string& workgroup, std::string_view sql) {
   UnloadOutcome out;
   auto spec_or = ParseUnload(sql);
@@ -202,16 +275,15 @@ UnloadOutcome Unloader::Run(PGconn* conn, const std::string& workgroup, std::str
     return out;
   }
   // What is there already: UNLOAD refuses to overwrite unless told, or cleans the path first.
-  auto existing = s3_.ListAs(*principal, spec.bucket, spec.prefix);
+  auto existing = ListKeys(*principal, spec.bucket, spec.prefix);
   if (auto* e = std::get_if<ApiError>(&existing)) {
     out.error = S3Failure(*e);
     return out;
   }
-  const auto& present = std::get<std::vector<S3Object>>(existing);
+  const auto& present = std::get<std::vector<std::string>>(existing);
   if (!present.empty() && spec.cleanpath) {
-    for (const auto& o : present) {
-      auto gone = s3_.DeleteAs(*principal, spec.bucket, o.key);
-      if (auto* e = std::get_if<ApiError>(&gone)) {
+    for (const auto& key : present) {
+      if (auto e = DeleteKey(*principal, spec.bucket, key)) {
         out.error = S3Failure(*e);
         return out;
       }
@@ -238,7 +310,7 @@ UnloadOutcome Unloader::Run(PGconn* conn, const std::string& workgroup, std::str
   auto start_file = [&](int slice) -> Status {
     auto f = std::make_unique<OpenFile>();
     f->key = SliceKey(spec, slice, next_part[static_cast<size_t>(slice)]++);
-    f->temp_path = s3_.store().NewTempPath();
+    f->temp_path = NewTempPath();
     f->fd = ::open(f->temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (f->fd < 0) return Status::IoError("cannot create an UNLOAD file");
     f->compressor = Compressor::Make(spec.compression);
@@ -344,10 +416,10 @@ UnloadOutcome Unloader::Run(PGconn* conn, const std::string& workgroup, std::str
   long long total_bytes = 0;
   for (auto& f : done) {
     std::string md5 = f->md5.HexDigest();
-    auto put = s3_.PutFileAs(*principal, spec.bucket, f->key, f->temp_path, f->stored_bytes, md5);
+    auto refused = PutFile(*principal, spec.bucket, f->key, f->temp_path, f->stored_bytes, md5);
     f->temp_path.clear();
-    if (auto* e = std::get_if<ApiError>(&put)) {
-      out.error = S3Failure(*e);
+    if (refused) {
+      out.error = S3Failure(*refused);
       return out;
     }
     json meta = {{"content_length", f->stored_bytes}};
@@ -365,8 +437,7 @@ UnloadOutcome Unloader::Run(PGconn* conn, const std::string& workgroup, std::str
       manifest["meta"] = {{"content_length", total_bytes}, {"record_count", out.rows}};
       manifest["author"] = {{"name", "Amazon Redshift"}, {"version", "1.0.0"}};
     }
-    auto put = s3_.PutAs(*principal, spec.bucket, spec.prefix + "manifest", manifest.dump(4));
-    if (auto* e = std::get_if<ApiError>(&put)) {
+    if (auto e = PutText(*principal, spec.bucket, spec.prefix + "manifest", manifest.dump(4))) {
       out.error = S3Failure(*e);
       return out;
     }

@@ -45,6 +45,8 @@ class S3Client {
                           long long last = -1);
   // kNotFound (detail aws_error NoSuchKey or NotFound) when the object is not there.
   Result<S3ObjectInfo> Head(const std::string& bucket, const std::string& key);
+  // Writes an object whole (PutObject); returns its ETag.
+  Result<std::string> Put(const std::string& bucket, const std::string& key, std::string data);
   // Deletes `keys` (1,000 per request). An error names the first key S3 refused and why.
   Status Delete(const std::string& bucket, const std::vector<std::string>& keys);
   // The bucket's region (GetBucketLocation: "" means us-east-1).

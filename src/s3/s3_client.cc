@@ -147,6 +147,16 @@ Result<std::string> S3Client::Get(const std::string& bucket, const std::string& 
   return std::move(resp.body);
 }
 
+Result<std::string> S3Client::Put(const std::string& bucket, const std::string& key,
+                                  std::string data) {
+  // A type of its own: libcurl would label the body a form, and servers would parse it so.
+  RSX_ASSIGN_OR_RETURN(
+      HttpResponse resp,
+      impl_->Call(bucket, key, "PUT", "", {{"Content-Type", "application/octet-stream"}},
+                  std::move(data)));
+  return resp.Header("ETag");
+}
+
 Result<S3ObjectInfo> S3Client::Head(const std::string& bucket, const std::string& key) {
   auto resp = impl_->Call(bucket, key, "HEAD", "");
   if (!resp.ok()) {

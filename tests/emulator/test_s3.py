@@ -251,6 +251,23 @@ class AwsCli(unittest.TestCase):
             os.remove(upload)
 
 
+class Latency(unittest.TestCase):
+    def test_latency_applies_to_s3_and_the_data_api(self):
+        import time
+        emu = Emulator(sample=False, args=["--latency-ms", "150"])
+        try:
+            c = emu.assume()
+            s3 = emu.client("s3", c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"], config=NO_RETRY)
+            data = emu.data(creds=c)
+            for call in [lambda: s3.list_objects_v2(Bucket="rsx-stage", Prefix="unload/"),
+                         lambda: data.list_databases(WorkgroupName="default", Database="dev")]:
+                started = time.time()
+                call()
+                self.assertGreaterEqual(time.time() - started, 0.15)
+        finally:
+            emu.stop()
+
+
 class Faults(unittest.TestCase):
     def test_a_fault_names_an_s3_operation(self):
         req = urllib.request.Request(EMU.url + "/_emulator/faults", method="POST", data=json.dumps(

@@ -245,3 +245,56 @@ class Rules(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class MotoStage(unittest.TestCase):
+    """UNLOAD writing to moto_server's S3 (--s3-endpoint): an S3 no one here wrote."""
+
+    def test_unload_to_moto(self):
+        import socket
+        import time
+        import boto3
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        emu = None
+        try:
+            url = "http://127.0.0.1:%d" % port
+            deadline = time.time() + 30
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.1)
+            s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
+                              aws_secret_access_key="testing")
+            s3.create_bucket(Bucket="moto-stage")
+            emu = Emulator(args=["--s3-endpoint", url])
+            data = emu.data()
+            sid = data.execute_statement(
+                WorkgroupName="default", Database="dev",
+                Sql="UNLOAD ('select * from venue') TO 's3://moto-stage/unload/v/' IAM_ROLE default "
+                    "FORMAT JSON GZIP MANIFEST VERBOSE")["Id"]
+            d = wait(data, sid, timeout=60)
+            self.assertEqual(d["Status"], "FINISHED", d.get("Error"))
+            listed = [o["Key"] for o in s3.list_objects_v2(Bucket="moto-stage", Prefix="unload/v/")["Contents"]]
+            self.assertEqual(listed, ["unload/v/%04d_part_00.gz" % i for i in range(4)] + ["unload/v/manifest"])
+            rows = []
+            for key in listed[:-1]:
+                body = gzip.decompress(s3.get_object(Bucket="moto-stage", Key=key)["Body"].read()).decode()
+                rows += [json.loads(line)["venueid"] for line in body.splitlines()]
+            want = [int(r[0]) for r in emu.psql("select venueid from venue")]
+            self.assertEqual(sorted(rows), sorted(want))
+            manifest = json.loads(s3.get_object(Bucket="moto-stage", Key="unload/v/manifest")["Body"].read())
+            self.assertEqual(manifest["meta"]["record_count"], len(want))
+        finally:
+            if emu:
+                emu.stop()
+            moto.terminate()
+            moto.wait(timeout=30)

@@ -3,11 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "emulator_process.h"
+#include "rsx/compression.h"
 #include "rsx/data_api.h"
 #include "rsx/s3.h"
+#include "rsx/unload.h"
 
 namespace rsx {
 namespace {
@@ -93,6 +96,85 @@ TEST(S3Client, ReadsAndDeletesAnUnloadsFiles) {
   Status refused = (*s3)->Delete("rsx-stage", {"private/x"});
   EXPECT_EQ(refused.code(), StatusCode::kPermissionDenied);
   EXPECT_NE(refused.message().find("private/x"), std::string::npos) << refused.message();
+}
+
+TEST(UnloadSql, LiteralsHoldNoBackslash) {
+  EXPECT_EQ(*UnloadSafeLiteral("it's a\\b"), "'it''s a' || CHR(92) || 'b'");
+  EXPECT_EQ(*UnloadSafeLiteral(""), "''");
+  EXPECT_FALSE(UnloadSafeLiteral(std::string("a\0b", 3)).ok());
+  auto sql = UnloadStatement("select 'x' from t", "s3://b/p/", {});
+  ASSERT_TRUE(sql.ok());
+  EXPECT_EQ(*sql,
+            "UNLOAD ('select ''x'' from t') TO 's3://b/p/' IAM_ROLE default FORMAT JSON GZIP "
+            "MANIFEST VERBOSE CLEANPATH");
+  EXPECT_NE(UnloadStatement("select \"a\\b\" from t", "s3://b/p/", {})
+                .status()
+                .message()
+                .find("backslash"),
+            std::string::npos);
+  EXPECT_FALSE(UnloadStatement("select 1", "s3://b/p", {}).ok());
+  EXPECT_FALSE(UnloadStatement("select 1", "s3://b/p'/", {}).ok());
+}
+
+// Hostile values as UNLOAD literals select exactly the row holding them, and run nothing else.
+TEST(UnloadSql, HostileValuesSurviveBothQuotings) {
+  test::EmulatorProcess emu({"--sample", "tickit"});
+  ASSERT_TRUE(emu.ok()) << emu.log();
+  auto data = emu.Client();
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  auto s3 = emu.S3();
+  ASSERT_TRUE(s3.ok());
+  DataApiClient& c = **data;
+  const std::vector<std::string> values = {"it's",
+                                           "a\\b",
+                                           "\\'",
+                                           "''",
+                                           "\\",
+                                           "$$x$$",
+                                           "-- c",
+                                           "/* c",
+                                           "x'); drop table hostile; --",
+                                           "ü日本",
+                                           "line\nbreak",
+                                           "tab\there",
+                                           "\\\\'\\'",
+                                           "' || CHR(92) || '",
+                                           "end\\"};
+  auto run = [&](const std::string& sql,
+                 std::vector<std::pair<std::string, std::string>> params = {}) {
+    ExecuteRequest req;
+    req.sql = sql;
+    req.params = std::move(params);
+    auto sub = c.ExecuteStatement(req);
+    EXPECT_TRUE(sub.ok()) << sub.status().ToString();
+    return sub.ok() ? WaitFor(c, sub->id) : StatementDescription{};
+  };
+  ASSERT_EQ(run("create table hostile (c varchar(200), n int)").status, "FINISHED");
+  for (size_t i = 0; i < values.size(); ++i)
+    ASSERT_EQ(run("insert into hostile values (:c, " + std::to_string(i) + ")", {{"c", values[i]}})
+                  .status,
+              "FINISHED");
+  for (size_t i = 0; i < values.size(); ++i) {
+    auto lit = UnloadSafeLiteral(values[i]);
+    ASSERT_TRUE(lit.ok());
+    std::string prefix = "s3://rsx-stage/unload/hostile/" + std::to_string(i) + "/";
+    UnloadOptions opt;
+    opt.parallel = false;
+    auto sql = UnloadStatement("select n, c from hostile where c = " + *lit, prefix, opt);
+    ASSERT_TRUE(sql.ok()) << sql.status().ToString();
+    auto d = run(*sql);
+    ASSERT_EQ(d.status, "FINISHED") << values[i] << ": " << d.error;
+    auto body = (*s3)->Get("rsx-stage", "unload/hostile/" + std::to_string(i) + "/000.gz");
+    ASSERT_TRUE(body.ok()) << body.status().ToString();
+    std::string text;
+    auto gz = Decompressor::Make(Compression::kGzip);
+    ASSERT_TRUE(gz->Write(*body, &text).ok());
+    ASSERT_TRUE(gz->Finish().ok());
+    auto row = nlohmann::json::parse(text);
+    EXPECT_EQ(row["n"], static_cast<int>(i)) << values[i];
+    EXPECT_EQ(row["c"], values[i]);
+  }
+  EXPECT_EQ(run("select count(*) from hostile").status, "FINISHED");  // still there
 }
 
 }  // namespace

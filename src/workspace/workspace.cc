@@ -12,6 +12,7 @@
 
 #include "rsx/credentials.h"
 #include "rsx/crypto.h"
+#include "rsx/data_api.h"
 #include "rsx/endpoints.h"
 #include "rsx/files.h"
 #include "util/json_access.h"

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "emulator_process.h"
@@ -175,6 +176,102 @@ TEST(UnloadSql, HostileValuesSurviveBothQuotings) {
     EXPECT_EQ(row["c"], values[i]);
   }
   EXPECT_EQ(run("select count(*) from hostile").status, "FINISHED");  // still there
+}
+
+TEST(UnloadReader, ManifestIsReadAsUntrustedJson) {
+  auto m = ParseUnloadManifest(
+      R"({"entries":[{"url":"s3://b/p/0000_part_00.gz","meta":{"content_length":10,"record_count":2}}],
+          "schema":{"elements":[{"name":"a","type":{"base":"integer"}}]}})");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->entries[0].key, "p/0000_part_00.gz");
+  EXPECT_EQ(m->entries[0].record_count, 2);
+  EXPECT_EQ(m->columns, std::vector<std::string>{"a"});
+  for (const char* bad : {"[]", "{}", R"({"entries":{}})", R"({"entries":[{"url":5,"meta":{}}]})",
+                          R"({"entries":[{"url":"https://x","meta":{"content_length":1}}]})",
+                          R"({"entries":[{"url":"s3://b/k","meta":{"content_length":"ten"}}]})",
+                          R"({"entries":[{"url":"s3://b/k"}]})", "{"}) {
+    auto r = ParseUnloadManifest(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+  }
+}
+
+TEST(UnloadReader, ReadsEveryLineInOrderInParallelRanges) {
+  test::EmulatorProcess emu({"--sample", "tickit"});
+  ASSERT_TRUE(emu.ok()) << emu.log();
+  auto data = emu.Client();
+  ASSERT_TRUE(data.ok());
+  auto s3 = emu.S3();
+  ASSERT_TRUE(s3.ok());
+  DataApiClient& c = **data;
+  auto run = [&](const std::string& sql) {
+    ExecuteRequest req;
+    req.sql = sql;
+    auto sub = c.ExecuteStatement(req);
+    return sub.ok() ? WaitFor(c, sub->id) : StatementDescription{};
+  };
+  auto count = run("select count(*) from sales");
+  ASSERT_EQ(count.status, "FINISHED");
+  for (Compression comp : {Compression::kNone, Compression::kGzip, Compression::kZstd}) {
+    std::string prefix = std::string("unload/reader/") + CompressionName(comp) + "/";
+    UnloadOptions opt;
+    opt.compression = comp;
+    auto sql =
+        UnloadStatement("select salesid, pricepaid from sales", "s3://rsx-stage/" + prefix, opt);
+    ASSERT_TRUE(sql.ok());
+    auto d = run(*sql);
+    ASSERT_EQ(d.status, "FINISHED") << d.error;
+    auto text = (*s3)->Get("rsx-stage", prefix + "manifest");
+    ASSERT_TRUE(text.ok());
+    auto manifest = ParseUnloadManifest(*text);
+    ASSERT_TRUE(manifest.ok()) << manifest.status().ToString();
+    ASSERT_EQ(manifest->entries.size(), 4u);
+    UnloadReadOptions ro;
+    ro.connections = 3;
+    ro.range_bytes = 1;  // the smallest allowed: 64 KiB ranges, several per file
+    ro.compression = comp;
+    std::vector<size_t> order;
+    std::set<long long> ids;
+    long long lines = 0;
+    Status st = ReadUnloadFiles(
+        **s3, *manifest, ro,
+        [&](size_t index, std::string_view block) {
+          if (order.empty() || order.back() != index) order.push_back(index);
+          size_t at = 0;
+          while (at < block.size()) {
+            size_t end = block.find('\n', at);
+            auto row = nlohmann::json::parse(block.substr(at, end - at));
+            ids.insert(row["salesid"].get<long long>());
+            ++lines;
+            at = end + 1;
+          }
+          return Status::OK();
+        },
+        [&](size_t) { return Status::OK(); });
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    EXPECT_EQ(order, (std::vector<size_t>{0, 1, 2, 3}));
+    EXPECT_EQ(static_cast<size_t>(lines), ids.size());
+    EXPECT_EQ(lines, d.result_rows);
+    EXPECT_GT(lines, 10000);
+  }
+  // A manifest that promises more than a file holds, or other line counts, is an error.
+  auto text = (*s3)->Get("rsx-stage", "unload/reader/gzip/manifest");
+  auto manifest = *ParseUnloadManifest(*text);
+  UnloadReadOptions ro;
+  auto ignore = [](size_t, std::string_view) { return Status::OK(); };
+  auto done = [](size_t) { return Status::OK(); };
+  auto wrong = manifest;
+  wrong.entries[2].record_count += 1;
+  Status st = ReadUnloadFiles(**s3, wrong, ro, ignore, done);
+  EXPECT_NE(st.message().find("its manifest says"), std::string::npos) << st.ToString();
+  wrong = manifest;
+  wrong.entries[1].content_length += 100;
+  st = ReadUnloadFiles(**s3, wrong, ro, ignore, done);
+  EXPECT_FALSE(st.ok());
+  // A callback's error stops the read and is returned as it is.
+  st = ReadUnloadFiles(
+      **s3, manifest, ro, [](size_t, std::string_view) { return Status::Cancelled("enough"); },
+      done);
+  EXPECT_EQ(st.code(), StatusCode::kCancelled);
 }
 
 }  // namespace

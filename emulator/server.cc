@@ -101,6 +101,11 @@ ServerImpl::ServerImpl(EmulatorConfig& config, Engine& engine, Auth& auth, S3Api
   // until the client's delayed ACK (~40 ms per request on Linux loopback).
   http_.set_tcp_nodelay(true);
   http_.set_payload_max_length(16 * 1024 * 1024);
+  // cpp-httplib parses a Range header with a function-local static std::regex, built on first
+  // use. Build it here, before any worker exists: its lazy construction's guard lives in the
+  // uninstrumented library, so ThreadSanitizer would see two ranged GETs at once as a race.
+  httplib::Ranges warm;
+  httplib::detail::parse_range_header("bytes=0-0", warm);
   http_.Post(".*",
              [this](const httplib::Request& req, httplib::Response& res) { Handle(req, res); });
   http_.Get(".*",

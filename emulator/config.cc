@@ -182,6 +182,18 @@ Result<FaultConfig> FaultFrom(const json& f, const std::string& where) {
 
 }  // namespace
 
+Result<int> ParseLatency(const std::string& text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return Status::InvalidArgument("latency: expected {\"ms\": N}");
+  RSX_RETURN_IF_ERROR(CheckKeys(j, {"ms"}, "latency"));
+  int ms = -1;
+  RSX_RETURN_IF_ERROR(Get(j, "ms", &ms, "latency"));
+  if (ms < 0 || ms > 60000)
+    return Status::InvalidArgument("latency.ms must be a whole number from 0 to 60000");
+  return ms;
+}
+
 Result<FaultConfig> ParseFault(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("fault: not valid JSON");

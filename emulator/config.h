@@ -120,6 +120,8 @@ inline constexpr const char* kStagePrefix = "unload/";
 // Parses a config file's JSON. Unknown keys are errors (typos must not pass silently).
 Result<EmulatorConfig> ParseConfig(const std::string& json_text);
 Result<FaultConfig> ParseFault(const std::string& json_text);
+// The body of POST /_emulator/latency: {"ms": N}, 0 to 60000.
+Result<int> ParseLatency(const std::string& json_text);
 
 // Account of an ARN ("arn:aws:iam::ACCOUNT:...").
 std::string ArnAccount(const std::string& arn);

@@ -400,6 +400,9 @@ void S3Api::Handle(const httplib::Request& req, httplib::Response& res,
   if (m != "GET" && m != "HEAD")
     return fail(S3Err(405, "MethodNotAllowed",
                       "The specified method is not allowed against this resource."));
+  // Ranges are answered here; cpp-httplib would otherwise slice the answer a second time (and
+  // drop an error's body).
+  const_cast<httplib::Request&>(req).ranges.clear();
   if (auto denied = Check(who, "s3:GetObject", t.bucket, t.key)) return fail(*denied);
   auto obj = store_.Head(t.bucket, t.key);
   std::unique_ptr<FILE, int (*)(FILE*)> file(obj ? std::fopen(obj->path.c_str(), "rb") : nullptr,
@@ -410,8 +413,6 @@ void S3Api::Handle(const httplib::Request& req, httplib::Response& res,
       return fail(S3Err(403, "AccessDenied", "Access Denied"));
     return fail(S3Err(404, "NoSuchKey", "The specified key does not exist."));
   }
-  // Ranges are answered here; cpp-httplib would otherwise slice the answer a second time.
-  const_cast<httplib::Request&>(req).ranges.clear();
   long long start = 0, length = obj->size;
   if (auto range = ParseRange(req.get_header_value("Range"), obj->size)) {
     if (range->first < 0)

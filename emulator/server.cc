@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <thread>
 
 #include "rsx/crypto.h"
@@ -80,6 +81,7 @@ class ServerImpl {
   void Sts(const httplib::Request& req, httplib::Response& res);
 
   EmulatorConfig& config_;
+  std::atomic<int> latency_ms_{0};  // before every AWS answer (config latency_ms; control path)
   Engine& engine_;
   Auth& auth_;
   S3Api* s3_;
@@ -92,6 +94,7 @@ class ServerImpl {
 
 ServerImpl::ServerImpl(EmulatorConfig& config, Engine& engine, Auth& auth, S3Api* s3)
     : config_(config), engine_(engine), auth_(auth), s3_(s3) {
+  latency_ms_ = config.latency_ms;
   // Idle keep-alive and half-sent connections each hold a worker until they time out: enough
   // workers that a few dozen of them do not stall other clients, and a short read timeout.
   http_.new_task_queue = [] { return new httplib::ThreadPool(128); };
@@ -209,8 +212,8 @@ void ServerImpl::Handle(const httplib::Request& req, httplib::Response& res) {
   res.set_header("x-amzn-RequestId", request_id);
   if (util::StartsWith(req.path, "/_emulator/")) return HandleControl(req, res);
   // A network's round trip, on every AWS request.
-  if (config_.latency_ms > 0)
-    std::this_thread::sleep_for(std::chrono::milliseconds(config_.latency_ms));
+  if (int ms = latency_ms_.load(); ms > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
   if (s3_ && S3Api::IsS3Request(req)) {
     if (ApplyFaultsAndLimits(S3Api::OperationName(req), Shape::kS3Xml, res)) return;
     return s3_->Handle(req, res, request_id);
@@ -237,6 +240,17 @@ void ServerImpl::HandleControl(const httplib::Request& req, httplib::Response& r
     fc.nth += calls_[fc.operation];
     config_.faults.push_back(fc);
     res.set_content(json{{"faults", config_.faults.size()}}.dump(), "application/json");
+    return;
+  }
+  if (req.path == "/_emulator/latency" && req.method == "POST") {
+    auto ms = ParseLatency(req.body);
+    if (!ms.ok()) {
+      res.status = 400;
+      res.set_content(json{{"error", ms.status().message()}}.dump(), "application/json");
+      return;
+    }
+    latency_ms_ = *ms;
+    res.set_content(json{{"ms", *ms}}.dump(), "application/json");
     return;
   }
   if (req.path == "/_emulator/faults" && req.method == "DELETE") {

@@ -34,6 +34,7 @@
 #include "rsx/credentials.h"
 #include "rsx/data_api.h"
 #include "rsx/http.h"
+#include "rsx/s3.h"
 #include "rsx/statement_runner.h"
 #include "rsx/sts.h"
 #include "rsx/sync.h"
@@ -100,6 +101,8 @@ class Connection {
   const ConnectionConfig& config() const { return config_; }
   DataApiClient& client() { return *client_; }
   const std::shared_ptr<DataApiClient>& shared_client() { return client_; }
+  // The S3 client of the unload stage (nullptr without unload settings).
+  const std::shared_ptr<S3Client>& stage_client() const { return s3_; }
   Runtime& runtime() { return *runtime_; }
   // Where the credentials came from when Open verified them ("assume-role ARN", with
   // kFromCredentialCache appended when read from the disk cache).
@@ -113,7 +116,9 @@ class Connection {
   // One statement to the consumer (see statement_runner.h).
   Result<RunSummary> Query(const std::string& sql, const RunOptions& options,
                            ResultConsumer* consumer);
-  // Full and incremental reads to files or a protocol (see sync.h).
+  // Full and incremental reads to files or a protocol (see sync.h). With the config's unload
+  // settings, options.unload is filled from them (stage, role, compression, the S3 client) where
+  // the caller left it empty.
   Result<std::vector<StreamResult>> Sync(const std::vector<StreamSyncConfig>& streams,
                                          const SyncOptions& options);
 
@@ -122,6 +127,7 @@ class Connection {
   ConnectionConfig config_;
   std::shared_ptr<Runtime> runtime_;
   std::shared_ptr<DataApiClient> client_;
+  std::shared_ptr<S3Client> s3_;  // the stage's, when the config has unload settings
   std::string credentials_provider_;
 };
 

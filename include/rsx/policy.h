@@ -20,6 +20,18 @@ std::string PermissionPolicy(const std::string& workgroup_arn = "");
 std::string TrustPolicy(const std::string& operator_account, const std::string& external_id,
                         const std::string& partition = "aws");
 
+// With a stage for UNLOAD (s3://bucket/prefix/, docs/unload.md), the two further policies:
+//   `connector`: for the role rsx assumes: s3:GetObject and s3:DeleteObject on the prefix's
+//     objects, s3:ListBucket on the bucket for that prefix only, s3:GetBucketLocation;
+//   `redshift`: for the IAM role the namespace writes with (UNLOAD's IAM_ROLE): s3:PutObject,
+//     s3:DeleteObject (CLEANPATH) on the prefix's objects, s3:ListBucket for the prefix,
+//     s3:GetBucketLocation.
+// kInvalidArgument for a stage that is not s3://bucket/...
+struct StagePolicies {
+  std::string connector, redshift;
+};
+Result<StagePolicies> StagePolicy(const std::string& stage, const std::string& partition = "aws");
+
 // The nine actions, in policy order.
 const char* const* RsxActions(int* count);
 

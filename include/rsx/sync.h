@@ -30,14 +30,18 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "rsx/catalog.h"
+#include "rsx/compression.h"
 #include "rsx/data_api.h"
 
 namespace rsx {
+
+class S3Client;
 
 enum class SyncMode { kFullRefresh, kIncremental };
 
@@ -93,6 +97,29 @@ class MemoryStateStore : public StateStore {
   std::string state_;
 };
 
+// How a stream's rows are read (docs/unload.md):
+//   kPages   keyset-paginated SELECTs, each result read page by page (GetStatementResult);
+//   kUnload  one UNLOAD of the stream to the S3 stage, whose files are then downloaded in
+//            parallel and decoded into the same records;
+//   kAuto    UNLOAD when a stage is set and the stream's estimated rows reach
+//            `unload.auto_min_rows`, else pages.
+// A stream whose schema, table or column names hold a backslash is always read by pages
+// (UNLOAD's quoted query cannot carry one safely), with a warning.
+enum class ReadPath { kPages, kUnload, kAuto };
+// "pages", "unload", "auto"; kInvalidArgument naming --via otherwise.
+Result<ReadPath> ParseReadPath(const std::string& text);
+
+struct UnloadSyncOptions {
+  std::shared_ptr<S3Client> s3;      // reads and cleans the stage (the connection's role)
+  std::string stage;                 // s3://bucket/prefix/ (a trailing '/' is added)
+  std::string iam_role = "default";  // the role Redshift writes with: "default" or an ARN
+  Compression compression = Compression::kGzip;
+  int connections = 4;                // ranged GETs at once
+  long long range_bytes = 4LL << 20;  // bytes per GET (memory: about connections x 2 x this)
+  bool keep_staged = false;           // leave the files on S3 after the run
+  long long auto_min_rows = 1000000;  // kAuto: UNLOAD from this many estimated rows
+};
+
 struct SyncOptions {
   std::string out_dir;
   std::string format = "jsonl";   // files: jsonl or csv
@@ -116,6 +143,9 @@ struct SyncOptions {
                      const std::string& sql)>
       statement;
 
+  ReadPath via = ReadPath::kPages;
+  UnloadSyncOptions unload;
+
   RecordSink* sink = nullptr;         // records go here instead of files in out_dir
   StateStore* state_store = nullptr;  // the state lives here instead of the state file
 };
@@ -130,6 +160,9 @@ struct StreamResult {
   std::string file;  // out_dir + "/" + StreamFileName(schema, table, format)
   long long rows = 0;
   int statements = 0;
+  std::string via = "pages";   // how it was read: "pages" or "unload"
+  int unload_files = 0;        // files downloaded (unload)
+  long long unload_bytes = 0;  // their bytes, as stored (compressed)
 };
 
 // Syncs the streams in order; returns per-stream results. The state (StateStore, else the

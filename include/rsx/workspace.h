@@ -13,6 +13,17 @@
 namespace rsx {
 
 // A connection: also the Airbyte/Singer config object.
+// Reading through UNLOAD (docs/unload.md): where Redshift writes and rsx reads.
+struct UnloadConfig {
+  std::string stage;        // s3://bucket/prefix/ ("": no UNLOAD)
+  std::string iam_role;     // the role Redshift writes with: "default" (or "") or a role ARN
+  std::string region;       // the bucket's region ("": the connection's)
+  std::string compression;  // "gzip" (default), "zstd" or "none"
+  bool empty() const {
+    return stage.empty() && iam_role.empty() && region.empty() && compression.empty();
+  }
+};
+
 struct ConnectionConfig {
   std::string name;
   std::string region, workgroup, database, role_arn;
@@ -24,6 +35,7 @@ struct ConnectionConfig {
   bool allow_insecure_http = false;   // http:// endpoints off this machine (see docs/aws-access.md)
   std::string long_polling;           // "" (auto), "auto", "on", "off": see rsx/data_api.h
   bool credential_cache = true;       // keep the assumed role's credentials on disk (the CLI)
+  UnloadConfig unload;
 
   std::string ToJson(int indent = -1) const;  // without "name"
   // Parses a config object; unknown keys are errors (typos must not pass). `name` is kept.
@@ -33,6 +45,8 @@ struct ConnectionConfig {
 // Checks every field; the error names the field and what was expected.
 Status ValidateConnection(const ConnectionConfig& c);
 Status ValidateConnectionName(const std::string& name);
+// The unload settings (all empty: none); the error names the flag.
+Status ValidateUnloadConfig(const UnloadConfig& u);
 
 class Workspace {
  public:

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rsx/connection.h"
+#include "rsx/crypto.h"
 #include "rsx/endpoints.h"
 #include "rsx/policy.h"
 #include "rsx/statement_runner.h"
@@ -123,6 +124,56 @@ DatabaseAccess ReadAccess(DataApiClient& c, const std::vector<std::string>& only
   return a;
 }
 
+// The stage's four actions with harmless calls: list the prefix; get and delete a key that
+// does not exist (S3 answers NoSuchKey, or 204 for the delete, only to a caller who may); the
+// bucket's region.
+void ProbeStage(const ConnectionConfig& f, Runtime& runtime,
+                const std::shared_ptr<CredentialsProvider>& role,
+                std::vector<PermissionResult>* probes) {
+  auto add = [&](const std::string& action, PermissionResult::Outcome o, const std::string& code,
+                 const std::string& message) {
+    PermissionResult p;
+    p.action = action;
+    p.outcome = o;
+    p.aws_error = code;
+    p.message = message;
+    probes->push_back(std::move(p));
+  };
+  auto loc = ParseS3Url(f.unload.stage);
+  std::string region = f.unload.region.empty() ? f.region : f.unload.region;
+  auto s3 = S3Client::Create(runtime.http(), role, region, runtime.env());
+  if (!loc.ok() || !s3.ok()) {
+    add("s3:ListBucket", PermissionResult::kUnknown, "",
+        (!loc.ok() ? loc.status() : s3.status()).message());
+    return;
+  }
+  std::string prefix = loc->key;
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  auto judge = [&](const std::string& action, const Status& st, const char* fine_code) {
+    std::string code = st.ok() ? "" : st.detail("aws_error");
+    if (st.ok() || (fine_code && code == fine_code))
+      add(action, PermissionResult::kGranted, code, "");
+    else if (code == "AccessDenied" || st.code() == StatusCode::kPermissionDenied)
+      add(action, PermissionResult::kDenied, code, st.message() + " (on " + f.unload.stage + ")");
+    else
+      add(action, PermissionResult::kUnknown, code, st.message());
+  };
+  judge("s3:ListBucket", (*s3)->List(loc->bucket, prefix).status(), nullptr);
+  std::string missing =
+      prefix + "rsx-check-" + crypto::Sha256Hex(crypto::RandomBytes(8)).substr(0, 12);
+  judge("s3:GetObject", (*s3)->Get(loc->bucket, missing, 0, 0).status(), "NoSuchKey");
+  judge("s3:DeleteObject", (*s3)->Delete(loc->bucket, {missing}), nullptr);
+  auto where = (*s3)->BucketRegion(loc->bucket);
+  judge("s3:GetBucketLocation", where.status(), nullptr);
+  if (where.ok()) {
+    std::string actual = where->empty() ? "us-east-1" : *where;
+    if (actual != region)
+      probes->back() = PermissionResult{"s3:GetBucketLocation", PermissionResult::kUnknown, "",
+                                        "the stage bucket is in " + actual + ", not " + region +
+                                            ": set --unload-region " + actual};
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> CheckReport::Missing() const {
@@ -232,6 +283,8 @@ CheckReport CheckConnection(const ConnectionConfig& f, Runtime& runtime,
   probes.push_back(login);
   if (exec.ok())
     (void)c.CancelStatement(exec->id);  // select 1: long finished; nothing left running
+  // With a stage for UNLOAD: what the role may do there.
+  if (!f.unload.stage.empty()) ProbeStage(f, runtime, role, &probes);
   // 4. Inside the database: the role's own user and what it may read.
   bool can_query = true;
   for (const auto& p : probes)

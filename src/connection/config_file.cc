@@ -52,6 +52,10 @@ Result<ConnectionConfig> ResolveConnection(const ConnectionConfig& f, const Envi
   }
   c.allow_insecure_http = c.allow_insecure_http || f.allow_insecure_http;
   pick(&c.long_polling, f.long_polling, "RSX_LONG_POLLING");
+  pick(&c.unload.stage, f.unload.stage, "RSX_STAGE");
+  pick(&c.unload.iam_role, f.unload.iam_role, nullptr);
+  pick(&c.unload.region, f.unload.region, nullptr);
+  pick(&c.unload.compression, f.unload.compression, nullptr);
   c.credential_cache = c.credential_cache && f.credential_cache &&
                        env.Get("RSX_NO_CREDENTIAL_CACHE").value_or("").empty();
   if (c.region.empty()) c.region = RegionFromEnvironment(env);

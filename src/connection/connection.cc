@@ -109,6 +109,13 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionConfig& con
                                                          env));
   c->client_->set_max_concurrent_statements(config.max_concurrent_statements);
   c->client_->set_long_polling(long_polling);
+  if (!config.unload.stage.empty()) {
+    RSX_RETURN_IF_ERROR(ValidateUnloadConfig(config.unload));
+    RSX_ASSIGN_OR_RETURN(
+        c->s3_,
+        S3Client::Create(runtime->http(), creds,
+                         config.unload.region.empty() ? config.region : config.unload.region, env));
+  }
   c->config_ = config;
   c->runtime_ = std::move(runtime);
   return c;
@@ -136,6 +143,14 @@ Result<std::vector<StreamResult>> Connection::Sync(const std::vector<StreamSyncC
                                                    const SyncOptions& options) {
   SyncOptions o = options;
   if (!o.warn) o.warn = [rt = runtime_](const std::string& m) { rt->Log(m); };
+  const UnloadConfig& u = config_.unload;
+  if (o.unload.stage.empty() && !u.stage.empty()) {
+    o.unload.stage = u.stage;
+    if (!u.iam_role.empty()) o.unload.iam_role = u.iam_role;
+    if (u.compression == "zstd") o.unload.compression = Compression::kZstd;
+    if (u.compression == "none") o.unload.compression = Compression::kNone;
+  }
+  if (!o.unload.s3) o.unload.s3 = s3_;
   return RunSync(*client_, streams, o);
 }
 

@@ -121,8 +121,13 @@ Status WriteManifest(const std::string& out_dir, const std::string& connection_n
          {"file", r.file},
          {"rows", r.rows},
          {"statements", r.statements},
+         {"via", r.via},
          {"mode", streams[i].mode == SyncMode::kIncremental ? "incremental" : "full_refresh"},
          {"columns", cols}});
+    if (r.via == "unload") {
+      manifest["streams"].back()["unload_files"] = r.unload_files;
+      manifest["streams"].back()["unload_bytes"] = r.unload_bytes;
+    }
   }
   manifest["state_file"] =
       options.state_path.empty() ? out_dir + "/.rsx-state.json" : options.state_path;

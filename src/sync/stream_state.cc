@@ -57,6 +57,34 @@ Result<StreamState> ParseStreamState(const json& v, const std::string& where) {
     return Status::InvalidArgument(ja::Path(where, "file_bytes") +
                                    ": expected a length of 0 or more");
   RSX_ASSIGN_OR_RETURN(s.stream_namespace, ja::OptString(v, "stream_namespace", where));
+  RSX_ASSIGN_OR_RETURN(const json* un, ja::Member(v, "unload", where));
+  if (un) {
+    std::string w = ja::Path(where, "unload");
+    RSX_RETURN_IF_ERROR(ja::ExpectObject(*un, w));
+    UnloadProgress u;
+    RSX_ASSIGN_OR_RETURN(u.prefix, ja::OptString(*un, "prefix", w));
+    if (u.prefix.rfind("s3://", 0) != 0 || u.prefix.back() != '/')
+      return Status::InvalidArgument(ja::Path(w, "prefix") +
+                                     ": expected s3://bucket/prefix/, found \"" + u.prefix + "\"");
+    RSX_ASSIGN_OR_RETURN(u.statement_id, ja::OptString(*un, "statement_id", w));
+    RSX_ASSIGN_OR_RETURN(u.unloaded, ja::OptBool(*un, "unloaded", w, false));
+    RSX_ASSIGN_OR_RETURN(u.entries_done, ja::OptInt(*un, "entries_done", w, 0));
+    RSX_ASSIGN_OR_RETURN(u.start_bytes, ja::OptInt(*un, "start_bytes", w, 0));
+    RSX_ASSIGN_OR_RETURN(u.start_rows, ja::OptInt(*un, "start_rows", w, 0));
+    if (u.entries_done < 0 || u.start_bytes < 0 || u.start_rows < 0)
+      return Status::InvalidArgument(w +
+                                     ": entries_done, start_bytes and start_rows are counts "
+                                     "of 0 or more");
+    RSX_ASSIGN_OR_RETURN(const json* up, ja::Member(*un, "upper", w));
+    if (up) {
+      if (!up->is_string())
+        return Status::InvalidArgument(ja::Path(w, "upper") + ": expected a string, found " +
+                                       ja::Describe(*up));
+      u.upper = up->get_ref<const std::string&>();
+    }
+    RSX_ASSIGN_OR_RETURN(u.upper_keys, ja::OptStringListList(*un, "upper_keys", w));
+    s.unload = std::move(u);
+  }
   if (s.key_columns && !s.key.empty() && s.key.size() != s.key_columns->size())
     return Status::InvalidArgument(ja::Path(where, "key") + ": holds " +
                                    std::to_string(s.key.size()) + " values for " +
@@ -78,6 +106,20 @@ json StreamStateJson(const StreamState& s) {
   }
   if (s.file_bytes >= 0) j["file_bytes"] = s.file_bytes;
   if (!s.stream_namespace.empty()) j["stream_namespace"] = s.stream_namespace;
+  if (s.unload) {
+    const UnloadProgress& u = *s.unload;
+    json un = {{"prefix", u.prefix},
+               {"unloaded", u.unloaded},
+               {"entries_done", u.entries_done},
+               {"start_bytes", u.start_bytes},
+               {"start_rows", u.start_rows}};
+    if (!u.statement_id.empty()) un["statement_id"] = u.statement_id;
+    if (u.upper) {
+      un["upper"] = *u.upper;
+      un["upper_keys"] = u.upper_keys;
+    }
+    j["unload"] = std::move(un);
+  }
   return j;
 }
 

@@ -15,6 +15,15 @@
 //                   of text values (older states joined them with \x1f into one string; those
 //                   are still read)
 //   file_bytes      the length of the stream's file at this checkpoint
+//   unload          a read through UNLOAD in progress (absent otherwise):
+//     prefix          s3://bucket/prefix/ the UNLOAD writes to (the manifest is <prefix>manifest)
+//     statement_id    the UNLOAD statement, once submitted
+//     unloaded        the UNLOAD finished: its files and manifest are in place
+//     entries_done    manifest entries whose rows are written (and counted in file_bytes)
+//     start_bytes     the file's length before this read's first row
+//     start_rows      `rows` before this read
+//     upper           incremental: the highest cursor value this read covers (absent: none)
+//     upper_keys      incremental: the keys of the rows read so far at `upper`
 
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -24,6 +33,16 @@
 #include "rsx/result.h"
 
 namespace rsx {
+
+struct UnloadProgress {
+  std::string prefix;
+  std::string statement_id;
+  bool unloaded = false;
+  long long entries_done = 0;
+  long long start_bytes = 0, start_rows = 0;
+  std::optional<std::string> upper;
+  std::vector<std::vector<std::string>> upper_keys;
+};
 
 struct StreamState {
   bool incremental = false;
@@ -37,6 +56,7 @@ struct StreamState {
   std::vector<std::vector<std::string>> boundary_keys;
   long long file_bytes = -1;     // -1: not recorded
   std::string stream_namespace;  // protocols only
+  std::optional<UnloadProgress> unload;
 };
 
 // `where` names the value in errors, e.g. "the state file X: streams[\"public.t\"]".

@@ -11,10 +11,12 @@
 #include <set>
 
 #include "rsx/policy.h"
+#include "rsx/s3.h"
 #include "rsx/statement_runner.h"
 #include "rsx/sync.h"
 #include "rsx/types.h"
 #include "sync/chunk_writer.h"
+#include "sync/engine.h"
 #include "sync/output_files.h"
 #include "sync/stream_state.h"
 #include "util/json_access.h"
@@ -26,23 +28,13 @@ using namespace sync_internal;
 
 std::string QuoteIdentifier(const std::string& name) { return QuoteSqlIdentifier(name); }
 
-namespace {
+namespace sync_internal {
 
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
   return out;
 }
-
-// Everything a run on one stream works from.
-struct Plan {
-  std::string name;                    // schema.table
-  std::vector<std::string> key_names;  // (cursor, key...) or key
-  std::vector<const ColumnInfo*> key;
-  std::vector<size_t> key_idx;
-  std::vector<std::string> column_names;
-  std::string columns, order, from;  // SQL pieces
-};
 
 Result<Plan> MakePlan(const StreamSyncConfig& cfg) {
   const Stream& s = cfg.stream;
@@ -113,83 +105,29 @@ Status CheckKey(DataApiClient& client, const Plan& p, size_t first_key_column,
       "(--primary-key), or skip this check (--trust-key) only if you know the key is unique");
 }
 
-class Engine {
- public:
-  Engine(DataApiClient& client, const SyncOptions& o) : client_(client), o_(o) {
-    protocol_ = o.sink != nullptr;
-    csv_ = o.format == "csv";
-    state_path_ = o.state_path.empty() ? o.out_dir + "/.rsx-state.json" : o.state_path;
+Result<FILE*> Engine::OpenOutput(const Stream& s, const std::string& name, bool append,
+                                 bool complete, long long file_bytes, File* owned,
+                                 std::string* path) {
+  if (protocol_) return o_.sink->Output();
+  RSX_ASSIGN_OR_RETURN(
+      *path, PathUnder(o_.out_dir, StreamFileName(s.schema, s.table, csv_ ? "csv" : "jsonl")));
+  if (append && complete && access(path->c_str(), F_OK) != 0 && errno == ENOENT) {
+    Warn("stream " + name + ": " + *path +
+         " is gone (moved away after the last run?); new rows go to a new file");
+  } else if (append) {
+    RSX_RETURN_IF_ERROR(Status(TruncateToCheckpoint(*path, file_bytes)).Prepend("stream " + name));
   }
-
-  Status Open() {
-    if (o_.state_store) {
-      RSX_ASSIGN_OR_RETURN(std::string text, o_.state_store->Load());
-      if (!text.empty()) {
-        RSX_ASSIGN_OR_RETURN(state_, ParseSyncState(text, "the input state"));
-      }
-    }
-    if (protocol_) return Status::OK();  // no files: records go to the sink
-    std::error_code ec;
-    std::filesystem::create_directories(o_.out_dir, ec);
-    if (ec)
-      return Status::IoError("cannot create the output folder " + o_.out_dir + ": " + ec.message());
-    if (access(o_.out_dir.c_str(), W_OK) != 0)
-      return Status::IoError("the output folder " + o_.out_dir + " is not writable");
-    if (o_.state_store) return Status::OK();
-    auto lock = FileLock::Acquire(state_path_ + ".lock", "the state file " + state_path_);
-    if (!lock.ok()) return lock.status();
-    lock_ = std::make_unique<FileLock>(std::move(*lock));
-    struct stat sb;
-    if (::stat(state_path_.c_str(), &sb) != 0 && errno == ENOENT)
-      return Status::OK();  // a first run
-    RSX_ASSIGN_OR_RETURN(std::string text, ReadTextFile(state_path_, "state"));
-    auto parsed = ParseSyncState(text, "the state file " + state_path_);
-    if (!parsed.ok())
-      return Status::InvalidArgument(parsed.status().message() +
-                                     "; it was left untouched (move it aside to start over)");
-    state_ = std::move(*parsed);
-    return Status::OK();
+  owned->reset(std::fopen(path->c_str(), append ? "ab" : "wb"));
+  if (!*owned) return Status::IoError("cannot write " + *path + ": " + std::strerror(errno));
+  FILE* out = owned->get();
+  struct stat sb;
+  if (csv_ && fstat(fileno(out), &sb) == 0 && sb.st_size == 0) {
+    std::string header = RowEncoder(s.columns, RowEncoder::Form::kCsv).CsvHeader();
+    if (std::fwrite(header.data(), 1, header.size(), out) != header.size())
+      return Status::IoError("cannot write " + *path + ": " + std::strerror(errno));
   }
-
-  Result<StreamResult> SyncStream(const StreamSyncConfig& cfg);
-
- private:
-  void Warn(const std::string& m) {
-    if (o_.warn)
-      o_.warn(m);
-    else
-      std::fprintf(stderr, "rsx: warning: %s\n", m.c_str());
-  }
-  Status Save() {
-    RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(state_.doc, 2));
-    if (o_.state_store) return o_.state_store->Save(text + "\n");
-    if (protocol_) return Status::OK();
-    return WriteFileAtomic(state_path_, text + "\n", 0600);
-  }
-  // Records the stream's state, then saves it (files) or hands it to the protocol.
-  Status Checkpoint(const Stream& s, const std::string& name, StreamState& st, FILE* out,
-                    long long records) {
-    if (!protocol_) {
-      struct stat sb;
-      if (fstat(fileno(out), &sb) != 0)
-        return Status::IoError(std::string("cannot stat the output: ") + std::strerror(errno));
-      st.file_bytes = static_cast<long long>(sb.st_size);
-    }
-    if (protocol_) st.stream_namespace = s.schema;
-    state_.doc["streams"][name] = StreamStateJson(st);
-    RSX_RETURN_IF_ERROR(Save());  // after the rows are on disk
-    if (!protocol_) return Status::OK();
-    RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(state_.doc["streams"][name]));
-    return o_.sink->Checkpoint(s, text, records);
-  }
-
-  DataApiClient& client_;
-  const SyncOptions& o_;
-  bool protocol_ = false, csv_ = false;
-  std::string state_path_;
-  std::unique_ptr<FileLock> lock_;
-  SyncState state_;
-};
+  return out;
+}
 
 Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
   const Stream& s = cfg.stream;
@@ -228,6 +166,8 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
                                      Join(p.key_names) + ") has " +
                                      std::to_string(p.key_names.size()) + aside);
   }
+  RSX_ASSIGN_OR_RETURN(bool via_unload, UseUnload(cfg, p, prev));
+  if (via_unload) return SyncStreamUnload(cfg, p, std::move(prev));
   if (prev && !incremental) {
     if (prev->complete || prev->key.empty()) {
       prev.reset();  // finished, or nothing read yet (a parallel read restarts): start over
@@ -254,28 +194,9 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
   // The stream's file: put back to the checkpoint when continuing, else started anew.
   StreamResult res{name, "", 0, 0};
   File owned;
-  FILE* out = protocol_ ? o_.sink->Output() : nullptr;
-  if (!protocol_) {
-    RSX_ASSIGN_OR_RETURN(
-        res.file, PathUnder(o_.out_dir, StreamFileName(s.schema, s.table, csv_ ? "csv" : "jsonl")));
-    bool append = !last.empty() || (incremental && resume);
-    if (append && prev->complete && access(res.file.c_str(), F_OK) != 0 && errno == ENOENT) {
-      Warn("stream " + name + ": " + res.file +
-           " is gone (moved away after the last run?); new rows go to a new file");
-    } else if (append) {
-      RSX_RETURN_IF_ERROR(
-          Status(TruncateToCheckpoint(res.file, prev->file_bytes)).Prepend("stream " + name));
-    }
-    owned.reset(std::fopen(res.file.c_str(), append ? "ab" : "wb"));
-    if (!owned) return Status::IoError("cannot write " + res.file + ": " + std::strerror(errno));
-    out = owned.get();
-    struct stat sb;
-    if (csv_ && fstat(fileno(out), &sb) == 0 && sb.st_size == 0) {
-      std::string header = RowEncoder(s.columns, RowEncoder::Form::kCsv).CsvHeader();
-      if (std::fwrite(header.data(), 1, header.size(), out) != header.size())
-        return Status::IoError("cannot write " + res.file + ": " + std::strerror(errno));
-    }
-  }
+  bool append = !last.empty() || (incremental && resume);
+  RSX_ASSIGN_OR_RETURN(FILE * out, OpenOutput(s, name, append, append && prev->complete,
+                                              append ? prev->file_bytes : 0, &owned, &res.file));
   std::string record_prefix = protocol_ ? o_.sink->RecordPrefix(s) : "";
   std::string record_suffix = protocol_ ? o_.sink->RecordSuffix() : "\n";
   if (protocol_) RSX_RETURN_IF_ERROR(o_.sink->StreamStatus(s, "STARTED"));
@@ -368,13 +289,7 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
     auto run = RunStatement(client_, sql, ro, &writer);
     if (!run.ok()) return Status(run.status()).Prepend("stream " + name);
     ++res.statements;
-    if (protocol_) {
-      if (std::fflush(out) != 0) return Status::IoError("cannot write to stdout");
-    } else {
-      RSX_RETURN_IF_ERROR(Durable(out));
-    }
-    if (protocol_ && first_read) RSX_RETURN_IF_ERROR(o_.sink->StreamStatus(s, "RUNNING"));
-    first_read = false;
+    RSX_RETURN_IF_ERROR(ChunkWritten(s, out, &first_read));
     res.rows += writer.rows();
     st.rows += writer.rows();
     if (writer.read() > 0 && chunked) {
@@ -401,7 +316,14 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
   return res;
 }
 
-}  // namespace
+}  // namespace sync_internal
+
+Result<ReadPath> ParseReadPath(const std::string& text) {
+  if (text == "pages") return ReadPath::kPages;
+  if (text == "unload") return ReadPath::kUnload;
+  if (text == "auto") return ReadPath::kAuto;
+  return Status::InvalidArgument("--via '" + text + "' is not one of pages, unload, auto");
+}
 
 Status ValidateSyncOptions(const SyncOptions& o) {
   if (!o.sink && o.out_dir.empty())
@@ -410,6 +332,17 @@ Status ValidateSyncOptions(const SyncOptions& o) {
     return Status::InvalidArgument("--format '" + o.format + "' is not one of jsonl, csv");
   if (o.chunk_rows < 1) return Status::InvalidArgument("--chunk-rows must be at least 1");
   if (o.parallel < 1) return Status::InvalidArgument("--parallel must be at least 1");
+  if (o.via == ReadPath::kUnload && o.unload.stage.empty())
+    return Status::InvalidArgument(
+        "--via unload needs a stage: --stage s3://bucket/prefix/ (or the connection's "
+        "unload.stage), where Redshift may write and rsx may read, list and delete");
+  if (o.via != ReadPath::kPages && !o.unload.stage.empty()) {
+    RSX_RETURN_IF_ERROR(Status(ParseS3Url(o.unload.stage).status()).Prepend("--stage"));
+    if (!o.unload.s3)
+      return Status::InvalidArgument("--stage is set but no S3 client was given to read it");
+  }
+  if (o.unload.connections < 1 || o.unload.connections > 64)
+    return Status::InvalidArgument("unload connections must be from 1 to 64");
   return Status::OK();
 }
 

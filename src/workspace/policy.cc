@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rsx/s3.h"
 #include "rsx/strings.h"
 
 namespace rsx {
@@ -57,6 +58,45 @@ std::string PermissionPolicy(const std::string& wg) {
                           {"Resource", wg}});
   }
   return ordered_json{{"Version", "2012-10-17"}, {"Statement", statements}}.dump(2);
+}
+
+Result<StagePolicies> StagePolicy(const std::string& stage, const std::string& partition) {
+  RSX_ASSIGN_OR_RETURN(S3Location loc, ParseS3Url(stage));
+  std::string prefix = loc.key;
+  if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+  std::string bucket_arn = "arn:" + partition + ":s3:::" + loc.bucket;
+  std::string objects = bucket_arn + "/" + prefix + "*";
+  auto list = [&](const char* sid) {
+    return ordered_json{{"Sid", sid},
+                        {"Effect", "Allow"},
+                        {"Action", {"s3:ListBucket"}},
+                        {"Resource", bucket_arn},
+                        {"Condition", {{"StringLike", {{"s3:prefix", {prefix + "*"}}}}}}};
+  };
+  auto location = ordered_json{{"Sid", "RsxStageBucketRegion"},
+                               {"Effect", "Allow"},
+                               {"Action", {"s3:GetBucketLocation"}},
+                               {"Resource", bucket_arn}};
+  StagePolicies out;
+  out.connector = ordered_json{
+      {"Version", "2012-10-17"},
+      {"Statement",
+       {{{"Sid", "RsxReadAndCleanTheStage"},
+         {"Effect", "Allow"},
+         {"Action", {"s3:GetObject", "s3:DeleteObject"}},
+         {"Resource", objects}},
+        list("RsxListTheStage"),
+        location}}}.dump(2);
+  out.redshift = ordered_json{
+      {"Version", "2012-10-17"},
+      {"Statement",
+       {{{"Sid", "RedshiftUnloadToTheStage"},
+         {"Effect", "Allow"},
+         {"Action", {"s3:PutObject", "s3:DeleteObject"}},
+         {"Resource", objects}},
+        list("RedshiftListTheStage"),
+        location}}}.dump(2);
+  return out;
 }
 
 std::string TrustPolicy(const std::string& account, const std::string& external_id,

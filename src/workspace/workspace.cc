@@ -15,6 +15,7 @@
 #include "rsx/data_api.h"
 #include "rsx/endpoints.h"
 #include "rsx/files.h"
+#include "rsx/s3.h"
 #include "util/json_access.h"
 
 namespace rsx {
@@ -92,6 +93,14 @@ std::string ConnectionConfig::ToJson(int indent) const {
   if (allow_insecure_http) j["allow_insecure_http"] = true;
   if (!long_polling.empty() && long_polling != "auto") j["long_polling"] = long_polling;
   if (!credential_cache) j["credential_cache"] = false;
+  if (!unload.empty()) {
+    json u = json::object();
+    if (!unload.stage.empty()) u["stage"] = unload.stage;
+    if (!unload.iam_role.empty()) u["iam_role"] = unload.iam_role;
+    if (!unload.region.empty()) u["region"] = unload.region;
+    if (!unload.compression.empty()) u["compression"] = unload.compression;
+    j["unload"] = std::move(u);
+  }
   return j.dump(indent, ' ', false, json::error_handler_t::replace);  // never throws on bad UTF-8
 }
 
@@ -114,7 +123,8 @@ Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text,
                                 "statement_timeout_seconds",
                                 "allow_insecure_http",
                                 "long_polling",
-                                "credential_cache"};
+                                "credential_cache",
+                                "unload"};
   for (const auto& [k, v] : j.items()) {
     bool known = false;
     for (const char* key : kKeys) known = known || k == key;
@@ -134,6 +144,23 @@ Result<ConnectionConfig> ConnectionConfig::FromJson(const std::string& text,
                                        " must be a whole number from 0 to 604800");
       (k == "max_concurrent_statements" ? c.max_concurrent_statements
                                         : c.statement_timeout_seconds) = static_cast<int>(*n);
+    } else if (k == "unload") {
+      if (!v.is_object())
+        return Status::InvalidArgument(
+            "connection config: unload must be an object {stage, iam_role, region, compression}");
+      for (const auto& [uk, uv] : v.items()) {
+        std::string* field = uk == "stage"         ? &c.unload.stage
+                             : uk == "iam_role"    ? &c.unload.iam_role
+                             : uk == "region"      ? &c.unload.region
+                             : uk == "compression" ? &c.unload.compression
+                                                   : nullptr;
+        if (!field)
+          return Status::InvalidArgument("connection config: unknown key 'unload." + uk +
+                                         "' (expected stage, iam_role, region, compression)");
+        if (!uv.is_string())
+          return Status::InvalidArgument("connection config: unload." + uk + " must be a string");
+        *field = uv.get_ref<const std::string&>();
+      }
     } else if (k == "allow_insecure_http" || k == "credential_cache") {
       if (!v.is_boolean())
         return Status::InvalidArgument("connection config: " + k + " must be true or false");
@@ -200,11 +227,34 @@ Status ValidateConnectionName(const std::string& name) {
   return Status::OK();
 }
 
+Status ValidateUnloadConfig(const UnloadConfig& u) {
+  if (u.empty()) return Status::OK();
+  if (u.stage.empty())
+    return Status::InvalidArgument(
+        "--stage: the unload settings need a stage (s3://bucket/prefix/) to write to");
+  if (Status st = ParseS3Url(u.stage).status(); !st.ok()) return st.Prepend("--stage");
+  if (u.stage.find_first_of("'\\") != std::string::npos)
+    return Status::InvalidArgument("--stage '" + u.stage + "': a stage may not hold ' or \\");
+  if (!u.iam_role.empty() && u.iam_role != "default" &&
+      (u.iam_role.rfind("arn:aws", 0) != 0 || u.iam_role.find(":role/") == std::string::npos ||
+       u.iam_role.find_first_of("'\\ ") != std::string::npos))
+    return Status::InvalidArgument("--unload-role '" + u.iam_role +
+                                   "': expected default or arn:aws:iam::<account>:role/<name>");
+  if (!u.region.empty())
+    if (Status st = ValidateRegion(u.region); !st.ok()) return st.Prepend("--unload-region");
+  if (!u.compression.empty() && u.compression != "gzip" && u.compression != "zstd" &&
+      u.compression != "none")
+    return Status::InvalidArgument("--unload-compression '" + u.compression +
+                                   "' is not one of gzip, zstd, none");
+  return Status::OK();
+}
+
 Status ValidateConnection(const ConnectionConfig& c) {
   RSX_RETURN_IF_ERROR(ValidateConnectionName(c.name));
-  std::vector<const std::string*> texts = {&c.region,          &c.workgroup,   &c.database,
-                                           &c.role_arn,        &c.external_id, &c.endpoint_url,
-                                           &c.sts_endpoint_url};
+  std::vector<const std::string*> texts = {
+      &c.region,          &c.workgroup,     &c.database,          &c.role_arn,
+      &c.external_id,     &c.endpoint_url,  &c.sts_endpoint_url,  &c.unload.stage,
+      &c.unload.iam_role, &c.unload.region, &c.unload.compression};
   for (const auto& s : c.schemas) texts.push_back(&s);
   for (const std::string* t : texts)
     if (!json_access::Dump(json(*t)).ok())
@@ -239,6 +289,7 @@ Status ValidateConnection(const ConnectionConfig& c) {
   if (!ParseLongPolling(c.long_polling).ok())
     return Status::InvalidArgument("--long-polling '" + c.long_polling +
                                    "' is not one of auto, on, off");
+  RSX_RETURN_IF_ERROR(ValidateUnloadConfig(c.unload));
   for (const std::string* url : {&c.endpoint_url, &c.sts_endpoint_url})
     if (!url->empty() && url->rfind("http://", 0) != 0 && url->rfind("https://", 0) != 0)
       return Status::InvalidArgument("endpoint '" + *url + "' must be an http:// or https:// URL");

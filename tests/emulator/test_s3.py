@@ -105,6 +105,9 @@ class Objects(unittest.TestCase):
             self.assertTrue(r["ContentRange"].endswith("/%d" % len(b)), r["ContentRange"])
         self.assertEqual(code_of(lambda: s3.get_object(Bucket="rsx-stage", Key=k, Range="bytes=100-")),
                          "InvalidRange")
+        # A ranged GET of a missing key is S3's error document, not a bare 404.
+        self.assertEqual(code_of(lambda: s3.get_object(Bucket="rsx-stage", Key=k + "-missing", Range="bytes=0-0")),
+                         "NoSuchKey")
         # Listing: every key once, pages of 2, with and without a delimiter, url-encoded.
         pages = s3.get_paginator("list_objects_v2").paginate(
             Bucket="rsx-stage", Prefix="unload/t1/", PaginationConfig={"PageSize": 2})

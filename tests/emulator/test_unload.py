@@ -9,7 +9,7 @@ import json
 import subprocess
 import unittest
 
-from emulator_fixture import Emulator, NO_RETRY, wait
+from emulator_fixture import Emulator, NO_RETRY, start_moto, wait
 
 EMU = None
 DATA = None
@@ -251,27 +251,10 @@ class MotoStage(unittest.TestCase):
     """UNLOAD writing to moto_server's S3 (--s3-endpoint): an S3 no one here wrote."""
 
     def test_unload_to_moto(self):
-        import socket
-        import time
         import boto3
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        sock.close()
-        moto = subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        moto, url = start_moto()
         emu = None
         try:
-            url = "http://127.0.0.1:%d" % port
-            deadline = time.time() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.time() > deadline:
-                        raise
-                    time.sleep(0.1)
             s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1", aws_access_key_id="testing",
                               aws_secret_access_key="testing")
             s3.create_bucket(Bucket="moto-stage")

@@ -7,6 +7,20 @@
 
 namespace rsx::cli {
 
+void AddUnloadFlags(CLI::App* cmd, UnloadConfig* u) {
+  cmd->add_option("--stage", u->stage,
+                  "S3 prefix for reading through UNLOAD, s3://bucket/prefix/ (default RSX_STAGE; "
+                  "see docs/unload.md)");
+  cmd->add_option("--unload-role", u->iam_role,
+                  "the IAM role Redshift writes the stage with: default (the namespace's default "
+                  "role) or arn:aws:iam::<account>:role/<name>");
+  cmd->add_option("--unload-region", u->region,
+                  "the stage bucket's region (default: the workgroup's)");
+  cmd->add_option("--unload-compression", u->compression,
+                  "compression of the staged files: gzip (default), zstd or none")
+      ->check(CLI::IsMember({"gzip", "zstd", "none"}));
+}
+
 void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
   cmd->add_option("--region", f->c.region, "AWS region of the workgroup (default AWS_REGION)");
   cmd->add_option("--workgroup", f->c.workgroup,
@@ -29,6 +43,7 @@ void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* f) {
                   "wait for statements in the Data API's long polls (July 2026): auto (default: "
                   "where the endpoint has them, else polling; RSX_LONG_POLLING), on or off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
+  AddUnloadFlags(cmd, &f->c.unload);
   cmd->add_flag("--no-credential-cache{false}", f->c.credential_cache,
                 "assume the role afresh instead of reusing its credentials from RSX_HOME/cache "
                 "(also RSX_NO_CREDENTIAL_CACHE=1, or a connection's credential_cache: false)");

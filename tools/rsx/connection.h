@@ -22,6 +22,9 @@ struct ConnectionFlags {
 // --endpoint-url, --sts-endpoint-url, --allow-insecure-http.
 void AddConnectionFlags(CLI::App* cmd, ConnectionFlags* flags);
 
+// Adds --stage, --unload-role, --unload-region, --unload-compression (docs/unload.md).
+void AddUnloadFlags(CLI::App* cmd, UnloadConfig* unload);
+
 // RSX_HOME/cache/credentials (the workspace's), or "" when there is no workspace.
 std::string CredentialCacheDir();
 

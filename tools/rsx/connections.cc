@@ -37,12 +37,31 @@ void PrintGrants(const ConnectionConfig& c) {
         c.name.c_str());
 }
 
+// With a stage for UNLOAD: what the role rsx assumes and the namespace's role need on it.
+void PrintStagePolicies(const ConnectionConfig& c) {
+  if (c.unload.stage.empty()) return;
+  auto p = StagePolicy(c.unload.stage, PartitionOf(c.role_arn));
+  if (!p.ok()) return;
+  std::string role = c.unload.iam_role.empty() || c.unload.iam_role == "default"
+                         ? "the namespace's default IAM role"
+                         : c.unload.iam_role;
+  std::printf(
+      "\nStage policy for UNLOAD (attach to the role %s as well; it reads, lists and deletes\n"
+      "only under %s):\n%s\n",
+      c.role_arn.c_str(), c.unload.stage.c_str(), p->connector.c_str());
+  std::printf(
+      "\nStage policy for Redshift (attach to %s, which UNLOAD writes with;\n"
+      "it must be associated with the workgroup's namespace):\n%s\n",
+      role.c_str(), p->redshift.c_str());
+}
+
 int PrintPolicies(const ConnectionConfig& c, const std::string& external_id,
                   const std::string& account, const std::string& scope) {
   std::printf("Permission policy (attach to the role %s):\n%s\n\n", c.role_arn.c_str(),
               PermissionPolicy(scope).c_str());
   std::printf("Trust policy (the role's trust relationship):\n%s\n",
               TrustPolicy(account, external_id, PartitionOf(c.role_arn)).c_str());
+  PrintStagePolicies(c);
   PrintGrants(c);
   return 0;
 }
@@ -70,6 +89,7 @@ int RunAdd(AddOptions o) {
   } else {
     std::printf("Permission policy (attach to the role %s):\n%s\n\n", o.c.role_arn.c_str(),
                 PermissionPolicy().c_str());
+    PrintStagePolicies(o.c);
     std::fprintf(stderr,
                  "rsx: could not find your AWS account for the trust policy (%s);\n"
                  "  print it with: rsx policy %s --operator-account <your 12-digit account>\n",
@@ -118,6 +138,7 @@ void AddConnectionsCommand(CLI::App& app, Runner* run) {
                 "wait for statements in the Data API's long polls: auto (default: where the "
                 "endpoint has them), on or off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
+  AddUnloadFlags(a, &add->c.unload);
   a->add_flag("--no-credential-cache{false}", add->c.credential_cache,
               "never keep this connection's role credentials on disk between commands");
   a->add_option("--operator-account", add->operator_account,

@@ -20,6 +20,10 @@ struct SyncCliOptions {
   bool trust_key = false;
   long long chunk_rows = 100000;
   int parallel = 0;  // 0: the connection's max_concurrent_statements
+  std::string via = "pages";
+  bool keep_staged = false;
+  int unload_connections = 4;
+  long long unload_min_rows = 1000000;
 };
 
 int RunSyncCommand(SyncCliOptions o) {
@@ -32,7 +36,13 @@ int RunSyncCommand(SyncCliOptions o) {
   so.state_path = o.state;
   so.interrupted = interrupted;
   so.trust_key = o.trust_key;
+  auto via = ParseReadPath(o.via);
+  if (!via.ok()) return ReportError(via.status());
+  so.unload.keep_staged = o.keep_staged;
+  so.unload.connections = o.unload_connections;
+  so.unload.auto_min_rows = o.unload_min_rows;
   if (Status st = ValidateSyncOptions(so); !st.ok()) return ReportError(st);
+  so.via = *via;  // the stage comes with the connection: checked once it is open
   if (Status st =
           ParseDuration("--statement-timeout", o.statement_timeout, std::chrono::hours(1)).status();
       !st.ok())
@@ -47,6 +57,11 @@ int RunSyncCommand(SyncCliOptions o) {
   if (!schemas.ok()) return ReportError(schemas.status());
   auto conn = OpenConnection(o.conn);
   if (!conn.ok()) return ReportError(conn.status());
+  if (so.via == ReadPath::kUnload && !(*conn)->stage_client())
+    return ReportError(Status::InvalidArgument(
+        "--via unload needs a stage: --stage s3://bucket/prefix/ (or the connection's "
+        "unload.stage, or RSX_STAGE), where Redshift may write and rsx may read, list and "
+        "delete; see docs/unload.md"));
   // --statement-timeout, else the connection's statement_timeout_seconds, else 1 hour.
   auto statement_timeout =
       ParseDuration("--statement-timeout", o.statement_timeout, (*conn)->DefaultStatementTimeout());
@@ -107,6 +122,19 @@ void AddSyncCommand(CLI::App& app, Runner* run) {
   cmd->add_option("--parallel", o->parallel,
                   "full refresh: statements at once over key ranges (default: the connection's "
                   "max_concurrent_statements, 4)");
+  cmd->add_option("--via", o->via,
+                  "how rows are read: pages (default; SELECTs read page by page), unload (UNLOAD "
+                  "to the --stage on S3, files downloaded in parallel) or auto (unload for "
+                  "streams of at least --unload-min-rows estimated rows when a stage is set)")
+      ->check(CLI::IsMember({"pages", "unload", "auto"}));
+  cmd->add_flag("--keep-staged", o->keep_staged,
+                "unload: leave the staged files on S3 after the run (default: deleted once the "
+                "stream's rows are durably written)");
+  cmd->add_option("--unload-connections", o->unload_connections,
+                  "unload: ranged GETs at once (default 4)");
+  cmd->add_option("--unload-min-rows", o->unload_min_rows,
+                  "--via auto: unload streams of at least this many estimated rows (default "
+                  "1000000)");
   cmd->add_option("--state", o->state,
                   "state file (default DIR/.rsx-state.json); one sync at a time holds it");
   cmd->add_flag(

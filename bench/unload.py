@@ -32,6 +32,7 @@ E = os.environ
 ROWS = int(E.get("UNLOAD_ROWS", 10_000_000))
 RUNS = int(E.get("RUNS", 3))
 LATENCIES = [0, int(E.get("LATENCY_MS", 20))]
+COMPRESSION = E.get("UNLOAD_COMPRESSION", "zstd")
 WORK = sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp()
 URL = E["AWS_ENDPOINT_URL"]
 ENV = dict(E, HOME=os.path.join(WORK, "home"))
@@ -63,6 +64,8 @@ def run(via, out):
     cmd = [RSX, "sync", "--stream", "public.odd", "--to", out, "--via", via]
     if via == "pages":
         cmd += ["--parallel", "4"]
+    else:
+        cmd += ["--unload-compression", COMPRESSION]
     tfile = out + ".time"
     t = time.perf_counter()
     p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", tfile] + cmd, stdout=subprocess.DEVNULL,
@@ -74,7 +77,9 @@ def run(via, out):
         raise SystemExit("%s failed:\n%s" % (" ".join(cmd), err[-2000:]))
     with open(tfile) as f:
         rss = int(f.read().split()[-1]) / 1024
-    return wall, ru.ru_utime + ru.ru_stime, rss
+    with open(os.path.join(out, "manifest.json")) as f:
+        stream = json.load(f)["streams"][0]
+    return wall, ru.ru_utime + ru.ru_stime, rss, stream.get("unload_seconds"), stream.get("download_seconds")
 
 
 def staged_objects():
@@ -105,7 +110,7 @@ def main():
         for i in range(RUNS):
             for via in ("pages", "unload"):
                 out = os.path.join(WORK, via)
-                wall, cpu, rss = run(via, out)
+                wall, cpu, rss, unload_s, download_s = run(via, out)
                 got = multiset(os.path.join(out, "public.odd.jsonl"))
                 if reference is None:
                     reference = got
@@ -116,20 +121,26 @@ def main():
                     left = staged_objects()
                     if left:
                         raise SystemExit("staged files left behind: %r" % left[:5])
-                times[via].append((wall, cpu, rss))
-                print("%4d ms %-6s run %d: %.1f s wall, %.1f s CPU, %.0f MB" % (ms, via, i + 1, wall, cpu, rss),
-                      file=sys.stderr)
+                times[via].append((wall, cpu, rss, unload_s or 0, download_s or 0))
+                print("%4d ms %-6s run %d: %.1f s wall, %.1f s CPU, %.0f MB%s" % (
+                    ms, via, i + 1, wall, cpu, rss,
+                    ", UNLOAD %.1f s + download %.1f s" % (unload_s, download_s) if via == "unload" else ""),
+                    file=sys.stderr)
         for via in ("pages", "unload"):
             w = statistics.median(x[0] for x in times[via])
             c = statistics.median(x[1] for x in times[via])
             r = max(x[2] for x in times[via])
-            results.append((ms, via, w, count / w, c, r))
+            u = statistics.median(x[3] for x in times[via])
+            d = statistics.median(x[4] for x in times[via])
+            results.append((ms, via, w, count / w, c, r, u, d))
     set_latency(0)
-    print("| added latency | path | wall s (median of %d) | rows/s | rsx CPU s | peak RSS MB |" % RUNS)
-    print("|---|---|---|---|---|---|")
-    for ms, via, w, rate, c, r in results:
-        label = "`--via pages --parallel 4`" if via == "pages" else "`--via unload`"
-        print("| %d ms | %s | %.1f | %s | %.1f | %.0f |" % (ms, label, w, format(int(rate), ","), c, r))
+    print("| added latency | path | wall s (median of %d) | of which: UNLOAD statement / download | rows/s | "
+          "rsx CPU s | peak RSS MB |" % RUNS)
+    print("|---|---|---|---|---|---|---|")
+    for ms, via, w, rate, c, r, u, d in results:
+        label = "`--via pages --parallel 4`" if via == "pages" else "`--via unload` (%s)" % COMPRESSION
+        split = "%.1f / %.1f" % (u, d) if via == "unload" else ""
+        print("| %d ms | %s | %.1f | %s | %s | %.1f | %.0f |" % (ms, label, w, split, format(int(rate), ","), c, r))
     for ms in LATENCIES:
         p = [x for x in results if x[0] == ms and x[1] == "pages"][0]
         u = [x for x in results if x[0] == ms and x[1] == "unload"][0]

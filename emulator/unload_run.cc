@@ -4,9 +4,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <vector>
 
 #include "pg.h"
@@ -25,20 +29,63 @@ std::string S3Failure(const ApiError& e) {
          ",Error " + e.type + ",Rid " + crypto::RandomUuid().substr(0, 16) + ",CanRetry 1";
 }
 
-// One output file being written: compressed bytes to a temporary file, with its MD5.
+// One output file being written: compressed bytes to a temporary file, with its MD5. As each
+// slice of Redshift compresses its own files, compression runs on the file's own thread: the
+// row loop hands it 1 MB blocks (at most 4 waiting).
 struct OpenFile {
   std::string key, temp_path;
   int fd = -1;
   std::unique_ptr<Compressor> compressor;
   crypto::Md5Stream md5;
   long long raw_bytes = 0, stored_bytes = 0, records = 0;
-  std::string pending;  // compressed bytes not yet written
+  std::string raw;      // not yet handed to the worker (row loop)
+  std::string pending;  // compressed bytes not yet written (worker)
+  std::thread worker;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::string> queue;  // guarded by mu
+  bool closing = false;           // guarded by mu
+  Status error;                   // guarded by mu
 
+  void Start() {
+    worker = std::thread([this] { Run(); });
+  }
   Status Write(std::string_view data) {
     raw_bytes += static_cast<long long>(data.size());
-    RSX_RETURN_IF_ERROR(compressor->Write(data, &pending));
-    if (pending.size() >= (1 << 20)) return Flush();
+    raw.append(data);
+    if (raw.size() >= (1 << 20)) return Hand();
     return Status::OK();
+  }
+  Status Hand() {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return queue.size() < 4 || !error.ok(); });
+    if (!error.ok()) return error;
+    queue.push_back(std::move(raw));
+    raw.clear();
+    cv.notify_all();
+    return Status::OK();
+  }
+  void Run() {
+    while (true) {
+      std::string block;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return !queue.empty() || closing; });
+        if (queue.empty()) return;
+        block = std::move(queue.front());
+        queue.pop_front();
+        cv.notify_all();
+      }
+      Status st = compressor->Write(block, &pending);
+      if (st.ok() && pending.size() >= (1 << 20)) st = Flush();
+      if (!st.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        error = st;
+        queue.clear();
+        cv.notify_all();
+        return;
+      }
+    }
   }
   Status Flush() {
     md5.Update(pending);
@@ -52,7 +99,23 @@ struct OpenFile {
     pending.clear();
     return Status::OK();
   }
+  void Join() {
+    if (!worker.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      closing = true;
+      cv.notify_all();
+    }
+    worker.join();
+  }
   Status Close() {
+    Status handed = raw.empty() ? Status::OK() : Hand();
+    Join();
+    RSX_RETURN_IF_ERROR(handed);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      RSX_RETURN_IF_ERROR(error);
+    }
     RSX_RETURN_IF_ERROR(compressor->Finish(&pending));
     RSX_RETURN_IF_ERROR(Flush());
     ::close(fd);
@@ -60,6 +123,7 @@ struct OpenFile {
     return Status::OK();
   }
   ~OpenFile() {
+    Join();
     if (fd >= 0) ::close(fd);
     if (!temp_path.empty()) ::unlink(temp_path.c_str());  // not put
   }
@@ -314,6 +378,7 @@ UnloadOutcome Unloader::Run(PGconn* conn, const std::string& workgroup, std::str
     f->fd = ::open(f->temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (f->fd < 0) return Status::IoError("cannot create an UNLOAD file");
     f->compressor = Compressor::Make(spec.compression);
+    f->Start();
     if (!header.empty()) RSX_RETURN_IF_ERROR(f->Write(header));
     open[static_cast<size_t>(slice)] = std::move(f);
     return Status::OK();

@@ -114,7 +114,8 @@ struct UnloadSyncOptions {
   std::string stage;                 // s3://bucket/prefix/ (a trailing '/' is added)
   std::string iam_role = "default";  // the role Redshift writes with: "default" or an ARN
   Compression compression = Compression::kGzip;
-  int connections = 4;                // ranged GETs at once
+  int connections = 4;  // ranged GETs at once (shared by the workers)
+  int workers = 0;      // files decoded at once into part files (0: one per CPU); protocols: 1
   long long range_bytes = 4LL << 20;  // bytes per GET (memory: about connections x 2 x this)
   bool keep_staged = false;           // leave the files on S3 after the run
   long long auto_min_rows = 1000000;  // kAuto: UNLOAD from this many estimated rows
@@ -160,9 +161,11 @@ struct StreamResult {
   std::string file;  // out_dir + "/" + StreamFileName(schema, table, format)
   long long rows = 0;
   int statements = 0;
-  std::string via = "pages";   // how it was read: "pages" or "unload"
-  int unload_files = 0;        // files downloaded (unload)
-  long long unload_bytes = 0;  // their bytes, as stored (compressed)
+  std::string via = "pages";    // how it was read: "pages" or "unload"
+  int unload_files = 0;         // files downloaded (unload)
+  long long unload_bytes = 0;   // their bytes, as stored (compressed)
+  double unload_seconds = 0;    // the UNLOAD statement, submitted to finished (this run)
+  double download_seconds = 0;  // reading, decoding and writing its files (this run)
 };
 
 // Syncs the streams in order; returns per-stream results. The state (StateStore, else the

@@ -1,6 +1,7 @@
 // Reading an UNLOAD's files: ranged GETs run ahead of the reader on a few threads, into a
 // bounded window; the reader decompresses and cuts lines in manifest order.
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -11,6 +12,11 @@
 #include "util/json_access.h"
 
 namespace rsx {
+
+namespace {
+// Compressed bytes decompressed (and their lines handed on) at a time.
+constexpr size_t kInflateSlice = 256 << 10;
+}  // namespace
 
 Result<UnloadManifest> ParseUnloadManifest(std::string_view text) {
   namespace ja = json_access;
@@ -136,22 +142,28 @@ Status ReadUnloadFiles(S3Client& s3, const UnloadManifest& manifest,
       carry.clear();
       records = 0;
     }
-    text.clear();
-    if (Status st = inflate->Write(*piece, &text); !st.ok()) {
-      result = st.Prepend(where);
-      break;
-    }
-    carry += text;
-    size_t cut = carry.rfind('\n');
-    if (cut != std::string::npos) {
-      std::string_view block(carry.data(), cut + 1);
-      for (char c : block) records += c == '\n';
-      if (Status st = lines(r.entry, block); !st.ok()) {
-        result = st;
+    // Decompressed a slice at a time, so a block of lines stays small whatever the ratio.
+    std::string_view input = *piece;
+    for (size_t at = 0; at < input.size() || input.empty(); at += kInflateSlice) {
+      text.clear();
+      if (Status st = inflate->Write(input.substr(at, kInflateSlice), &text); !st.ok()) {
+        result = st.Prepend(where);
         break;
       }
-      carry.erase(0, cut + 1);
+      carry += text;
+      size_t cut = carry.rfind('\n');
+      if (cut != std::string::npos) {
+        std::string_view block(carry.data(), cut + 1);
+        records += std::count(block.begin(), block.end(), '\n');
+        if (Status st = lines(r.entry, block); !st.ok()) {
+          result = st;
+          break;
+        }
+        carry.erase(0, cut + 1);
+      }
+      if (input.empty()) break;
     }
+    if (!result.ok()) break;
     if (!r.final) continue;
     if (Status st = inflate->Finish(); !st.ok()) {
       result = st.Prepend(where);

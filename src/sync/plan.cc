@@ -1,6 +1,7 @@
 // Choosing the streams of a sync, and its manifest (see rsx/sync.h).
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -127,6 +128,8 @@ Status WriteManifest(const std::string& out_dir, const std::string& connection_n
     if (r.via == "unload") {
       manifest["streams"].back()["unload_files"] = r.unload_files;
       manifest["streams"].back()["unload_bytes"] = r.unload_bytes;
+      manifest["streams"].back()["unload_seconds"] = std::round(r.unload_seconds * 1000) / 1000;
+      manifest["streams"].back()["download_seconds"] = std::round(r.download_seconds * 1000) / 1000;
     }
   }
   manifest["state_file"] =

@@ -14,8 +14,15 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "decode/unload_json.h"
 #include "rsx/crypto.h"
@@ -51,6 +58,135 @@ bool HasBackslash(const Stream& s) {
 std::string WithSlash(std::string stage) {
   if (!stage.empty() && stage.back() != '/') stage += '/';
   return stage;
+}
+
+// One manifest entry's rows: what reading it gave.
+struct EntryResult {
+  long long rows = 0, bytes = 0;
+  std::vector<std::vector<std::string>> upper_keys;  // incremental: keys of rows at `upper`
+};
+
+// Reads one entry of the manifest into a FILE: download, decompress, decode, encode. Shared
+// read-only by the workers of ReadInParallel.
+struct EntryReader {
+  S3Client* s3;
+  const UnloadManifest* manifest;
+  UnloadReadOptions options;
+  const std::vector<ColumnInfo>* columns;
+  bool csv;
+  std::string record_prefix, record_suffix;
+  std::vector<size_t> key_idx;  // (cursor, key...) for incremental
+  bool incremental;
+  const std::string* skip_cursor;
+  const std::set<std::vector<std::string>>* skip_keys;
+  const std::string* upper;
+  const std::atomic<bool>* interrupted;
+  const std::atomic<bool>* stop;
+
+  Status Read(size_t k, FILE* out, EntryResult* r) const {
+    UnloadManifest one;
+    one.entries = {manifest->entries[k]};
+    UnloadJsonDecoder decoder(*columns);
+    ChunkWriter writer(out, csv, record_prefix, record_suffix, key_idx, incremental, skip_cursor,
+                       skip_keys, {});
+    RSX_RETURN_IF_ERROR(writer.OnColumns(*columns));
+    DecodedPage page;
+    std::vector<std::string> rest;
+    auto on_lines = [&](size_t, std::string_view lines) -> Status {
+      if ((interrupted && interrupted->load()) || stop->load())
+        return Status(StatusCode::kCancelled, "interrupted");
+      RSX_RETURN_IF_ERROR(decoder.Decode(lines, &page));
+      if (incremental && upper) {  // the keys of every row at the upper bound, written or not
+        for (size_t row = 0; row < page.num_rows; ++row) {
+          if (ParamText(page.at(row, key_idx[0])) != *upper) continue;
+          rest.clear();
+          for (size_t i = 1; i < key_idx.size(); ++i)
+            rest.push_back(ParamText(page.at(row, key_idx[i])));
+          r->upper_keys.push_back(rest);
+        }
+      }
+      return writer.OnPage(page);
+    };
+    Status st = ReadUnloadFiles(*s3, one, options, on_lines, [](size_t) { return Status::OK(); });
+    r->rows = writer.rows();
+    r->bytes = writer.bytes();
+    return st;
+  }
+};
+
+// Entries [first, n) read by `workers` threads into part files (`part(k)`), each appended to
+// `out` in order and handed to `finish`; workers stay at most 2 x workers entries ahead.
+Status ReadInParallel(const EntryReader& reader, size_t first, size_t n, int workers,
+                      std::atomic<bool>* stop, const std::function<std::string(size_t)>& part,
+                      FILE* out, const std::function<Status(size_t, EntryResult&)>& finish) {
+  struct Slot {
+    bool done = false;
+    Status status;
+    EntryResult result;
+  };
+  std::vector<Slot> slots(n);
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t next = first, appended = first;
+  auto work = [&] {
+    while (true) {
+      size_t k;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] {
+          return stop->load() || next >= n || next < appended + 2 * static_cast<size_t>(workers);
+        });
+        if (stop->load() || next >= n) return;
+        k = next++;
+      }
+      Slot got;
+      File f(std::fopen(part(k).c_str(), "wb"));
+      if (!f) {
+        got.status = Status::IoError("cannot write " + part(k) + ": " + std::strerror(errno));
+      } else {
+        got.status = reader.Read(k, f.get(), &got.result);
+        if (got.status.ok() && std::fflush(f.get()) != 0)
+          got.status = Status::IoError("cannot write " + part(k) + ": " + std::strerror(errno));
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      got.done = true;
+      slots[k] = std::move(got);
+      cv.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < workers; ++t) threads.emplace_back(work);
+  Status result;
+  std::vector<char> buf(1 << 20);
+  for (size_t k = first; k < n && result.ok(); ++k) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return slots[k].done; });
+      result = slots[k].status;
+    }
+    if (result.ok()) {
+      File f(std::fopen(part(k).c_str(), "rb"));
+      if (!f) result = Status::IoError("cannot read " + part(k));
+      size_t got;
+      while (result.ok() && (got = std::fread(buf.data(), 1, buf.size(), f.get())) > 0)
+        if (std::fwrite(buf.data(), 1, got, out) != got)
+          result = Status::IoError(std::string("cannot write the output: ") + std::strerror(errno));
+    }
+    std::remove(part(k).c_str());
+    if (result.ok()) result = finish(k, slots[k].result);
+    std::lock_guard<std::mutex> lock(mu);
+    appended = k + 1;
+    if (!result.ok()) stop->store(true);
+    cv.notify_all();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stop->store(true);
+    cv.notify_all();
+  }
+  for (auto& t : threads) t.join();
+  for (size_t k = first; k < n; ++k) std::remove(part(k).c_str());
+  return result;
 }
 
 }  // namespace
@@ -224,7 +360,10 @@ Result<StreamResult> Engine::SyncStreamUnload(const StreamSyncConfig& cfg, const
       saved = Checkpoint(s, name, st, out, 0);
       if (o_.statement) o_.statement(name, id, text);
     };
+    auto t0 = std::chrono::steady_clock::now();
     auto run = RunStatement(client_, unload, ro, nullptr);
+    res.unload_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ++res.statements;
     if (!run.ok())
       return Status(run.status()).Prepend("stream " + name + " (UNLOAD to " + up.prefix + ")");
@@ -251,52 +390,65 @@ Result<StreamResult> Engine::SyncStreamUnload(const StreamSyncConfig& cfg, const
                                    up.prefix + "manifest lists " +
                                    std::to_string(manifest->entries.size()));
 
-  UnloadJsonDecoder decoder(s.columns);
+  // The files: one after another straight into the output, or (files, several CPUs) decoded
+  // at once into part files that are appended in manifest order; either way each file is
+  // checkpointed in order, after its rows are durable.
   std::set<std::vector<std::string>> skip_keys;
   std::string skip_cursor = from_boundary ? *st.boundary_cursor : "";
   if (from_boundary) skip_keys.insert(st.boundary_keys.begin(), st.boundary_keys.end());
-  ChunkWriter writer(out, csv_, record_prefix, record_suffix, p.key_idx, incremental,
-                     from_boundary ? &skip_cursor : nullptr, &skip_keys, {});
-  RSX_RETURN_IF_ERROR(writer.OnColumns(s.columns));
-  DecodedPage page;
-  long long written = 0, bytes = 0;  // rows and bytes of the files checkpointed in this run
+  std::atomic<bool> stop{false};
+  EntryReader reader{uo.s3.get(),
+                     &*manifest,
+                     {},
+                     &s.columns,
+                     csv_,
+                     record_prefix,
+                     record_suffix,
+                     p.key_idx,
+                     incremental,
+                     from_boundary ? &skip_cursor : nullptr,
+                     &skip_keys,
+                     up.upper ? &*up.upper : nullptr,
+                     o_.interrupted,
+                     &stop};
+  size_t first = static_cast<size_t>(up.entries_done), n = manifest->entries.size();
+  int workers = uo.workers > 0
+                    ? uo.workers
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  workers = std::min({workers, 16, static_cast<int>(std::max<size_t>(1, n - first))});
+  if (protocol_) workers = 1;
+  reader.options.connections = std::max(1, uo.connections / workers);
+  reader.options.range_bytes = uo.range_bytes;
+  reader.options.compression = uo.compression;
   bool first_read = true;
-  std::vector<std::string> rest;
-  UnloadReadOptions ro;
-  ro.connections = uo.connections;
-  ro.range_bytes = uo.range_bytes;
-  ro.compression = uo.compression;
-  ro.first_entry = static_cast<size_t>(up.entries_done);
-  auto on_lines = [&](size_t, std::string_view lines) -> Status {
-    if (o_.interrupted && o_.interrupted->load())
-      return Status(StatusCode::kCancelled, "interrupted");
-    RSX_RETURN_IF_ERROR(decoder.Decode(lines, &page));
-    if (incremental) {  // the keys of every row at the upper bound, written or skipped
-      for (size_t r = 0; r < page.num_rows; ++r) {
-        if (ParamText(page.at(r, p.key_idx[0])) != *up.upper) continue;
-        rest.clear();
-        for (size_t k = 1; k < p.key_idx.size(); ++k)
-          rest.push_back(ParamText(page.at(r, p.key_idx[k])));
-        up.upper_keys.push_back(rest);
-      }
-    }
-    return writer.OnPage(page);
-  };
-  auto on_file = [&](size_t index) -> Status {
+  auto finish = [&](size_t k, EntryResult& er) -> Status {
     RSX_RETURN_IF_ERROR(ChunkWritten(s, out, &first_read));
-    long long rows = writer.rows() - written;
-    written = writer.rows();
-    res.rows += rows;
-    st.rows += rows;
-    up.entries_done = static_cast<long long>(index) + 1;
+    res.rows += er.rows;
+    st.rows += er.rows;
+    up.entries_done = static_cast<long long>(k) + 1;
     ++res.unload_files;
-    res.unload_bytes += manifest->entries[index].content_length;
-    RSX_RETURN_IF_ERROR(Checkpoint(s, name, st, out, rows));
-    if (o_.progress) o_.progress(name, res.rows, writer.bytes() - bytes);
-    bytes = writer.bytes();
+    res.unload_bytes += manifest->entries[k].content_length;
+    for (auto& key : er.upper_keys) up.upper_keys.push_back(std::move(key));
+    RSX_RETURN_IF_ERROR(Checkpoint(s, name, st, out, er.rows));
+    if (o_.progress) o_.progress(name, res.rows, er.bytes);
     return Status::OK();
   };
-  Status read = ReadUnloadFiles(*uo.s3, *manifest, ro, on_lines, on_file);
+  auto t0 = std::chrono::steady_clock::now();
+  Status read;
+  if (workers <= 1) {
+    for (size_t k = first; k < n && read.ok(); ++k) {
+      EntryResult er;
+      read = reader.Read(k, out, &er);
+      if (read.ok()) read = finish(k, er);
+    }
+  } else {
+    read = ReadInParallel(
+        reader, first, n, workers, &stop,
+        [&](size_t k) { return o_.out_dir + "/.rsx-unload-part-" + std::to_string(k); }, out,
+        finish);
+  }
+  res.download_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!read.ok()) {
     if (read.code() == StatusCode::kCancelled)
       return Status(StatusCode::kCancelled,

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -205,15 +206,23 @@ Result<bool> Engine::UseUnload(const StreamSyncConfig& cfg, const Plan& p,
   if (want && o_.via == ReadPath::kAuto && !pending &&
       cfg.stream.row_estimate < o_.unload.auto_min_rows)
     want = false;  // small (or of unknown size): pages
-  if (want && pending && prev->unload->prefix.rfind(WithSlash(o_.unload.stage), 0) != 0) {
-    Warn("stream " + p.name + ": the UNLOAD read in the state wrote to " + prev->unload->prefix +
-         ", outside this run's stage " + WithSlash(o_.unload.stage) +
-         "; it is abandoned (its staged files are left there)");
-    pending = false;
+  // Dropping an unfinished UNLOAD read: the file goes back to where it began, and part files a
+  // crashed parallel read left behind are removed.
+  auto abandon = [&](const std::string& why_dropped) {
+    Warn("stream " + p.name + ": the unfinished UNLOAD read in the state is abandoned (" +
+         why_dropped + "); its staged files are left at " + prev->unload->prefix);
     prev->file_bytes = prev->unload->start_bytes;
     prev->rows = prev->unload->start_rows;
     prev->unload.reset();
-  }
+    pending = false;
+    std::error_code ec;
+    if (!protocol_)
+      for (const auto& e : std::filesystem::directory_iterator(o_.out_dir, ec))
+        if (e.path().filename().string().rfind(".rsx-unload-part-", 0) == 0)
+          std::filesystem::remove(e.path(), ec);
+  };
+  if (want && pending && prev->unload->prefix.rfind(WithSlash(o_.unload.stage), 0) != 0)
+    abandon("it wrote outside this run's stage " + WithSlash(o_.unload.stage));
   if (want && !pending && prev && cfg.mode == SyncMode::kIncremental && !prev->complete &&
       !prev->key.empty()) {
     want = false;
@@ -221,13 +230,7 @@ Result<bool> Engine::UseUnload(const StreamSyncConfig& cfg, const Plan& p,
   }
   if (!want && !why.empty() && o_.via == ReadPath::kUnload)
     Warn("stream " + p.name + " is read by pages, not UNLOAD: " + why);
-  if (!want && pending) {
-    Warn("stream " + p.name + ": the unfinished UNLOAD read in the state is abandoned (this " +
-         "run reads by pages); its staged files are left at " + prev->unload->prefix);
-    prev->file_bytes = prev->unload->start_bytes;
-    prev->rows = prev->unload->start_rows;
-    prev->unload.reset();
-  }
+  if (!want && pending) abandon("this run reads by pages");
   return want;
 }
 

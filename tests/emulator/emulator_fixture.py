@@ -47,6 +47,15 @@ class Emulator:
         self.url = self.env["AWS_ENDPOINT_URL"]
         self.region = self.env["AWS_REGION"]
 
+    def rsx_env(self, **extra):
+        """The environment for running rsx against this emulator: its --print-env variables (not
+        the PostgreSQL DSN) instead of the caller's AWS_*/RSX_*, no instance metadata, no home."""
+        e = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RSX_"))}
+        e.update({k: v for k, v in self.env.items() if k != "RSX_EMULATOR_PG_DSN"})
+        e.update(AWS_EC2_METADATA_DISABLED="true", HOME="/nonexistent")
+        e.update(extra)
+        return e
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

@@ -44,12 +44,7 @@ def tearDownModule():
 
 
 def env(emu=None, **extra):
-    emu = emu or EMU
-    e = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RSX_"))}
-    e.update({k: v for k, v in emu.env.items() if k != "RSX_EMULATOR_PG_DSN"})
-    e.update(AWS_EC2_METADATA_DISABLED="true", HOME="/nonexistent")
-    e.update(extra)
-    return e
+    return (emu or EMU).rsx_env(**extra)
 
 
 def rsx(*args, check=True, emu=None, **extra):

@@ -73,12 +73,7 @@ def tearDownModule():
 
 
 def env(emu=None, **extra):
-    emu = emu or EMU
-    e = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "RSX_"))}
-    e.update({k: v for k, v in emu.env.items() if k != "RSX_EMULATOR_PG_DSN"})
-    e.update(AWS_EC2_METADATA_DISABLED="true", HOME="/nonexistent")
-    e.update(extra)
-    return e
+    return (emu or EMU).rsx_env(**extra)
 
 
 def sync(*args, check=True, emu=None, **extra):
@@ -296,11 +291,39 @@ class Resume(unittest.TestCase):
             with open(state_path, "w") as f:
                 json.dump(doc, f)
             open(os.path.join(out, "public.venue.jsonl"), "w").close()
+            # A part file a crashed parallel read left behind.
+            with open(os.path.join(out, ".rsx-unload-part-1"), "w") as f:
+                f.write('{"venueid":')
             p = sync("--stream", "public.venue", "--to", out, "--via", "pages")
             self.assertIn("abandoned", p.stderr)
             self.assertIn(prefix, p.stderr)
+            self.assertFalse(os.path.exists(os.path.join(out, ".rsx-unload-part-1")))
             n = int(EMU.psql("select count(*) from venue")[0][0])
             self.assertEqual(len(text(os.path.join(out, "public.venue.jsonl")).splitlines()), n)
+            # A state whose UNLOAD read points outside the stage: neither read nor deleted.
+            doc = load(state_path)
+            doc["streams"]["public.venue"].update(complete=False, rows=0, file_bytes=0)
+            doc["streams"]["public.venue"]["unload"] = {
+                "prefix": "s3://rsx-stage/elsewhere/", "unloaded": True, "entries_done": 0,
+                "start_bytes": 0, "start_rows": 0}
+            with open(state_path, "w") as f:
+                json.dump(doc, f)
+            p = sync("--stream", "public.venue", "--to", out, "--via", "unload")
+            self.assertIn("outside this run's stage", p.stderr)
+            self.assertEqual(len(text(os.path.join(out, "public.venue.jsonl")).splitlines()), n)
+            # Malformed UNLOAD progress: an error naming the field, the state left as it was.
+            for bad, field in (({"prefix": 5}, "unload.prefix"), ({"prefix": "rsx-stage/x/"}, "unload.prefix"),
+                               ({"prefix": prefix, "entries_done": -1}, "unload"),
+                               ({"prefix": prefix, "upper": 3}, "unload.upper")):
+                doc = load(state_path)
+                doc["streams"]["public.venue"]["unload"] = bad
+                with open(state_path, "w") as f:
+                    json.dump(doc, f)
+                before = text(state_path)
+                p = sync("--stream", "public.venue", "--to", out, "--via", "unload", check=False)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn(field, p.stderr)
+                self.assertEqual(text(state_path), before)
             s3.delete_objects(Bucket="rsx-stage", Delete={"Objects": [{"Key": k} for k in keys]})
 
 

@@ -45,6 +45,10 @@ enum class CellKind : uint8_t { kNull, kBool, kLong, kDouble, kString, kBlob };
 struct Cell {
   CellKind kind = CellKind::kNull;
   bool b = false;
+  // kString/kBlob: `text` holds no '"', '\\' or control byte, so as JSON it is written as it is.
+  // Set by decoders that know it for free (a JSON page's string without escapes); false is
+  // always safe.
+  bool plain = false;
   int64_t l = 0;
   std::string_view text;  // kDouble: the number as sent; kString: text; kBlob: base64
 };

@@ -33,6 +33,64 @@ TEST(PageDecoder, JsonFieldUnions) {
   EXPECT_EQ(p.next_token, "tok");
 }
 
+// A string is `plain` (written to JSON as it is) only when the page held it without escapes;
+// a raw control byte is refused by the parser, never copied into JSON output.
+TEST(PageDecoder, PlainStringsAreThoseWithoutEscapes) {
+  std::string body =
+      R"({"Records":[[{"stringValue":"abc"},{"stringValue":"a\"b"},{"stringValue":"\u00e9"},)"
+      R"({"stringValue":""},{"stringValue":"ü日 , x" },{"stringValue":"\\\""},)"
+      R"({"blobValue":"AP8Q"},{"stringValue":"\/"},{"stringValue":"\"\""}]]})";
+  PageDecoder d;
+  DecodedPage p;
+  ASSERT_TRUE(d.DecodeJson(body, &p).ok());
+  ASSERT_EQ(p.num_cols, 9u);
+  std::vector<bool> plain;
+  for (size_t c = 0; c < p.num_cols; ++c) plain.push_back(p.at(0, c).plain);
+  EXPECT_EQ(plain, (std::vector<bool>{true, false, false, true, true, false, true, false, false}));
+  EXPECT_EQ(p.at(0, 4).text, "ü日 , x");
+  EXPECT_EQ(p.at(0, 5).text, "\\\"");
+  std::string json;
+  for (size_t c = 0; c < p.num_cols; ++c) {
+    AppendJsonValue(&json, RedshiftType::kVarchar, p.at(0, c));
+    json += ' ';
+  }
+  EXPECT_EQ(json, R"("abc" "a\"b" "é" "" "ü日 , x" "\\\"" "AP8Q" "/" "\"\"" )");
+
+  for (char control : {'\x01', '\n', '\x1f'}) {
+    std::string raw = std::string(R"({"Records":[[{"stringValue":"a)") + control + R"(b"}]]})";
+    DecodedPage q;
+    Status st = d.DecodeJson(raw, &q);
+    if (st.ok()) {  // if the parser ever let it through, JSON output must still escape it
+      std::string out;
+      AppendJsonValue(&out, RedshiftType::kVarchar, q.at(0, 0));
+      EXPECT_EQ(out.find(control), std::string::npos) << static_cast<int>(control);
+    }
+  }
+}
+
+// The same ColumnMetadata on every page is parsed once; a page with other metadata is read anew.
+TEST(PageDecoder, ColumnMetadataOfEachPage) {
+  PageDecoder d;
+  auto page = [](const std::string& meta) {
+    return R"({"Records":[[{"longValue":1}]],"ColumnMetadata":)" + meta + "}";
+  };
+  std::string a = R"([{"name":"a","typeName":"int8"}])";
+  std::string b = R"([{"name":"b","typeName":"varchar","length":12}])";
+  for (const std::string& meta : {a, a, b, a, std::string("[]"), a}) {
+    std::string body = page(meta);
+    DecodedPage p;
+    ASSERT_TRUE(d.DecodeJson(body, &p).ok());
+    EXPECT_TRUE(p.has_columns);
+    if (meta == "[]") {
+      EXPECT_TRUE(p.columns.empty());
+      continue;
+    }
+    ASSERT_EQ(p.columns.size(), 1u);
+    EXPECT_EQ(p.columns[0].name, meta == a ? "a" : "b");
+    EXPECT_EQ(p.columns[0].type_name, meta == a ? "int8" : "varchar");
+  }
+}
+
 TEST(PageDecoder, RaggedRowsAreDataLoss) {
   std::string body = R"({"Records":[[{"longValue":1},{"longValue":2}],[{"longValue":3}]]})";
   PageDecoder d;
@@ -78,15 +136,15 @@ TEST(PageDecoder, CsvVarbyteThatIsNotHexIsAnError) {
 
 TEST(TypeMap, JsonValuesNeverLoseDecimalDigits) {
   std::string out;
-  Cell c{CellKind::kString, false, 0, "12345678901234567890.123456789012345678"};
+  Cell c{CellKind::kString, false, false, 0, "12345678901234567890.123456789012345678"};
   AppendJsonValue(&out, RedshiftType::kDecimal, c);
   EXPECT_EQ(out, "12345678901234567890.123456789012345678");
   out.clear();
   AppendJsonValue(&out, RedshiftType::kTimestampTz,
-                  {CellKind::kString, false, 0, "2024-06-30 18:29:59+05"});
+                  {CellKind::kString, false, false, 0, "2024-06-30 18:29:59+05"});
   EXPECT_EQ(out, "\"2024-06-30T18:29:59+05:00\"");
   out.clear();
-  AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, 0, "NaN"});
+  AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, false, 0, "NaN"});
   EXPECT_EQ(out, "\"NaN\"");
 }
 

@@ -112,6 +112,16 @@ struct EscapeTable {
 };
 constexpr EscapeTable kEscape;
 
+// Bytes of a JSON number's text: digits, '.', 'e', 'E', '+', '-'.
+struct NumberTable {
+  bool allowed[256] = {};
+  constexpr NumberTable() {
+    for (char c : {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '.', 'e', 'E', '+', '-'})
+      allowed[static_cast<unsigned char>(c)] = true;
+  }
+};
+constexpr NumberTable kNumber;
+
 // Bytes that make a CSV field quoted: ',', '"', CR and LF.
 struct CsvSpecialTable {
   bool special[256] = {};
@@ -143,44 +153,79 @@ void AppendVia(std::string* out, size_t room, Write write) {
 
 }  // namespace
 
-char* WriteJsonString(char* p, std::string_view s) {
+namespace {
+
+constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+// The high bit of each byte of `w` that JSON must escape (below 0x20, '"' or '\\'). Bits above the
+// lowest one may be false (borrows carry upward), so only the lowest is used.
+inline uint64_t EscapeBytes(uint64_t w) {
+  uint64_t control = (w - kOnes * 0x20) & ~w;
+  uint64_t q = w ^ (kOnes * '"');
+  uint64_t b = w ^ (kOnes * '\\');
+  return (control | ((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHighs;
+}
+
+char* WriteEscape(char* p, unsigned char c) {
   static const char* kHex = "0123456789abcdef";
+  *p++ = '\\';
+  switch (c) {
+    case '"':
+      *p++ = '"';
+      break;
+    case '\\':
+      *p++ = '\\';
+      break;
+    case '\n':
+      *p++ = 'n';
+      break;
+    case '\r':
+      *p++ = 'r';
+      break;
+    case '\t':
+      *p++ = 't';
+      break;
+    default:
+      std::memcpy(p, "u00", 3);
+      p[3] = kHex[c >> 4];
+      p[4] = kHex[c & 15];
+      p += 5;
+  }
+  return p;
+}
+
+}  // namespace
+
+// Eight bytes at a time: a word without a byte to escape is stored whole. The room (6 bytes per
+// input byte) always has 8 bytes left while 8 input bytes are, so a word is stored whole even
+// when only the bytes before its first escape count.
+char* WriteJsonString(char* p, std::string_view s) {
   *p++ = '"';
   const char* in = s.data();
   const char* end = in + s.size();
-  const char* run = in;
+  while (kLittleEndian && end - in >= 8) {
+    uint64_t w;
+    std::memcpy(&w, in, 8);
+    std::memcpy(p, &w, 8);
+    uint64_t m = EscapeBytes(w);
+    if (m == 0) {
+      in += 8;
+      p += 8;
+      continue;
+    }
+    size_t k = static_cast<size_t>(__builtin_ctzll(m)) / 8;
+    p = WriteEscape(p + k, static_cast<unsigned char>(in[k]));
+    in += k + 1;
+  }
   for (; in < end; ++in) {
     unsigned char c = static_cast<unsigned char>(*in);
-    if (!kEscape.needs[c]) continue;
-    std::memcpy(p, run, static_cast<size_t>(in - run));
-    p += in - run;
-    run = in + 1;
-    *p++ = '\\';
-    switch (c) {
-      case '"':
-        *p++ = '"';
-        break;
-      case '\\':
-        *p++ = '\\';
-        break;
-      case '\n':
-        *p++ = 'n';
-        break;
-      case '\r':
-        *p++ = 'r';
-        break;
-      case '\t':
-        *p++ = 't';
-        break;
-      default:
-        std::memcpy(p, "u00", 3);
-        p[3] = kHex[c >> 4];
-        p[4] = kHex[c & 15];
-        p += 5;
-    }
+    if (kEscape.needs[c])
+      p = WriteEscape(p, c);
+    else
+      *p++ = static_cast<char>(c);
   }
-  std::memcpy(p, run, static_cast<size_t>(end - run));
-  p += end - run;
   *p++ = '"';
   return p;
 }
@@ -194,13 +239,9 @@ namespace {
 bool LooksLikeJsonNumber(std::string_view s) {
   if (s.empty()) return false;
   size_t i = s[0] == '-' ? 1 : 0;
-  if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-  for (; i < s.size(); ++i) {
-    char c = s[i];
-    if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != 'e' && c != 'E' &&
-        c != '+' && c != '-')
-      return false;
-  }
+  if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
+  for (; i < s.size(); ++i)
+    if (!kNumber.allowed[static_cast<unsigned char>(s[i])]) return false;
   return true;
 }
 
@@ -218,6 +259,14 @@ char* WriteRfc3339(char* p, std::string_view v, bool has_date) {
   if (has_date && v.size() > 10 && v[10] == ' ') start[10] = 'T';
   // A short offset: the sign is the third character from the end ("...:59+05").
   if (v.size() >= 11 && (v[v.size() - 3] == '+' || v[v.size() - 3] == '-')) p = Copy(p, ":00");
+  *p++ = '"';
+  return p;
+}
+
+// A JSON string of text that needs no escaping.
+char* WriteQuoted(char* p, std::string_view v) {
+  *p++ = '"';
+  p = Copy(p, v);
   *p++ = '"';
   return p;
 }
@@ -274,7 +323,7 @@ char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
     case CellKind::kDouble:
       return Copy(p, c.text);
     case CellKind::kBlob:
-      return WriteJsonString(p, c.text);
+      return c.plain ? WriteQuoted(p, c.text) : WriteJsonString(p, c.text);
     case CellKind::kString:
       break;
   }
@@ -294,10 +343,10 @@ char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
       break;
     case RedshiftType::kTimestamp:
     case RedshiftType::kTimestampTz:
-      if (Plain(v)) return WriteRfc3339(p, v, true);
+      if (c.plain || Plain(v)) return WriteRfc3339(p, v, true);
       break;
     case RedshiftType::kTimeTz:
-      if (Plain(v)) return WriteRfc3339(p, v, false);
+      if (c.plain || Plain(v)) return WriteRfc3339(p, v, false);
       break;
     case RedshiftType::kSuper: {
       // SUPER arrives as JSON text: embed it as JSON when it is one. Its compact form is never
@@ -316,7 +365,7 @@ char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
     default:
       break;
   }
-  return WriteJsonString(p, v);
+  return c.plain ? WriteQuoted(p, v) : WriteJsonString(p, v);
 }
 
 void AppendJsonValue(std::string* out, RedshiftType t, const Cell& c) {

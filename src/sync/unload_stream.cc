@@ -12,6 +12,7 @@
 // puts the file back to the last checkpoint and reads the remaining files: no row is lost or
 // written twice. The staged files are deleted after the final checkpoint (unless kept).
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -114,6 +115,18 @@ struct EntryReader {
     return st;
   }
 };
+
+// Once a process reads through UNLOAD, buffers of 512 KiB and more (4 MB ranges, inflated
+// blocks) are mapped and unmapped on their own. With glibc's dynamic threshold, blocks freed by
+// other threads stay in per-thread arenas: a 4M-row UNLOAD read peaked at 100 MB against 79 MB.
+// Not set for the whole process: the pages path reuses its ~1 MB page buffers through the heap,
+// and mapping each afresh cost it 25-35% more CPU in page faults.
+void MapLargeBuffers() {
+#ifdef __GLIBC__
+  static std::once_flag once;
+  std::call_once(once, [] { mallopt(M_MMAP_THRESHOLD, 512 * 1024); });
+#endif
+}
 
 // Entries [first, n) read by `workers` threads into part files (`part(k)`), each appended to
 // `out` in order and handed to `finish`; workers stay at most 2 x workers entries ahead.
@@ -436,6 +449,7 @@ Result<StreamResult> Engine::SyncStreamUnload(const StreamSyncConfig& cfg, const
     if (o_.progress) o_.progress(name, res.rows, er.bytes);
     return Status::OK();
   };
+  MapLargeBuffers();
   auto t0 = std::chrono::steady_clock::now();
   Status read;
   if (workers <= 1) {

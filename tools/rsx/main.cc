@@ -1,18 +1,12 @@
 // rsx: a source connector for Amazon Redshift Serverless. Data on stdout, logs on stderr,
 // exit code 0 only on success.
 
-#include <malloc.h>
-
 #include <cstdio>
 #include <new>
 
 #include "commands.h"  // tools/rsx/commands.h
 
 int main(int argc, char** argv) {
-  // Buffers of 512 KiB and more (result pages, UNLOAD ranges, output blocks) are mapped and
-  // unmapped on their own: with the dynamic threshold, glibc keeps multi-MB blocks freed by
-  // other threads in its arenas, and a long UNLOAD read grew by ~25 MB that way.
-  mallopt(M_MMAP_THRESHOLD, 512 * 1024);
   try {
     CLI::App app{
         "rsx - read data out of Amazon Redshift Serverless through the Redshift Data API,\n"

@@ -6,6 +6,7 @@
 #include "decode/super_json.h"
 #include "rsx/strings.h"
 #include "rsx/types.h"
+#include "util/out_buf.h"
 
 namespace rsx {
 
@@ -245,10 +246,7 @@ bool LooksLikeJsonNumber(std::string_view s) {
   return true;
 }
 
-char* Copy(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
-  return p + s.size();
-}
+char* Copy(char* p, std::string_view s) { return util::CopyBytes(p, s.data(), s.size()); }
 
 // Writes a time or timestamp as an RFC 3339 JSON string: the date/time separator becomes 'T'
 // and a short offset "+05" becomes "+05:00".

@@ -31,8 +31,7 @@ void RowEncoder::Encode(const DecodedPage& page, size_t r, util::OutBuf* out) co
   } else {
     if (n == 0) *p++ = '{';
     for (size_t c = 0; c < n; ++c) {
-      std::memcpy(p, keys_[c].data(), keys_[c].size());
-      p += keys_[c].size();
+      p = util::CopyBytes(p, keys_[c].data(), keys_[c].size());
       p = WriteJsonValue(p, types_[c], cells[c]);
     }
     *p++ = '}';

@@ -3,11 +3,35 @@
 // through the returned pointer, then Commit the end: no per-append capacity checks, no
 // zero-filling. Not thread-safe.
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string_view>
 
 namespace rsx::util {
+
+// Copies `n` bytes to `p` and returns the end. Short copies (most values and column keys) are a
+// few overlapping loads and stores instead of a call to memcpy; it writes only [p, p + n).
+inline char* CopyBytes(char* p, const char* s, size_t n) {
+  if (n >= 8 && n <= 16) {
+    uint64_t a, b;
+    std::memcpy(&a, s, 8);
+    std::memcpy(&b, s + n - 8, 8);
+    std::memcpy(p, &a, 8);
+    std::memcpy(p + n - 8, &b, 8);
+  } else if (n >= 4 && n < 8) {
+    uint32_t a, b;
+    std::memcpy(&a, s, 4);
+    std::memcpy(&b, s + n - 4, 4);
+    std::memcpy(p, &a, 4);
+    std::memcpy(p + n - 4, &b, 4);
+  } else if (n < 4) {
+    for (size_t i = 0; i < n; ++i) p[i] = s[i];
+  } else {
+    std::memcpy(p, s, n);
+  }
+  return p + n;
+}
 
 class OutBuf {
  public:

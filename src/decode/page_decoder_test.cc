@@ -148,6 +148,29 @@ TEST(TypeMap, JsonValuesNeverLoseDecimalDigits) {
   EXPECT_EQ(out, "\"NaN\"");
 }
 
+// Numeric text is written as a JSON number only when it is one (RFC 8259); anything else the
+// server sends becomes a JSON string, so the line stays valid JSON.
+TEST(TypeMap, NumbersAreWrittenBareOnlyWhenTheyAreJsonNumbers) {
+  for (const char* number : {"0", "-0", "7", "-12.5", "0.0001", "1e10", "1E+10", "-2.5e-3",
+                             "12345678901234567890123456789012345678", "123456789.123456789",
+                             "99999999999999999999999999.999999999999"}) {
+    std::string out;
+    AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, true, 0, number});
+    EXPECT_EQ(out, number);
+    out.clear();
+    AppendJsonValue(&out, RedshiftType::kBigInt, {CellKind::kString, false, false, 0, number});
+    EXPECT_EQ(out, number);
+  }
+  for (const char* text :
+       {"",          "-",   "+1",        ".5",         "5.",          "1.2.3", "1e",
+        "1e+",       "007", "0x10",      "1 ",         " 1",          "NaN",   "Infinity",
+        "-Infinity", "1,5", "12345678a", "123456789-", "1.23456789e", "--1"}) {
+    std::string out;
+    AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, true, 0, text});
+    EXPECT_EQ(out, "\"" + std::string(text) + "\"") << text;
+  }
+}
+
 TEST(TypeMap, SchemasCarryAirbyteTypes) {
   ColumnInfo ts;
   ts.type_name = "timestamp";

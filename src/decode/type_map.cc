@@ -113,16 +113,6 @@ struct EscapeTable {
 };
 constexpr EscapeTable kEscape;
 
-// Bytes of a JSON number's text: digits, '.', 'e', 'E', '+', '-'.
-struct NumberTable {
-  bool allowed[256] = {};
-  constexpr NumberTable() {
-    for (char c : {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '.', 'e', 'E', '+', '-'})
-      allowed[static_cast<unsigned char>(c)] = true;
-  }
-};
-constexpr NumberTable kNumber;
-
 // Bytes that make a CSV field quoted: ',', '"', CR and LF.
 struct CsvSpecialTable {
   bool special[256] = {};
@@ -237,16 +227,45 @@ void AppendJsonString(std::string* out, std::string_view s) {
 
 namespace {
 
-bool LooksLikeJsonNumber(std::string_view s) {
-  if (s.empty()) return false;
-  size_t i = s[0] == '-' ? 1 : 0;
-  if (i >= s.size() || s[i] < '0' || s[i] > '9') return false;
-  for (; i < s.size(); ++i)
-    if (!kNumber.allowed[static_cast<unsigned char>(s[i])]) return false;
-  return true;
+inline bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
+// Past the digits at `p`.
+[[gnu::always_inline]] inline const char* SkipDigits(const char* p, const char* end) {
+  while (p < end && IsDigit(*p)) ++p;
+  return p;
 }
 
-char* Copy(char* p, std::string_view s) { return util::CopyBytes(p, s.data(), s.size()); }
+// Whether `s` is a JSON number (RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?), so it
+// can be written as it is.
+[[gnu::always_inline]] inline bool IsJsonNumber(std::string_view s) {
+  const char* p = s.data();
+  const char* end = p + s.size();
+  if (p < end && *p == '-') ++p;
+  if (p == end) return false;
+  if (*p == '0')
+    ++p;
+  else if (IsDigit(*p))
+    p = SkipDigits(p + 1, end);
+  else
+    return false;
+  if (p < end && *p == '.') {
+    const char* digits = ++p;
+    p = SkipDigits(p, end);
+    if (p == digits) return false;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    if (p < end && (*p == '+' || *p == '-')) ++p;
+    const char* digits = p;
+    p = SkipDigits(p, end);
+    if (p == digits) return false;
+  }
+  return p == end;
+}
+
+[[gnu::always_inline]] inline char* Copy(char* p, std::string_view s) {
+  return util::CopyBytes(p, s.data(), s.size());
+}
 
 // Writes a time or timestamp as an RFC 3339 JSON string: the date/time separator becomes 'T'
 // and a short offset "+05" becomes "+05:00".
@@ -333,7 +352,7 @@ char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
     case RedshiftType::kSmallInt:
     case RedshiftType::kInteger:
     case RedshiftType::kBigInt:
-      if (LooksLikeJsonNumber(v)) return Copy(p, v);  // the exact digits: no double in between
+      if (IsJsonNumber(v)) return Copy(p, v);  // the exact digits: no double in between
       break;
     case RedshiftType::kBoolean:
       if (v == "t" || v == "true" || v == "1") return Copy(p, "true");

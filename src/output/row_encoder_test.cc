@@ -87,6 +87,17 @@ TEST(RowEncoder, WorstCaseEscapingFitsTheReservedRoom) {
   EXPECT_EQ(csv.size(), 2 * (10000 + 20002 + 1));
 }
 
+TEST(OutBuf, CopyBytesWritesExactlyTheBytes) {
+  std::string src;
+  for (int i = 0; i < 40; ++i) src += static_cast<char>('A' + i);
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string dst(64, '.');
+    char* end = util::CopyBytes(dst.data() + 8, src.data(), n);
+    EXPECT_EQ(end, dst.data() + 8 + n);
+    EXPECT_EQ(dst, std::string(8, '.') + src.substr(0, n) + std::string(56 - n, '.')) << n;
+  }
+}
+
 TEST(OutBuf, KeepsContentWhenItGrows) {
   util::OutBuf b(4);
   b.Append("abc");

@@ -12,7 +12,7 @@ namespace rsx::util {
 
 // Copies `n` bytes to `p` and returns the end. Short copies (most values and column keys) are a
 // few overlapping loads and stores instead of a call to memcpy; it writes only [p, p + n).
-inline char* CopyBytes(char* p, const char* s, size_t n) {
+[[gnu::always_inline]] inline char* CopyBytes(char* p, const char* s, size_t n) {
   if (n >= 8 && n <= 16) {
     uint64_t a, b;
     std::memcpy(&a, s, 8);

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Instructions executed (valgrind's callgrind; exact and repeatable, unlike CPU time on a shared
+# machine) by `rsx result` to JSONL and by the parse floor, per data set of bench/run.sh: builds
+# rsx, starts rsx-emulator, runs bench/instructions.py and prints a Markdown table.
+# RSX_BASELINE=/path/to/an/older/rsx adds a column for that build; SHAPE_ROWS, MIXED_ROWS and
+# WIDE_ROWS size the data sets as in bench/run.sh. About 10 minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${RSX_NO_BUILD:-}" ]; then bash scripts/setup >/dev/null; fi
+command -v valgrind >/dev/null || { echo "instructions.sh: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+. bench/start_emulator.sh
+python3 bench/instructions.py "$dir"

@@ -122,6 +122,10 @@ std::vector<TypeCase> Cases() {
        [](long g) { return Str(Fmt("{\"a\":%ld,\"b\":[1,2,\"x\"],\"c\":{\"d\":null}}", g)); },
        R"({"v":{"a":1,"b":[1,2,"x"],"c":{"d":null}}})",
        R"("{""a"":1,""b"":[1,2,""x""],""c"":{""d"":null}}")"},
+      {"super_escaped", "super", 0, 0,
+       [](long g) { return Str(Fmt(R"({"a":%ld,"s":"say \"hi\"\n","u":"\u00e9"})", g)); },
+       R"({"v":{"a":1,"s":"say \"hi\"\n","u":"é"}})",
+       R"("{""a"":1,""s"":""say \""hi\""\n"",""u"":""\u00e9""}")"},
       {"varbyte", "varbyte", 64, 0,
        [](long g) {
          std::string bytes = Fmt("bytes-%010ld", g);

@@ -10,8 +10,43 @@ namespace {
 
 namespace dom = simdjson::dom;
 
+// A JSON string as nlohmann's dump() writes it (ensure_ascii off): '"', '\\' and the control
+// characters escaped, \b \f \n \r \t by name and the others as \u00xx; every other byte as
+// it is. False when `s` is not valid UTF-8 (dump() would throw): an escape such as a lone
+// \udc00 can unescape into bytes that are not, and only text with escapes is checked.
+bool WriteString(std::string_view s, bool check_utf8, std::string* out) {
+  if (check_utf8 && !simdjson::validate_utf8(s.data(), s.size())) return false;
+  static const char* kHex = "0123456789abcdef";
+  out->push_back('"');
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    std::string_view named = c == '"'    ? "\\\""
+                             : c == '\\' ? "\\\\"
+                             : c == '\b' ? "\\b"
+                             : c == '\f' ? "\\f"
+                             : c == '\n' ? "\\n"
+                             : c == '\r' ? "\\r"
+                             : c == '\t' ? "\\t"
+                                         : "";
+    if (!named.empty()) {
+      out->append(named);
+    } else {
+      char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out->append(u, 6);
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+  return true;
+}
+
 // Writes `e` compactly; false when it leaves the shape AppendCanonicalSuperJson promises.
-bool Write(dom::element e, std::string* out) {
+// `escapes`: the text holds a backslash, so its strings are checked to be UTF-8.
+bool Write(dom::element e, bool escapes, std::string* out) {
   switch (e.type()) {
     case dom::element_type::ARRAY: {
       out->push_back('[');
@@ -19,7 +54,7 @@ bool Write(dom::element e, std::string* out) {
       for (dom::element child : dom::array(e)) {
         if (!first) out->push_back(',');
         first = false;
-        if (!Write(child, out)) return false;
+        if (!Write(child, escapes, out)) return false;
       }
       out->push_back(']');
       return true;
@@ -35,10 +70,9 @@ bool Write(dom::element e, std::string* out) {
         if (!first) out->push_back(',');
         first = false;
         previous = field.key;
-        out->push_back('"');
-        out->append(field.key);
-        out->append("\":");
-        if (!Write(field.value, out)) return false;
+        if (!WriteString(field.key, escapes, out)) return false;
+        out->push_back(':');
+        if (!Write(field.value, escapes, out)) return false;
       }
       out->push_back('}');
       return true;
@@ -52,13 +86,8 @@ bool Write(dom::element e, std::string* out) {
       out->append(buf, r.ptr);
       return true;
     }
-    case dom::element_type::STRING: {
-      std::string_view s = e;  // no escapes in the text: the bytes as they were
-      out->push_back('"');
-      out->append(s);
-      out->push_back('"');
-      return true;
-    }
+    case dom::element_type::STRING:
+      return WriteString(std::string_view(e), escapes, out);
     case dom::element_type::BOOL:
       out->append(bool(e) ? "true" : "false");
       return true;
@@ -73,13 +102,13 @@ bool Write(dom::element e, std::string* out) {
 }  // namespace
 
 bool AppendCanonicalSuperJson(std::string_view text, std::string* out) {
-  // A backslash anywhere means escapes in some string, which nlohmann may rewrite.
-  if (text.empty() || std::memchr(text.data(), '\\', text.size()) != nullptr) return false;
+  if (text.empty()) return false;
+  bool escapes = std::memchr(text.data(), '\\', text.size()) != nullptr;
   thread_local dom::parser parser;
   dom::element root;
   if (parser.parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS) return false;
   size_t mark = out->size();
-  if (!Write(root, out)) {
+  if (!Write(root, escapes, out)) {
     out->resize(mark);
     return false;
   }

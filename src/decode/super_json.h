@@ -9,9 +9,10 @@
 namespace rsx {
 
 // Appends to *out exactly what nlohmann::json::parse(text).dump() gives, when `text` is JSON
-// whose strings hold no escapes (no '\\' anywhere), whose numbers are all integers that fit 64
-// bits, and whose object keys are in strictly ascending order. False (and *out unchanged)
-// otherwise, or when `text` is not JSON: the caller then takes the general path.
+// whose numbers are all integers that fit 64 bits, whose object keys (unescaped) are in strictly
+// ascending order, and whose strings are valid UTF-8 once unescaped; strings are re-escaped as
+// dump() does. False (and *out unchanged) otherwise, or when `text` is not JSON: the caller then
+// takes the general path.
 bool AppendCanonicalSuperJson(std::string_view text, std::string* out);
 
 }  // namespace rsx

@@ -7,6 +7,7 @@
 #include "rsx/strings.h"
 #include "rsx/types.h"
 #include "util/out_buf.h"
+#include "util/words.h"
 
 namespace rsx {
 
@@ -146,17 +147,9 @@ void AppendVia(std::string* out, size_t room, Write write) {
 
 namespace {
 
-constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
-constexpr uint64_t kOnes = 0x0101010101010101ULL;
-constexpr uint64_t kHighs = 0x8080808080808080ULL;
-
-// The high bit of each byte of `w` that JSON must escape (below 0x20, '"' or '\\'). Bits above the
-// lowest one may be false (borrows carry upward), so only the lowest is used.
+// The bytes of `w` that JSON must escape: below 0x20, '"' or '\\' (util/words.h masks).
 inline uint64_t EscapeBytes(uint64_t w) {
-  uint64_t control = (w - kOnes * 0x20) & ~w;
-  uint64_t q = w ^ (kOnes * '"');
-  uint64_t b = w ^ (kOnes * '\\');
-  return (control | ((q - kOnes) & ~q) | ((b - kOnes) & ~b)) & kHighs;
+  return util::BytesBelow(w, 0x20) | util::BytesEqual(w, '"') | util::BytesEqual(w, '\\');
 }
 
 char* WriteEscape(char* p, unsigned char c) {
@@ -196,9 +189,8 @@ char* WriteJsonString(char* p, std::string_view s) {
   *p++ = '"';
   const char* in = s.data();
   const char* end = in + s.size();
-  while (kLittleEndian && end - in >= 8) {
-    uint64_t w;
-    std::memcpy(&w, in, 8);
+  while (util::kLittleEndianWords && end - in >= 8) {
+    uint64_t w = util::LoadWord(in);
     std::memcpy(p, &w, 8);
     uint64_t m = EscapeBytes(w);
     if (m == 0) {

@@ -1,0 +1,33 @@
+#pragma once
+// Eight bytes at a time: masks over a little-endian 64-bit word of text, for scans on hot paths
+// (JSON escaping, CSV field ends). A mask has the high bit of each byte that matches; bits above
+// the lowest set one may be false (borrows carry upward), so callers use only the lowest
+// (__builtin_ctzll(mask) / 8 is its byte).
+
+#include <cstdint>
+#include <cstring>
+
+namespace rsx::util {
+
+constexpr bool kLittleEndianWords = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+constexpr uint64_t kByteOnes = 0x0101010101010101ULL;
+constexpr uint64_t kByteHighs = 0x8080808080808080ULL;
+
+inline uint64_t LoadWord(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// Bytes of `w` equal to `c`.
+inline uint64_t BytesEqual(uint64_t w, char c) {
+  uint64_t x = w ^ (kByteOnes * static_cast<unsigned char>(c));
+  return (x - kByteOnes) & ~x & kByteHighs;
+}
+
+// Bytes of `w` below `limit` (at most 0x80).
+inline uint64_t BytesBelow(uint64_t w, unsigned char limit) {
+  return (w - kByteOnes * limit) & ~w & kByteHighs;
+}
+
+}  // namespace rsx::util

@@ -100,7 +100,10 @@ std::string RunPart(PGconn* conn, Statement& st, Part& out, const Limits& limits
       return finish("FAILED", "ERROR: " + set.status().message());
   }
   if (unloader && LooksLikeUnload(bound->sql)) {
-    UnloadOutcome u = unloader->Run(conn, st.workgroup, bound->sql);
+    UnloadOutcome u = unloader->Run(conn, st.workgroup, bound->sql, [&st] {
+      std::lock_guard<std::mutex> sl(st.mu);
+      return st.cancel_requested;
+    });
     if (!u.error.empty()) {
       bool cancelled;
       {

@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,9 +53,11 @@ class Unloader {
   Unloader(const EmulatorConfig& config, Auth& auth, S3Api& s3,
            std::shared_ptr<S3Client> remote = nullptr)
       : config_(config), auth_(auth), s3_(s3), remote_(std::move(remote)) {}
-  // Runs `sql` (an UNLOAD) on `conn` for workgroup `workgroup`. A cancel (PQcancel on `conn`)
-  // ends it with an error; the caller tells cancellation from failure.
-  UnloadOutcome Run(PGconn* conn, const std::string& workgroup, std::string_view sql);
+  // Runs `sql` (an UNLOAD) on `conn` for workgroup `workgroup`. A cancel (PQcancel on `conn`
+  // while a batch is fetched, or `cancelled()` true between batches) ends it with an error; the
+  // caller tells cancellation from failure.
+  UnloadOutcome Run(PGconn* conn, const std::string& workgroup, std::string_view sql,
+                    const std::function<bool()>& cancelled);
 
  private:
   // The stage, local or remote; errors in S3's terms.

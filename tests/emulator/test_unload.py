@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import subprocess
+import time
 import unittest
 
 from emulator_fixture import Emulator, NO_RETRY, start_moto, wait
@@ -232,6 +233,60 @@ class Rules(unittest.TestCase):
         unload("UNLOAD ('select userid from users where lastname = \\'O\\'\\'Brien\\' order by 1') "
                "TO 's3://rsx-stage/unload/q2/' IAM_ROLE default PARALLEL OFF")
         self.assertEqual(fetch("unload/q2/000").splitlines(), want)
+
+    def test_a_failure_after_rows_leaves_no_file_and_the_session_goes_on(self):
+        # Rows are fetched in batches of 10,000: the division by zero comes in the third batch.
+        r = DATA.execute_statement(WorkgroupName="default", Database="dev", SessionKeepAliveSeconds=60,
+                                   Sql="UNLOAD ('select 1 / (25000 - g) as x from generate_series(1, 30000) g') "
+                                       "TO 's3://rsx-stage/unload/late/' IAM_ROLE default")
+        d = wait(DATA, r["Id"], timeout=120)
+        self.assertEqual(d["Status"], "FAILED")
+        self.assertIn("division by zero", d["Error"])
+        self.assertEqual(keys("unload/late/"), [])
+        # The same session runs the next UNLOAD (its transaction and cursor were closed).
+        r2 = DATA.execute_statement(SessionId=r["SessionId"],
+                                    Sql="UNLOAD ('select g from generate_series(1, 25000) g') "
+                                        "TO 's3://rsx-stage/unload/late/' IAM_ROLE default PARALLEL OFF")
+        d = wait(DATA, r2["Id"], timeout=120)
+        self.assertEqual(d["Status"], "FINISHED", d.get("Error"))
+        self.assertEqual(fetch("unload/late/000").splitlines(), [str(g) for g in range(1, 25001)])
+
+    def test_the_query_is_one_statement(self):
+        d = run("UNLOAD ('select 1; drop table users') TO 's3://rsx-stage/unload/two/' IAM_ROLE default")
+        self.assertEqual(d["Status"], "FAILED")
+        self.assertEqual(EMU.psql("select count(*) > 0 from users")[0][0], "t")
+        self.assertEqual(keys("unload/two/"), [])
+
+    def test_inside_a_batch_transaction(self):
+        # A batch is one transaction: UNLOAD reads a table the batch made, twice (the first
+        # UNLOAD's cursor is closed), and sees rows the batch inserted in between.
+        r = DATA.batch_execute_statement(WorkgroupName="default", Database="dev", Sqls=[
+            "create table batch_unload as select g from generate_series(1, 12345) g",
+            "UNLOAD ('select g from batch_unload order by g') TO 's3://rsx-stage/unload/b1/' IAM_ROLE default "
+            "PARALLEL OFF",
+            "insert into batch_unload values (0)",
+            "UNLOAD ('select g from batch_unload order by g') TO 's3://rsx-stage/unload/b2/' IAM_ROLE default "
+            "PARALLEL OFF",
+        ])
+        d = wait(DATA, r["Id"], timeout=120)
+        self.assertEqual(d["Status"], "FINISHED", d.get("Error"))
+        self.assertEqual(fetch("unload/b1/000").splitlines(), [str(g) for g in range(1, 12346)])
+        self.assertEqual(fetch("unload/b2/000").splitlines(), [str(g) for g in range(0, 12346)])
+
+    def test_cancel_ends_it_between_batches_too(self):
+        # PostgreSQL makes these rows faster than they are written out, so the backend is idle
+        # between batches most of the time, where PQcancel alone would not reach it.
+        r = DATA.execute_statement(WorkgroupName="default", Database="dev",
+                                   Sql="UNLOAD ('select g, repeat(''x'', 300) as pad from generate_series(1, 4000000) g') "
+                                       "TO 's3://rsx-stage/unload/cancel/' IAM_ROLE default")
+        deadline = time.time() + 30
+        while DATA.describe_statement(Id=r["Id"])["Status"] != "STARTED" and time.time() < deadline:
+            time.sleep(0.01)
+        time.sleep(1.5)  # past the first batches
+        self.assertTrue(DATA.cancel_statement(Id=r["Id"])["Status"])
+        d = wait(DATA, r["Id"], timeout=10)
+        self.assertEqual(d["Status"], "ABORTED", d.get("Error"))
+        self.assertEqual(keys("unload/cancel/"), [])
 
     def test_no_rows_is_one_empty_file(self):
         unload("UNLOAD ('select 1 as a where false') TO 's3://rsx-stage/unload/empty/' IAM_ROLE default "

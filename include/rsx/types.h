@@ -50,7 +50,9 @@ struct Cell {
   // always safe.
   bool plain = false;
   int64_t l = 0;
-  std::string_view text;  // kDouble: the number as sent; kString: text; kBlob: base64
+  // kDouble: the number as sent; kString: text; kBlob: base64; kLong: empty, or `l` as a JSON
+  // page sent it (JSON's integer form, not "-0").
+  std::string_view text;
 };
 
 // One result page, decoded: what ResultConsumer::OnPage receives. Cells are row-major; their

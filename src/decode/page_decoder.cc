@@ -83,6 +83,16 @@ bool KeyIs(const char* k, const char (&name)[N]) {
   cell->plain = cell->text.size() + 2 == raw.size();
 }
 
+// An integer value into `cell`. simdjson refuses what is not an int64 in JSON's grammar (no
+// leading zero, no fraction or exponent), so the token is then the number as JSON writes it,
+// except "-0": it is kept as the cell's text, which JSON output copies instead of formatting
+// the number again.
+[[gnu::always_inline]] inline void ReadLong(od::value& v, Cell* cell) {
+  std::string_view raw = Token(v);
+  cell->l = v.get_int64();
+  if (raw != "-0") cell->text = raw;
+}
+
 void Reset(DecodedPage* out) {
   out->columns.clear();
   out->has_columns = false;
@@ -109,8 +119,8 @@ Status PageDecoder::DecodeJson(std::string& body, DecodedPage* out) {
         for (od::array row : value.get_array()) {
           size_t c = 0;
           for (od::object field : row) {
-            Cell cell;
-            for (auto member : field) {  // a union: exactly one member
+            Cell& cell = out->cells.emplace_back();  // NULL until a member says otherwise
+            for (auto member : field) {              // a union: exactly one member
               od::field kv = std::move(member);
               // The raw key (no unescaping): one of six fixed names, matched with its closing
               // quote.
@@ -121,7 +131,7 @@ Status PageDecoder::DecodeJson(std::string& body, DecodedPage* out) {
                 ReadString(v, &cell);
               } else if (KeyIs(k, "longValue\"")) {
                 cell.kind = CellKind::kLong;
-                cell.l = v.get_int64();
+                ReadLong(v, &cell);
               } else if (KeyIs(k, "isNull\"")) {
                 cell.kind = v.get_bool() ? CellKind::kNull : CellKind::kNull;
               } else if (KeyIs(k, "doubleValue\"")) {
@@ -138,7 +148,6 @@ Status PageDecoder::DecodeJson(std::string& body, DecodedPage* out) {
                                         std::string(k, std::strcspn(k, "\"")));
               }
             }
-            out->cells.push_back(cell);
             ++c;
           }
           if (rows == 0)

@@ -93,6 +93,35 @@ TEST(PageDecoder, ColumnMetadataOfEachPage) {
   }
 }
 
+// An integer's JSON text is the token as the page sent it, and JSON output copies it; tokens
+// JSON's grammar or int64 refuse are errors, and "-0" is written as 0.
+TEST(PageDecoder, IntegersAreCopiedOnlyAsJsonIntegers) {
+  auto json_of = [](const std::string& token) -> std::string {
+    std::string body = R"({"Records":[[{"longValue":)" + token + R"( }]]})";
+    PageDecoder d;
+    DecodedPage p;
+    if (!d.DecodeJson(body, &p).ok()) return "error";
+    std::string out;
+    AppendJsonValue(&out, RedshiftType::kBigInt, p.at(0, 0));
+    return out + (p.at(0, 0).text.empty() ? " (formatted)" : "");
+  };
+  EXPECT_EQ(json_of("0"), "0");
+  EXPECT_EQ(json_of("42"), "42");
+  EXPECT_EQ(json_of("-17"), "-17");
+  EXPECT_EQ(json_of("9223372036854775807"), "9223372036854775807");
+  EXPECT_EQ(json_of("-9223372036854775808"), "-9223372036854775808");
+  EXPECT_EQ(json_of("-0"), "0 (formatted)");
+  for (const char* bad : {"007", "-01", "+1", "1.0", "1e2", "9223372036854775808",
+                          "-9223372036854775809", "--1", "1-", "0x10", "\"1\""}) {
+    EXPECT_EQ(json_of(bad), "error") << bad;
+  }
+  // Other decoders leave the text empty: the number is formatted.
+  Cell c{CellKind::kLong, false, false, -123, {}};
+  std::string out;
+  AppendJsonValue(&out, RedshiftType::kInteger, c);
+  EXPECT_EQ(out, "-123");
+}
+
 TEST(PageDecoder, RaggedRowsAreDataLoss) {
   std::string body = R"({"Records":[[{"longValue":1},{"longValue":2}],[{"longValue":3}]]})";
   PageDecoder d;

@@ -328,6 +328,7 @@ char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
     case CellKind::kBool:
       return c.b ? Copy(p, "true") : Copy(p, "false");
     case CellKind::kLong:
+      if (!c.text.empty()) return Copy(p, c.text);  // the decoder's checked integer token
       return std::to_chars(p, p + 20, c.l).ptr;
     case CellKind::kDouble:
       return Copy(p, c.text);
@@ -414,6 +415,7 @@ char* WriteCsvValue(char* p, RedshiftType t, const Cell& c) {
     case CellKind::kBool:
       return Copy(p, c.b ? "t" : "f");
     case CellKind::kLong:
+      if (!c.text.empty()) return Copy(p, c.text);  // the decoder's checked integer token
       return std::to_chars(p, p + 20, c.l).ptr;
     case CellKind::kDouble:
       return Copy(p, c.text);

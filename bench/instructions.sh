@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${RSX_NO_BUILD:-}" ]; then bash scripts/setup >/dev/null; fi
-command -v valgrind >/dev/null || { echo "instructions.sh: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+# --split (bench/split.sh) runs bench/split.py under perf instead.
+script=bench/instructions.py tool=valgrind package=valgrind
+if [ "${1:-}" = --split ]; then script=bench/split.py tool=perf package=linux-perf; fi
+command -v $tool >/dev/null || { echo "$0: needs $tool (apt-get install $package)" >&2; exit 1; }
 . bench/start_emulator.sh
-python3 bench/instructions.py "$dir"
+python3 $script "$dir"

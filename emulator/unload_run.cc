@@ -525,8 +525,9 @@ UnloadOutcome Unloader::Run(PGconn* conn, const std::string& workgroup, std::str
   // The rows come through a cursor, kBatch at a time, fetched on their own thread (single-row
   // mode, one PGresult per row, on this thread took 2.9-3.4 s for 1M rows of the odd-types
   // table, with PostgreSQL's own COPY of them 1.3-2.2 s). The query is sent with the extended
-  // protocol, so it is one statement.
-  constexpr int kBatch = 10000;
+  // protocol, so it is one statement. At most kBatch rows are held per batch, and a few batches
+  // at once: rows of Redshift's widest values (64 KB VARCHAR) then stay in the hundreds of MB.
+  constexpr int kBatch = 1000;
   const bool own_transaction = PQtransactionStatus(conn) == PQTRANS_IDLE;
   auto error_of = [&](const PGresult* r) {
     const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;

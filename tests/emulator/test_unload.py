@@ -235,7 +235,7 @@ class Rules(unittest.TestCase):
         self.assertEqual(fetch("unload/q2/000").splitlines(), want)
 
     def test_a_failure_after_rows_leaves_no_file_and_the_session_goes_on(self):
-        # Rows are fetched in batches of 10,000: the division by zero comes in the third batch.
+        # Rows are fetched in batches of 1,000: the division by zero comes in the 25th batch.
         r = DATA.execute_statement(WorkgroupName="default", Database="dev", SessionKeepAliveSeconds=60,
                                    Sql="UNLOAD ('select 1 / (25000 - g) as x from generate_series(1, 30000) g') "
                                        "TO 's3://rsx-stage/unload/late/' IAM_ROLE default")

@@ -11,7 +11,6 @@ import re
 import subprocess
 import sys
 
-import boto3
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run  # noqa: E402  the data sets, loading and session of bench/run.py
@@ -29,15 +28,7 @@ def instructions(cmd, out_dir, name):
 
 
 def main():
-    run.ENV.update(run.session_env())
-    run.DATA = boto3.client("redshift-data", aws_access_key_id=run.ENV["AWS_ACCESS_KEY_ID"],
-                            aws_secret_access_key=run.ENV["AWS_SECRET_ACCESS_KEY"],
-                            aws_session_token=run.ENV["AWS_SESSION_TOKEN"])
-    run.ONLY = os.environ.get("ONLY", "mixed,wide,shapes").split(",")
-    run.load_data()
-    tables = [t for t, key in (("bench_mixed", "mixed"), ("bench_wide", "wide")) if key in run.ONLY]
-    if "shapes" in run.ONLY:
-        tables += list(run.SHAPES)
+    tables = run.load_profile_sets()
     url = run.ENV["AWS_ENDPOINT_URL"]
     head = "| data set | floor | rsx | rsx ÷ floor |"
     if BASELINE:

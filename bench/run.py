@@ -102,6 +102,22 @@ def run_sql(sql, result_format="JSON"):
         time.sleep(0.05)
 
 
+def load_profile_sets():
+    """For the profiling scripts (instructions.py, split.py): opens the session, loads the data
+    sets ONLY names (default mixed,wide,shapes) and returns their tables."""
+    global DATA, ONLY
+    ENV.update(session_env())
+    DATA = boto3.client("redshift-data", aws_access_key_id=ENV["AWS_ACCESS_KEY_ID"],
+                        aws_secret_access_key=ENV["AWS_SECRET_ACCESS_KEY"],
+                        aws_session_token=ENV["AWS_SESSION_TOKEN"])
+    ONLY = os.environ.get("ONLY", "mixed,wide,shapes").split(",")
+    load_data()
+    tables = [t for t, key in (("bench_mixed", "mixed"), ("bench_wide", "wide")) if key in ONLY]
+    if "shapes" in ONLY:
+        tables += list(SHAPES)
+    return tables
+
+
 def load_data():
     t = time.time()
     run_sql("drop table if exists bench_mixed, bench_narrow, bench_wide")

@@ -5,7 +5,8 @@
 //
 // Usage: parse_floor ENDPOINT_URL STATEMENT_ID [json|csv]
 // Credentials come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN; the
-// region from AWS_REGION (default us-east-1). Prints "rows pages bytes" on stdout.
+// region from AWS_REGION (default us-east-1). Prints "rows pages bytes" on stdout. With
+// PARSE_FLOOR_SAVE=DIR, also writes each page to DIR/page-NNNNN.json (for bench/page_replay).
 
 #include <curl/curl.h>
 #include <simdjson.h>
@@ -43,6 +44,7 @@ int main(int argc, char** argv) {
   creds.secret_access_key = Env("AWS_SECRET_ACCESS_KEY");
   creds.session_token = Env("AWS_SESSION_TOKEN");
   std::string region = Env("AWS_REGION", "us-east-1");
+  std::string save_dir = Env("PARSE_FLOOR_SAVE");
   std::string host = url.substr(url.find("://") + 3);
   host = host.substr(0, host.find('/'));
   std::string target = v2 ? "RedshiftData.GetStatementResultV2" : "RedshiftData.GetStatementResult";
@@ -98,6 +100,16 @@ int main(int argc, char** argv) {
     }
     ++pages;
     bytes += static_cast<long long>(response.size());
+    if (!save_dir.empty()) {  // PARSE_FLOOR_SAVE: each page as it came, for bench/page_replay
+      char name[32];
+      std::snprintf(name, sizeof name, "/page-%05lld.json", pages);
+      FILE* f = std::fopen((save_dir + name).c_str(), "wb");
+      if (f == nullptr || std::fwrite(response.data(), 1, response.size(), f) != response.size()) {
+        std::fprintf(stderr, "cannot write %s%s\n", save_dir.c_str(), name);
+        return 1;
+      }
+      std::fclose(f);
+    }
     if (v2) {
       // Records: [{"CSVRecords": "row\nrow\n..."}].
       for (simdjson::dom::element rec : doc["Records"].get_array()) {

@@ -227,9 +227,47 @@ inline bool IsDigit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
   return p;
 }
 
+// The non-digit bytes of the H bytes at `p` (H = 8 or 4), as util::NonDigitBytes marks them.
+template <size_t H>
+[[gnu::always_inline]] inline uint64_t NonDigitsAt(const char* p) {
+  if constexpr (H == 8) {
+    return util::NonDigitBytes(util::LoadWord(p));
+  } else {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    return util::NonDigitBytes(w) & 0x80808080ULL;
+  }
+}
+
+// Whether `s`, of H + 1 to 2H bytes, is -?(0|[1-9][0-9]*)(\.[0-9]+)? (a DECIMAL's text, the
+// common case of the JSON numbers below), from two overlapping H-byte words and their non-digit
+// bytes: at most a '-' in front and one '.' between digits. False means "not shown here", not
+// "not a number".
+template <size_t H>
+[[gnu::always_inline]] inline bool IsPlainDecimal(std::string_view s) {
+  size_t n = s.size();
+  uint64_t head = NonDigitsAt<H>(s.data());  // bytes 0 to H-1
+  // Bytes n-H to n-1, shifted so that byte j is the text's byte H + j (those before H drop out).
+  uint64_t tail = NonDigitsAt<H>(s.data() + n - H) >> (8 * (2 * H - n));
+  bool neg = s[0] == '-';
+  head &= ~static_cast<uint64_t>(neg ? 0x80 : 0);            // the sign is not the non-digit sought
+  size_t start = neg ? 1 : 0;                                // the first digit
+  if (s[start] == '0' && s[start + 1] != '.') return false;  // a leading zero ("007", "-05")
+  if ((head | tail) == 0) return true;
+  // Exactly one other non-digit: in one of the words, alone there (x & (x - 1) clears the lowest).
+  if ((head != 0 && tail != 0) || (head & (head - 1)) != 0 || (tail & (tail - 1)) != 0)
+    return false;
+  size_t dot = head ? static_cast<size_t>(__builtin_ctzll(head)) / 8
+                    : H + static_cast<size_t>(__builtin_ctzll(tail)) / 8;
+  return s[dot] == '.' && dot > start && dot + 1 < n;
+}
+
 // Whether `s` is a JSON number (RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?), so it
 // can be written as it is.
 [[gnu::always_inline]] inline bool IsJsonNumber(std::string_view s) {
+  if (util::kLittleEndianWords && s.size() > 4 && s.size() <= 16 &&
+      (s.size() > 8 ? IsPlainDecimal<8>(s) : IsPlainDecimal<4>(s)))
+    return true;
   const char* p = s.data();
   const char* end = p + s.size();
   if (p < end && *p == '-') ++p;

@@ -8,12 +8,15 @@ RowEncoder::RowEncoder(const std::vector<ColumnInfo>& columns, Form form) : form
   for (const auto& c : columns) {
     names_.push_back(c.name);
     types_.push_back(TypeFromName(c.type_name));
-    std::string key = keys_.empty() ? "{" : ",";
-    AppendJsonString(&key, c.name);
-    keys_.push_back(key + ":");
-    fixed_room_ += keys_.back().size() + 1;
+    size_t at = keys_.size();
+    keys_ += key_at_.empty() ? "{" : ",";
+    AppendJsonString(&keys_, c.name);
+    keys_ += ":";
+    key_at_.emplace_back(at, keys_.size() - at);
+    keys_.append(kKeySlack, '\0');
+    fixed_room_ += key_at_.back().second + 1;
   }
-  fixed_room_ += 2;  // "{}" of an empty row, '}'
+  fixed_room_ += 2 + kKeySlack;  // "{}" of an empty row, '}'; the last key's slack
 }
 
 void RowEncoder::Encode(const DecodedPage& page, size_t r, util::OutBuf* out) const {
@@ -30,8 +33,15 @@ void RowEncoder::Encode(const DecodedPage& page, size_t r, util::OutBuf* out) co
     }
   } else {
     if (n == 0) *p++ = '{';
+    const char* keys = keys_.data();
     for (size_t c = 0; c < n; ++c) {
-      p = util::CopyBytes(p, keys_[c].data(), keys_[c].size());
+      auto [at, size] = key_at_[c];
+      if (size <= kKeySlack) {
+        std::memcpy(p, keys + at, kKeySlack);  // the key and slack the value overwrites
+        p += size;
+      } else {
+        p = util::CopyBytes(p, keys + at, size);
+      }
       p = WriteJsonValue(p, types_[c], cells[c]);
     }
     *p++ = '}';

@@ -28,8 +28,13 @@ class RowEncoder {
   Form form_ = Form::kJsonObject;
   std::vector<std::string> names_;
   std::vector<RedshiftType> types_;
-  std::vector<std::string> keys_;  // JSON: '{' or ',', the quoted name, ':'
-  size_t fixed_room_ = 0;          // the keys and punctuation of one row
+  // JSON: each column's key ('{' or ',', the quoted name, ':') at keys_[key_at_[c]], followed by
+  // kKeySlack bytes of padding, so a short key is copied as one fixed-size block (its slack is
+  // overwritten by the value after it).
+  static constexpr size_t kKeySlack = 16;
+  std::string keys_;
+  std::vector<std::pair<size_t, size_t>> key_at_;  // offset and size in keys_
+  size_t fixed_room_ = 0;  // the keys and punctuation of one row, and one key's slack
 };
 
 }  // namespace rsx

@@ -54,6 +54,39 @@ TEST(RowEncoder, JsonObjectRow) {
             "\"bytes\":\"AP8Q\",\"flag\":false}");
 }
 
+// Keys are copied in fixed-size blocks whose tail the next value overwrites: every key length
+// around the block size, with values of every length after them, in a buffer sized exactly.
+TEST(RowEncoder, KeysOfEveryLengthAreWrittenExactly) {
+  std::vector<ColumnInfo> cols;
+  std::vector<std::string> names, values;
+  for (int n = 1; n <= 40; ++n) names.push_back(std::string(static_cast<size_t>(n), 'k') + "\"");
+  for (const auto& name : names) cols.push_back(Col(name.c_str(), "varchar"));
+  DecodedPage page;
+  page.num_rows = 1;
+  page.num_cols = cols.size();
+  for (size_t i = 0; i < cols.size(); ++i) values.push_back(std::string(i % 5, 'v'));
+  for (const auto& v : values) page.cells.push_back(S(v));
+  page.cells.back() = {};  // a NULL last: the shortest value after the longest key
+  std::string want = "{";
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (i) want += ",";
+    want += "\"" + names[i].substr(0, names[i].size() - 1) + "\\\"\":";
+    want += i + 1 == cols.size() ? "null" : "\"" + values[i] + "\"";
+  }
+  want += "}";
+  RowEncoder enc(cols, RowEncoder::Form::kJsonObject);
+  util::OutBuf out(1);
+  enc.Encode(page, 0, &out);
+  EXPECT_EQ(out.view(), want);
+
+  RowEncoder none({}, RowEncoder::Form::kJsonObject);
+  DecodedPage empty;
+  empty.num_rows = 1;
+  util::OutBuf o(1);
+  none.Encode(empty, 0, &o);
+  EXPECT_EQ(o.view(), "{}");
+}
+
 TEST(RowEncoder, CsvRowAndHeader) {
   Fixture f;
   RowEncoder enc(f.cols, RowEncoder::Form::kCsv);

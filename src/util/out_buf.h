@@ -13,7 +13,13 @@ namespace rsx::util {
 // Copies `n` bytes to `p` and returns the end. Short copies (most values and column keys) are a
 // few overlapping loads and stores instead of a call to memcpy; it writes only [p, p + n).
 [[gnu::always_inline]] inline char* CopyBytes(char* p, const char* s, size_t n) {
-  if (n >= 8 && n <= 16) {
+  if (n > 16 && n <= 32) {  // timestamps, UUIDs, short names: two 16-byte blocks
+    char a[16], b[16];
+    std::memcpy(a, s, 16);
+    std::memcpy(b, s + n - 16, 16);
+    std::memcpy(p, a, 16);
+    std::memcpy(p + n - 16, b, 16);
+  } else if (n >= 8 && n <= 16) {
     uint64_t a, b;
     std::memcpy(&a, s, 8);
     std::memcpy(&b, s + n - 8, 8);

@@ -30,4 +30,12 @@ inline uint64_t BytesBelow(uint64_t w, unsigned char limit) {
   return (w - kByteOnes * limit) & ~w & kByteHighs;
 }
 
+// Bytes of `w` that are not ASCII digits. Exact for every byte (no borrow crosses bytes), so any
+// bit may be used: with t = w ^ '0', a byte is a digit when t < 10; adding 0x76 to its low seven
+// bits sets the high bit when they are 10 or more, and t's own high bit marks bytes >= 0x80.
+inline uint64_t NonDigitBytes(uint64_t w) {
+  uint64_t t = w ^ (kByteOnes * '0');
+  return (((t & ~kByteHighs) + kByteOnes * 0x76) | t) & kByteHighs;
+}
+
 }  // namespace rsx::util

@@ -51,21 +51,22 @@ double Median(std::vector<double> v) {
 
 // rsx's decode and write of every page; returns the rows written.
 long long Rsx(std::vector<std::string>& pages, FILE* out) {
+  std::unique_ptr<ResultWriter> writer = NewResultWriter(OutputFormat::kJsonl, out);
   PageDecoder decoder;
+  decoder.set_keep_escapes(writer->TakesEscapedText());  // as rsx's result reader sets it
   DecodedPage page;
-  std::unique_ptr<ResultWriter> writer;
+  bool first = true;
   for (std::string& body : pages) {
     Status st = decoder.DecodeJson(body, &page);
     if (!st.ok()) throw std::runtime_error(st.ToString());
-    if (!writer) {
-      writer = NewResultWriter(OutputFormat::kJsonl, out);
+    if (first) {
       st = writer->OnColumns(page.columns);
       if (!st.ok()) throw std::runtime_error(st.ToString());
+      first = false;
     }
     st = writer->OnPage(page);
     if (!st.ok()) throw std::runtime_error(st.ToString());
   }
-  if (!writer) return 0;
   Status st = writer->Finish();
   if (!st.ok()) throw std::runtime_error(st.ToString());
   return writer->rows_written();

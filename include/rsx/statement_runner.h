@@ -35,6 +35,9 @@ class ResultConsumer {
   virtual Status OnColumns(const std::vector<ColumnInfo>& columns) = 0;
   // Called for each page in order. Return kCancelled to stop early (not an error for the run).
   virtual Status OnPage(const DecodedPage& page) = 0;
+  // True for consumers that write JSON and read text through CellText: string cells of JSON
+  // pages may then keep their escapes (Cell::escaped), which saves unescaping and escaping again.
+  virtual bool TakesEscapedText() const { return false; }
 };
 
 // Collects a (small) result as rows of text, in the database's text forms.

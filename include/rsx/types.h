@@ -49,11 +49,19 @@ struct Cell {
   // Set by decoders that know it for free (a JSON page's string without escapes); false is
   // always safe.
   bool plain = false;
+  // kString: `text` is the string as the body of a JSON string, in exactly the escapes rsx
+  // writes (\" \\ \n \r \t, \u00xx in lower case for other control bytes), so JSON output copies
+  // it. Only consumers that ask for it (ResultConsumer::TakesEscapedText) receive such cells;
+  // CellText gives the text itself.
+  bool escaped = false;
   int64_t l = 0;
-  // kDouble: the number as sent; kString: text; kBlob: base64; kLong: empty, or `l` as a JSON
-  // page sent it (JSON's integer form, not "-0").
+  // kDouble: the number as sent; kString: text (but see `escaped`); kBlob: base64; kLong: empty,
+  // or `l` as a JSON page sent it (JSON's integer form, not "-0").
   std::string_view text;
 };
+
+// The text of a cell: `text`, or for an `escaped` cell its unescaped form in `scratch`.
+std::string_view CellText(const Cell& cell, std::string* scratch);
 
 // One result page, decoded: what ResultConsumer::OnPage receives. Cells are row-major; their
 // views point into the page and are valid only during the OnPage call.

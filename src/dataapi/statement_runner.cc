@@ -164,6 +164,7 @@ Status StreamResult(DataApiClient& client, const std::string& id, const Statemen
   RunSummary& summary = *out;
   Prefetcher prefetch(client, id, v2, o.max_pages_ahead);
   PageDecoder decoder;
+  decoder.set_keep_escapes(consumer->TakesEscapedText());
   DecodedPage page;
   std::vector<ColumnInfo> columns;
   long long total_rows = -1;
@@ -351,13 +352,14 @@ Status WaitForEnd(DataApiClient& client, const ExecuteResponse& exec, bool long_
 }  // namespace
 
 Status TextRows::OnPage(const DecodedPage& p) {
+  std::string scratch;
   for (size_t r = 0; r < p.num_rows; ++r) {
     std::vector<std::string> row;
     for (size_t c = 0; c < p.num_cols; ++c) {
       const Cell& cell = p.at(r, c);
       row.push_back(cell.kind == CellKind::kLong   ? std::to_string(cell.l)
                     : cell.kind == CellKind::kBool ? (cell.b ? "true" : "false")
-                                                   : std::string(cell.text));
+                                                   : std::string(CellText(cell, &scratch)));
     }
     rows.push_back(std::move(row));
   }

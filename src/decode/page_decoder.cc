@@ -2,6 +2,10 @@
 
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>  // part of every x86-64; elsewhere escaped strings are unescaped as before
+#endif
+
 #include <cstring>
 
 #include "decode/column_json.h"
@@ -12,6 +16,9 @@ namespace rsx {
 
 namespace od = simdjson::ondemand;
 
+static_assert(sizeof(Cell) <= 32,
+              "a page's cells are written and read once per value: keep them small");
+
 struct PageDecoder::Impl {
   od::parser parser;
   std::string scratch;  // unescaped CSV fields and converted values
@@ -20,10 +27,12 @@ struct PageDecoder::Impl {
   // metadata, which is then parsed once (a third of a 201-column result's instructions).
   std::string metadata_raw;
   std::vector<ColumnInfo> metadata;
+  bool keep_escapes = false;
 };
 
 PageDecoder::PageDecoder() : impl_(std::make_unique<Impl>()) {}
 PageDecoder::~PageDecoder() = default;
+void PageDecoder::set_keep_escapes(bool on) { impl_->keep_escapes = on; }
 
 namespace {
 
@@ -83,6 +92,78 @@ bool KeyIs(const char* k, const char (&name)[N]) {
   cell->plain = cell->text.size() + 2 == raw.size();
 }
 
+#if defined(__SSE2__)
+// The backslashes of the 16 bytes at `p`, a bit per byte.
+[[gnu::always_inline]] inline unsigned Backslashes16(const char* p) {
+  const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8('\\'))));
+}
+#endif
+
+// The escapes of `body`, the text between a JSON string token's quotes: 0 when it has none, 1
+// when each is one that rsx writes (\" \\ \n \r \t, or \u00xx in lower-case hex for another byte
+// below 0x20), -1 otherwise. Backslashes are found 16 bytes at a time, the last block read past
+// the body's end into the page (which simdjson's padding follows).
+int RsxEscapes(std::string_view body) {
+#if !defined(__SSE2__)
+  (void)body;
+  return -1;
+#else
+  const char* p = body.data();
+  const char* end = p + body.size();
+  int found = 0;
+  while (p < end) {
+    unsigned m = Backslashes16(p);
+    while (m == 0 && end - p > 16) m = Backslashes16(p += 16);
+    if (end - p < 16) m &= (1u << (end - p)) - 1;  // bytes past the end
+    if (m == 0) return found;
+    p += __builtin_ctz(m);
+    if (end - p < 2) return -1;
+    switch (p[1]) {
+      case '"':
+      case '\\':
+      case 'n':
+      case 'r':
+      case 't':
+        p += 2;
+        break;
+      case 'u': {
+        if (end - p < 6 || p[2] != '0' || p[3] != '0' || (p[4] != '0' && p[4] != '1')) return -1;
+        char h = p[5];
+        bool hex = (h >= '0' && h <= '9') || (h >= 'a' && h <= 'f');
+        if (!hex || (p[4] == '0' && (h == '9' || h == 'a' || h == 'd'))) return -1;  // \t \n \r
+        p += 6;
+        break;
+      }
+      default:
+        return -1;
+    }
+    found = 1;
+  }
+  return found;
+#endif
+}
+
+// A string value into `cell` for a consumer that takes escaped text: a token with no escapes or
+// only rsx's own is its text between the quotes (`plain` or `escaped`), nothing unescaped or
+// copied; any other goes through ReadString.
+[[gnu::always_inline]] inline void ReadStringKeepingEscapes(od::value& v, Cell* cell) {
+  std::string_view raw = Token(v);
+  if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"') {
+    std::string_view body = raw.substr(1, raw.size() - 2);
+    int escapes = RsxEscapes(body);
+    if (escapes >= 0) {
+      v.get_raw_json_string();  // consumes the value (cheaper than the iterator skipping it)
+      cell->text = body;
+      cell->plain = escapes == 0;
+      cell->escaped = escapes == 1;
+      return;
+    }
+  }
+  cell->text = v.get_string();
+  cell->plain = cell->text.size() + 2 == raw.size();
+}
+
 // An integer value into `cell`. simdjson refuses what is not an int64 in JSON's grammar (no
 // leading zero, no fraction or exponent), so the token is then the number as JSON writes it,
 // except "-0": it is kept as the cell's text, which JSON output copies instead of formatting
@@ -112,6 +193,7 @@ Status PageDecoder::DecodeJson(std::string& body, DecodedPage* out) {
     od::document doc =
         impl_->parser.iterate(simdjson::padded_string_view(body.data(), len, body.capacity()));
     size_t rows = 0, cols = 0;
+    const bool keep_escapes = impl_->keep_escapes;
     for (auto member : doc.get_object()) {
       std::string_view key = member.unescaped_key();
       od::value value = member.value();
@@ -128,7 +210,10 @@ Status PageDecoder::DecodeJson(std::string& body, DecodedPage* out) {
               od::value v = kv.value();
               if (KeyIs(k, "stringValue\"")) {
                 cell.kind = CellKind::kString;
-                ReadString(v, &cell);
+                if (keep_escapes)
+                  ReadStringKeepingEscapes(v, &cell);
+                else
+                  ReadString(v, &cell);
               } else if (KeyIs(k, "longValue\"")) {
                 cell.kind = CellKind::kLong;
                 ReadLong(v, &cell);

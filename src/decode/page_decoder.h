@@ -19,6 +19,9 @@ class PageDecoder {
  public:
   PageDecoder();
   ~PageDecoder();
+  // For consumers that take escaped text (ResultConsumer::TakesEscapedText): string cells of JSON
+  // pages whose escapes are all ones rsx writes keep them (Cell::escaped). Off by default.
+  void set_keep_escapes(bool on);
   // `body` may be modified (padding is appended). Errors: kInternal with the parse error.
   Status DecodeJson(std::string& body, DecodedPage* out);
   // CSV cells are typed from `columns` (or from the page's own ColumnMetadata).

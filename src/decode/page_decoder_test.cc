@@ -117,7 +117,7 @@ TEST(PageDecoder, IntegersAreCopiedOnlyAsJsonIntegers) {
     EXPECT_EQ(json_of(bad), "error") << bad;
   }
   // Other decoders leave the text empty: the number is formatted.
-  Cell c{CellKind::kLong, false, false, -123, {}};
+  Cell c{CellKind::kLong, false, false, false, -123, {}};
   std::string out;
   AppendJsonValue(&out, RedshiftType::kInteger, c);
   EXPECT_EQ(out, "-123");
@@ -242,15 +242,15 @@ TEST(PageDecoder, CsvVarbyteThatIsNotHexIsAnError) {
 
 TEST(TypeMap, JsonValuesNeverLoseDecimalDigits) {
   std::string out;
-  Cell c{CellKind::kString, false, false, 0, "12345678901234567890.123456789012345678"};
+  Cell c{CellKind::kString, false, false, false, 0, "12345678901234567890.123456789012345678"};
   AppendJsonValue(&out, RedshiftType::kDecimal, c);
   EXPECT_EQ(out, "12345678901234567890.123456789012345678");
   out.clear();
   AppendJsonValue(&out, RedshiftType::kTimestampTz,
-                  {CellKind::kString, false, false, 0, "2024-06-30 18:29:59+05"});
+                  {CellKind::kString, false, false, false, 0, "2024-06-30 18:29:59+05"});
   EXPECT_EQ(out, "\"2024-06-30T18:29:59+05:00\"");
   out.clear();
-  AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, false, 0, "NaN"});
+  AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, false, false, 0, "NaN"});
   EXPECT_EQ(out, "\"NaN\"");
 }
 
@@ -261,10 +261,12 @@ TEST(TypeMap, NumbersAreWrittenBareOnlyWhenTheyAreJsonNumbers) {
                              "12345678901234567890123456789012345678", "123456789.123456789",
                              "99999999999999999999999999.999999999999"}) {
     std::string out;
-    AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, true, 0, number});
+    AppendJsonValue(&out, RedshiftType::kDecimal,
+                    {CellKind::kString, false, true, false, 0, number});
     EXPECT_EQ(out, number);
     out.clear();
-    AppendJsonValue(&out, RedshiftType::kBigInt, {CellKind::kString, false, false, 0, number});
+    AppendJsonValue(&out, RedshiftType::kBigInt,
+                    {CellKind::kString, false, false, false, 0, number});
     EXPECT_EQ(out, number);
   }
   for (const char* text :
@@ -272,7 +274,7 @@ TEST(TypeMap, NumbersAreWrittenBareOnlyWhenTheyAreJsonNumbers) {
         "1e+",       "007", "0x10",      "1 ",         " 1",          "NaN",   "Infinity",
         "-Infinity", "1,5", "12345678a", "123456789-", "1.23456789e", "--1"}) {
     std::string out;
-    AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, true, 0, text});
+    AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, true, false, 0, text});
     EXPECT_EQ(out, "\"" + std::string(text) + "\"") << text;
   }
 }
@@ -290,7 +292,7 @@ TEST(TypeMap, NumbersMatchJsonsGrammarOnRandomTexts) {
     if (i % 3 == 0 && text.size() > 2) text[rng() % 2] = '-';
     if (i % 2 == 0 && text.size() > 3) text[1 + rng() % (text.size() - 2)] = '.';
     std::string out;
-    AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, true, 0, text});
+    AppendJsonValue(&out, RedshiftType::kDecimal, {CellKind::kString, false, true, false, 0, text});
     bool want = std::regex_match(text, number);
     ASSERT_EQ(out, want ? text : "\"" + text + "\"") << text;
     bare += want;

@@ -359,6 +359,66 @@ char* WriteHexOfBase64(char* p, std::string_view b64) {
 
 }  // namespace
 
+std::string_view CellText(const Cell& c, std::string* scratch) {
+  if (!c.escaped) return c.text;
+  scratch->clear();
+  const char* in = c.text.data();
+  const char* end = in + c.text.size();
+  while (in < end) {  // runs up to each '\\'; the decoder let through only rsx's own escapes
+    const auto* q = static_cast<const char*>(std::memchr(in, '\\', static_cast<size_t>(end - in)));
+    if (q == nullptr || end - q < 2) {
+      scratch->append(in, static_cast<size_t>(end - in));
+      break;
+    }
+    scratch->append(in, static_cast<size_t>(q - in));
+    in = q + 2;
+    switch (q[1]) {
+      case 'n':
+        scratch->push_back('\n');
+        break;
+      case 'r':
+        scratch->push_back('\r');
+        break;
+      case 't':
+        scratch->push_back('\t');
+        break;
+      case 'u':  // \u00xx
+        if (end - q >= 6) {
+          auto hex = [](char h) { return h <= '9' ? h - '0' : h - 'a' + 10; };
+          scratch->push_back(static_cast<char>(hex(q[4]) * 16 + hex(q[5])));
+          in = q + 6;
+        }
+        break;
+      default:  // '"' or '\\'
+        scratch->push_back(q[1]);
+    }
+  }
+  return *scratch;
+}
+
+namespace {
+
+// Whether JSON output writes a string cell of type `t` as a JSON string of its text (the
+// fall-through of WriteJsonValue), so an escaped cell's text is copied as it is.
+bool WrittenAsString(RedshiftType t) {
+  using T = RedshiftType;
+  bool number = t == T::kDecimal || t == T::kReal || t == T::kDouble || t == T::kSmallInt ||
+                t == T::kInteger || t == T::kBigInt;
+  return !number && t != T::kBoolean && t != T::kTimestamp && t != T::kTimestampTz &&
+         t != T::kTimeTz && t != T::kSuper;
+}
+
+// `c` with its text unescaped (into a scratch string of this thread).
+Cell Unescaped(const Cell& c) {
+  thread_local std::string scratch;
+  Cell u = c;
+  u.text = CellText(c, &scratch);
+  u.escaped = false;
+  return u;
+}
+
+}  // namespace
+
 char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
   switch (c.kind) {
     case CellKind::kNull:
@@ -374,6 +434,10 @@ char* WriteJsonValue(char* p, RedshiftType t, const Cell& c) {
       return c.plain ? WriteQuoted(p, c.text) : WriteJsonString(p, c.text);
     case CellKind::kString:
       break;
+  }
+  if (c.escaped) {
+    if (WrittenAsString(t)) return WriteQuoted(p, c.text);  // its escapes are the ones rsx writes
+    return WriteJsonValue(p, t, Unescaped(c));
   }
   std::string_view v = c.text;
   switch (t) {
@@ -447,6 +511,7 @@ void AppendCsvText(std::string* out, std::string_view v) {
 }
 
 char* WriteCsvValue(char* p, RedshiftType t, const Cell& c) {
+  if (c.escaped) return WriteCsvValue(p, t, Unescaped(c));
   switch (c.kind) {
     case CellKind::kNull:
       return p;
@@ -473,6 +538,7 @@ void AppendCsvValue(std::string* out, RedshiftType t, const Cell& c) {
 }
 
 std::string DisplayText(RedshiftType t, const Cell& c) {
+  if (c.escaped) return DisplayText(t, Unescaped(c));
   switch (c.kind) {
     case CellKind::kNull:
       return "";

@@ -16,7 +16,7 @@ ColumnInfo Col(const char* name, const char* type) {
   return c;
 }
 
-Cell S(std::string_view text) { return {CellKind::kString, false, false, 0, text}; }
+Cell S(std::string_view text) { return {CellKind::kString, false, false, false, 0, text}; }
 
 struct Fixture {
   std::vector<ColumnInfo> cols = {
@@ -28,15 +28,15 @@ struct Fixture {
   Fixture() {
     page.num_rows = 1;
     page.num_cols = cols.size();
-    page.cells = {{CellKind::kLong, false, false, -9223372036854775807LL - 1, {}},
-                  {CellKind::kNull, false, false, 0, {}},
-                  {CellKind::kBool, true, false, 0, {}},
-                  {CellKind::kDouble, false, false, 0, "1.25e-7"},
+    page.cells = {{CellKind::kLong, false, false, false, -9223372036854775807LL - 1, {}},
+                  {CellKind::kNull, false, false, false, 0, {}},
+                  {CellKind::kBool, true, false, false, 0, {}},
+                  {CellKind::kDouble, false, false, false, 0, "1.25e-7"},
                   S("a \"q\" \\ b\nc\x01 ü,"),
                   S("12345678901234567890.1234"),
                   S("2024-06-30 18:29:59.5+05"),
                   S("{\"a\": [1, 2.5, \"x\"], \"b\": null}"),
-                  {CellKind::kBlob, false, false, 0, "AP8Q"},
+                  {CellKind::kBlob, false, false, false, 0, "AP8Q"},
                   S("f")};
   }
 };
@@ -173,14 +173,14 @@ TEST(CsvValue, FastPathsEqualThePlainDefinitions) {
     std::string bytes;
     for (int n = static_cast<int>(rng() % 20); n > 0; --n) bytes += static_cast<char>(rng() % 256);
     std::string b64 = util::Base64Encode(bytes);
-    Cell blob{CellKind::kBlob, false, false, 0, b64};
+    Cell blob{CellKind::kBlob, false, false, false, 0, b64};
     std::string hex;
     AppendCsvValue(&hex, RedshiftType::kVarbyte, blob);
     ASSERT_EQ(hex, util::HexEncode(bytes)) << b64;
   }
   // Text that is not well-formed base64 is written as it came, as before.
   for (std::string odd : {"abc", "a=bc", "====", "ab\ncd=="}) {
-    Cell blob{CellKind::kBlob, false, false, 0, odd};
+    Cell blob{CellKind::kBlob, false, false, false, 0, odd};
     std::string out;
     AppendCsvValue(&out, RedshiftType::kVarbyte, blob);
     auto decoded = util::Base64Decode(odd);

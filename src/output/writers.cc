@@ -49,6 +49,7 @@ class BufferedWriter : public ResultWriter {
 class JsonlWriter : public BufferedWriter {
  public:
   JsonlWriter(FILE* out, bool array) : BufferedWriter(out), array_(array) {}
+  bool TakesEscapedText() const override { return true; }  // written by RowEncoder only
   Status OnColumns(const std::vector<ColumnInfo>& cols) override {
     encoder_ = RowEncoder(cols, RowEncoder::Form::kJsonObject);
     if (array_) buf_.Append("[");

@@ -34,8 +34,10 @@ class FirstRows : public ResultConsumer {
           case CellKind::kBool:
             row.push_back(cell.b ? "true" : "false");
             break;
-          default:
-            row.push_back(std::string(cell.text));
+          default: {
+            std::string scratch;
+            row.push_back(std::string(CellText(cell, &scratch)));
+          }
         }
       }
       rows.push_back(std::move(row));

@@ -48,8 +48,10 @@ std::string ParamText(const Cell& c) {
       return std::to_string(c.l);
     case CellKind::kBool:
       return c.b ? "true" : "false";
-    default:
-      return std::string(c.text);
+    default: {
+      std::string scratch;
+      return std::string(CellText(c, &scratch));
+    }
   }
 }
 

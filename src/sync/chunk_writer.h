@@ -57,6 +57,8 @@ class ChunkWriter : public ResultConsumer {
         boundary_(std::move(boundary)) {}
   Status OnColumns(const std::vector<ColumnInfo>& cols) override;
   Status OnPage(const DecodedPage& p) override;
+  // JSON records are written by RowEncoder and keys read through CellText.
+  bool TakesEscapedText() const override { return !csv_; }
 
   long long rows() const { return rows_; }  // written
   long long read() const { return read_; }  // read, including skipped

@@ -7,9 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${RSX_NO_BUILD:-}" ]; then bash scripts/setup >/dev/null; fi
-# --split (bench/split.sh) runs bench/split.py under perf instead.
+# --split (bench/split.sh) runs bench/split.py under perf instead; --replay (bench/replay.sh)
+# runs bench/replay.py.
 script=bench/instructions.py tool=valgrind package=valgrind
 if [ "${1:-}" = --split ]; then script=bench/split.py tool=perf package=linux-perf; fi
+if [ "${1:-}" = --replay ]; then script=bench/replay.py tool=python3 package=python3; fi
 command -v $tool >/dev/null || { echo "$0: needs $tool (apt-get install $package)" >&2; exit 1; }
 . bench/start_emulator.sh
 python3 $script "$dir"

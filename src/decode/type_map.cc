@@ -1,4 +1,8 @@
 #include <cctype>
+#if defined(__SSE2__)
+#include <emmintrin.h>  // part of every x86-64
+#endif
+
 #include <charconv>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -262,12 +266,41 @@ template <size_t H>
   return s[dot] == '.' && dot > start && dot + 1 < n;
 }
 
+#if defined(__SSE2__)
+// The non-digit bytes of the 16 bytes at `p`, a bit per byte (signed compares: bytes from 0x80
+// are below '0').
+[[gnu::always_inline]] inline uint32_t NonDigits16(const char* p) {
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i out =
+      _mm_or_si128(_mm_cmplt_epi8(b, _mm_set1_epi8('0')), _mm_cmpgt_epi8(b, _mm_set1_epi8('9')));
+  return static_cast<uint32_t>(_mm_movemask_epi8(out));
+}
+
+// IsPlainDecimal for 17 to 32 bytes, from two overlapping 16-byte blocks: bit i of the mask is
+// byte i.
+[[gnu::always_inline]] inline bool IsPlainDecimal32(std::string_view s) {
+  size_t n = s.size();
+  uint32_t m = NonDigits16(s.data()) | (NonDigits16(s.data() + n - 16) >> (32 - n) << 16);
+  bool neg = s[0] == '-';
+  m &= ~static_cast<uint32_t>(neg ? 1 : 0);
+  size_t start = neg ? 1 : 0;
+  if (s[start] == '0' && s[start + 1] != '.') return false;
+  if (m == 0) return true;
+  if ((m & (m - 1)) != 0) return false;
+  size_t dot = static_cast<size_t>(__builtin_ctz(m));
+  return s[dot] == '.' && dot > start && dot + 1 < n;
+}
+#endif
+
 // Whether `s` is a JSON number (RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?), so it
 // can be written as it is.
 [[gnu::always_inline]] inline bool IsJsonNumber(std::string_view s) {
   if (util::kLittleEndianWords && s.size() > 4 && s.size() <= 16 &&
       (s.size() > 8 ? IsPlainDecimal<8>(s) : IsPlainDecimal<4>(s)))
     return true;
+#if defined(__SSE2__)
+  if (s.size() > 16 && s.size() <= 32 && IsPlainDecimal32(s)) return true;
+#endif
   const char* p = s.data();
   const char* end = p + s.size();
   if (p < end && *p == '-') ++p;

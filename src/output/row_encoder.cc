@@ -2,12 +2,20 @@
 
 #include <cstring>
 
+#include "decode/json_forms.h"
+
 namespace rsx {
 
 RowEncoder::RowEncoder(const std::vector<ColumnInfo>& columns, Form form) : form_(form) {
   for (const auto& c : columns) {
     names_.push_back(c.name);
     types_.push_back(TypeFromName(c.type_name));
+    RedshiftType t = types_.back();
+    paths_.push_back(WrittenAsString(t) ? Path::kString
+                     : IsNumberType(t)  ? Path::kNumber
+                     : t == RedshiftType::kTimestamp || t == RedshiftType::kTimestampTz
+                         ? Path::kTimestamp
+                         : Path::kOther);
     size_t at = keys_.size();
     keys_ += key_at_.empty() ? "{" : ",";
     AppendJsonString(&keys_, c.name);
@@ -42,7 +50,39 @@ void RowEncoder::Encode(const DecodedPage& page, size_t r, util::OutBuf* out) co
       } else {
         p = util::CopyBytes(p, keys + at, size);
       }
-      p = WriteJsonValue(p, types_[c], cells[c]);
+      const Cell& cell = cells[c];
+      std::string_view text = cell.text;
+      switch (cell.kind) {  // the common cases here, the rest (and all of them) in WriteJsonValue
+        case CellKind::kNull:
+          p = util::CopyBytes(p, "null", 4);
+          continue;
+        case CellKind::kDouble:
+          p = util::CopyBytes(p, text.data(), text.size());
+          continue;
+        case CellKind::kLong:
+          if (text.empty()) break;
+          p = util::CopyBytes(p, text.data(), text.size());  // the decoder's checked integer token
+          continue;
+        case CellKind::kString:
+          if (paths_[c] == Path::kString && (cell.plain || cell.escaped)) {
+            *p++ = '"';
+            p = util::CopyBytes(p, text.data(), text.size());
+            *p++ = '"';
+            continue;
+          }
+          if (paths_[c] == Path::kNumber && !cell.escaped && json_forms::IsJsonNumber(text)) {
+            p = util::CopyBytes(p, text.data(), text.size());
+            continue;
+          }
+          if (paths_[c] == Path::kTimestamp && cell.plain) {
+            p = json_forms::WriteRfc3339(p, text, true);
+            continue;
+          }
+          break;
+        default:
+          break;
+      }
+      p = WriteJsonValue(p, types_[c], cell);
     }
     *p++ = '}';
   }

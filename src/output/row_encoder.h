@@ -28,6 +28,10 @@ class RowEncoder {
   Form form_ = Form::kJsonObject;
   std::vector<std::string> names_;
   std::vector<RedshiftType> types_;
+  // Per column, how a string cell is written to JSON (the common cases are written in Encode's
+  // loop; WriteJsonValue has them all).
+  enum class Path : uint8_t { kString, kNumber, kTimestamp, kOther };
+  std::vector<Path> paths_;
   // JSON: each column's key ('{' or ',', the quoted name, ':') at keys_[key_at_[c]], followed by
   // kKeySlack bytes of padding, so a short key is copied as one fixed-size block (its slack is
   // overwritten by the value after it).

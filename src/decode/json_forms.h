@@ -4,10 +4,6 @@
 // numeric column written from text is (DECIMAL, and numbers in CSV results); timestamps as
 // RFC 3339.
 
-#if defined(__SSE2__)
-#include <emmintrin.h>  // part of every x86-64
-#endif
-
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -70,20 +66,12 @@ template <size_t H>
 }
 
 #if defined(__SSE2__)
-// The non-digit bytes of the 16 bytes at `p`, a bit per byte (signed compares: bytes from 0x80
-// are below '0').
-[[gnu::always_inline]] inline uint32_t NonDigits16(const char* p) {
-  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i out =
-      _mm_or_si128(_mm_cmplt_epi8(b, _mm_set1_epi8('0')), _mm_cmpgt_epi8(b, _mm_set1_epi8('9')));
-  return static_cast<uint32_t>(_mm_movemask_epi8(out));
-}
-
 // IsPlainDecimal for 17 to 32 bytes, from two overlapping 16-byte blocks: bit i of the mask is
 // byte i.
 [[gnu::always_inline]] inline bool IsPlainDecimal32(std::string_view s) {
   size_t n = s.size();
-  uint32_t m = NonDigits16(s.data()) | (NonDigits16(s.data() + n - 16) >> (32 - n) << 16);
+  uint32_t m = util::Bytes16NonDigits(s.data()) |
+               (util::Bytes16NonDigits(s.data() + n - 16) >> (32 - n) << 16);
   bool neg = s[0] == '-';
   m &= ~static_cast<uint32_t>(neg ? 1 : 0);
   size_t start = neg ? 1 : 0;

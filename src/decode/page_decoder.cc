@@ -2,10 +2,6 @@
 
 #include <simdjson.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>  // part of every x86-64; elsewhere escaped strings are unescaped as before
-#endif
-
 #include <cstring>
 
 #include "decode/column_json.h"
@@ -94,14 +90,6 @@ bool KeyIs(const char* k, const char (&name)[N]) {
   cell->plain = cell->text.size() + 2 == raw.size();
 }
 
-#if defined(__SSE2__)
-// The backslashes of the 16 bytes at `p`, a bit per byte.
-[[gnu::always_inline]] inline unsigned Backslashes16(const char* p) {
-  const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8('\\'))));
-}
-#endif
-
 // The escapes of `body`, the text between a JSON string token's quotes: 0 when it has none, 1
 // when each is one that rsx writes (\" \\ \n \r \t, or \u00xx in lower-case hex for another byte
 // below 0x20), -1 otherwise. Backslashes are found 16 bytes at a time, the last block read past
@@ -109,14 +97,14 @@ bool KeyIs(const char* k, const char (&name)[N]) {
 int RsxEscapes(std::string_view body) {
 #if !defined(__SSE2__)
   (void)body;
-  return -1;
+  return -1;  // elsewhere escaped strings are unescaped as before
 #else
   const char* p = body.data();
   const char* end = p + body.size();
   int found = 0;
   while (p < end) {
-    unsigned m = Backslashes16(p);
-    while (m == 0 && end - p > 16) m = Backslashes16(p += 16);
+    uint32_t m = util::Bytes16Equal(p, '\\');
+    while (m == 0 && end - p > 16) m = util::Bytes16Equal(p += 16, '\\');
     if (end - p < 16) m &= (1u << (end - p)) - 1;  // bytes past the end
     if (m == 0) return found;
     p += __builtin_ctz(m);

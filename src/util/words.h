@@ -4,6 +4,10 @@
 // the lowest set one may be false (borrows carry upward), so callers use only the lowest
 // (__builtin_ctzll(mask) / 8 is its byte).
 
+#if defined(__SSE2__)
+#include <emmintrin.h>  // part of every x86-64
+#endif
+
 #include <cstdint>
 #include <cstring>
 
@@ -37,5 +41,21 @@ inline uint64_t NonDigitBytes(uint64_t w) {
   uint64_t t = w ^ (kByteOnes * '0');
   return (((t & ~kByteHighs) + kByteOnes * 0x76) | t) & kByteHighs;
 }
+
+#if defined(__SSE2__)
+// Sixteen bytes at a time (SSE2): exact masks with bit i for byte i of the 16 at `p`.
+inline uint32_t Bytes16Equal(const char* p, char c) {
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(b, _mm_set1_epi8(c))));
+}
+
+// Bytes that are not ASCII digits (signed compares: bytes from 0x80 are below '0').
+inline uint32_t Bytes16NonDigits(const char* p) {
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i out =
+      _mm_or_si128(_mm_cmplt_epi8(b, _mm_set1_epi8('0')), _mm_cmpgt_epi8(b, _mm_set1_epi8('9')));
+  return static_cast<uint32_t>(_mm_movemask_epi8(out));
+}
+#endif
 
 }  // namespace rsx::util

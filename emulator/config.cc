@@ -168,12 +168,16 @@ Result<FaultConfig> FaultFrom(const json& f, const std::string& where) {
   RSX_RETURN_IF_ERROR(Get(f, "message", &fc.message, where));
   RSX_RETURN_IF_ERROR(Get(f, "delay_ms", &fc.delay_ms, where));
   if (fc.operation.empty()) return Status::InvalidArgument(where + ".operation is required");
-  static const std::set<std::string> kActions = {"error", "reset",          "reset_after",
-                                                 "delay", "fail_statement", "stall_statement"};
+  static const std::set<std::string> kActions = {
+      "error",          "reset",           "reset_after",         "delay",
+      "fail_statement", "stall_statement", "slow_start_statement"};
   if (!kActions.count(fc.action))
     return Status::InvalidArgument(where +
                                    ".action must be one of error, reset, reset_after, "
-                                   "delay, fail_statement, stall_statement");
+                                   "delay, fail_statement, stall_statement, slow_start_statement");
+  if ((fc.action == "delay" || fc.action == "slow_start_statement") &&
+      (fc.delay_ms < 0 || fc.delay_ms > 60000))
+    return Status::InvalidArgument(where + ".delay_ms must be from 0 to 60000");
   if (fc.nth < 1 || fc.count < 1)
     return Status::InvalidArgument(where + ": nth and count must be >= 1");
   if (fc.every < 0) return Status::InvalidArgument(where + ".every must be >= 0");

@@ -196,6 +196,9 @@ ApiResult<std::shared_ptr<Statement>> Engine::Submit(const Principal& who, const
   } else if (fail_next_ > 0) {
     --fail_next_;
     st->fail_message = fail_message_;
+  } else if (!slow_start_ms_.empty()) {
+    st->start_delay_ms = slow_start_ms_.front();
+    slow_start_ms_.pop_front();
   }
   statements_[st->id] = st;
   if (st->session) {
@@ -208,12 +211,14 @@ ApiResult<std::shared_ptr<Statement>> Engine::Submit(const Principal& who, const
   return st;
 }
 
-void Engine::InjectStatementFault(bool stall, const std::string& message, int count) {
+void Engine::InjectStatementFault(StatementFault fault, const std::string& message, int delay_ms) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (stall) {
-    stall_next_ += count;
+  if (fault == StatementFault::kStall) {
+    ++stall_next_;
+  } else if (fault == StatementFault::kSlowStart) {
+    slow_start_ms_.push_back(delay_ms);
   } else {
-    fail_next_ += count;
+    ++fail_next_;
     fail_message_ = message;
   }
 }

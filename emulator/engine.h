@@ -57,8 +57,10 @@ class Engine {
   // would.
   void SetUnloader(Unloader* unloader) { unloader_ = unloader; }
 
-  // Test hooks: the next N statements fail with `message`, or stall until cancelled.
-  void InjectStatementFault(bool stall, const std::string& message, int count);
+  // Test hooks for the next statement submitted: it fails with `message`, stalls until
+  // cancelled, or waits `delay_ms` between being picked and starting (a cold workgroup's login).
+  enum class StatementFault { kFail, kStall, kSlowStart };
+  void InjectStatementFault(StatementFault fault, const std::string& message, int delay_ms = 0);
 
   // Ends every request waiting with WaitTimeSeconds (each answers the current status), so
   // that the server can stop without waiting out their waits.
@@ -89,6 +91,8 @@ class Engine {
   const EmulatorConfig& config_;
   std::function<std::string(const std::string&)> dsn_for_;
 
+  // Lock order: mu_ before any Statement::mu (Submit counts the active statements under mu_);
+  // code holding a Statement::mu never takes mu_ (nor calls Acquire or Release).
   std::mutex mu_;  // guards the maps, queue and fault counters below
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -101,6 +105,7 @@ class Engine {
   std::set<std::string> db_users_;  // database users known to exist
   int fail_next_ = 0, stall_next_ = 0;
   std::string fail_message_;
+  std::deque<int> slow_start_ms_;  // delays of the next statements' starts
   std::atomic<long long> query_ids_{1000};
   std::vector<std::thread> workers_;
   Unloader* unloader_ = nullptr;

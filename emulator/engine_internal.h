@@ -56,6 +56,7 @@ struct Statement {
   long long duration_ns = 0, pid = 0;
   PGcancel* cancel = nullptr;
   bool cancel_requested = false, stall = false;
+  int start_delay_ms = 0;  // a test hook: the wait between PICKED and STARTED
   std::string fail_message;
   std::shared_ptr<DataSession> session;
   std::vector<Part> parts;

@@ -203,6 +203,8 @@ void Engine::Run(const std::shared_ptr<Statement>& sp) {
     st.status = "PICKED";
     st.updated = Clock_::now();
   }
+  if (st.start_delay_ms > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(st.start_delay_ms));
   auto started = std::chrono::steady_clock::now();
   auto finish = [&](const std::string& status, const std::string& error) {
     std::lock_guard<std::mutex> sl(st.mu);
@@ -264,19 +266,24 @@ void Engine::Run(const std::shared_ptr<Statement>& sp) {
       db_users_.insert(st.db_user);
     }
   }
+  bool cancelled_before_start;
   {
     std::lock_guard<std::mutex> sl(st.mu);
-    if (st.cancel_requested) {
+    cancelled_before_start = st.cancel_requested;
+    if (cancelled_before_start) {
       st.status = "ABORTED";
       st.updated = Clock_::now();
       for (auto& p : st.parts) p.status = "ABORTED";
       st.changed.notify_all();
-      if (owned) Release(st.database, std::move(owned));
-      return;
+    } else {
+      st.status = "STARTED";
+      st.pid = PQbackendPID(conn);
+      st.cancel = PQgetCancel(conn);
     }
-    st.status = "STARTED";
-    st.pid = PQbackendPID(conn);
-    st.cancel = PQgetCancel(conn);
+  }
+  if (cancelled_before_start) {  // Release takes mu_: never while holding st.mu
+    if (owned) Release(st.database, std::move(owned));
+    return;
   }
   if (st.stall) {
     while (true) {

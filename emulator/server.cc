@@ -191,8 +191,13 @@ bool ServerImpl::ApplyFaultsAndLimits(const std::string& op, Shape shape, httpli
     std::this_thread::sleep_for(std::chrono::milliseconds(hit.delay_ms));
     return false;
   }
-  if (hit.action == "fail_statement" || hit.action == "stall_statement") {
-    engine_.InjectStatementFault(hit.action == "stall_statement", hit.message, 1);
+  if (hit.action == "fail_statement" || hit.action == "stall_statement" ||
+      hit.action == "slow_start_statement") {
+    using F = Engine::StatementFault;
+    engine_.InjectStatementFault(hit.action == "stall_statement"        ? F::kStall
+                                 : hit.action == "slow_start_statement" ? F::kSlowStart
+                                                                        : F::kFail,
+                                 hit.message, hit.delay_ms);
     return false;
   }
   if (hit.action == "reset") {

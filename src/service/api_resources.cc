@@ -301,7 +301,9 @@ Result<Reply> DeleteConnection(ApiContext& ctx, Call& call) {
 Result<Reply> TestConnection(ApiContext& ctx, Call& call) {
   RSX_ASSIGN_OR_RETURN(Organization org, CallerOrg(ctx, call));
   RSX_ASSIGN_OR_RETURN(ConnectionRecord c, OwnConnection(ctx, call));
-  CheckReport report = CheckConnection(ConnectionConfigOf(c, org), *ctx.options.runtime);
+  // A shutdown ends the check's database statement at its next poll.
+  CheckReport report =
+      CheckConnection(ConnectionConfigOf(c, org), *ctx.options.runtime, ctx.options.stop);
   (void)ctx.store.SetConnectionHealth(c.org_id, c.id, report.ok() ? "ok" : "failing",
                                       HealthMessage(report), NowMillis());
   return Reply{200, CheckJson(report)};
@@ -314,7 +316,8 @@ Result<Reply> TestUnsavedConnection(ApiContext& ctx, Call& call) {
   if (!body.contains("name")) body["name"] = "unsaved";
   RSX_RETURN_IF_ERROR(ReadConnectionFields(body, true, &c));
   RSX_RETURN_IF_ERROR(ValidateFields(ConnectionConfigOf(c, org)));
-  return Reply{200, CheckJson(CheckConnection(ConnectionConfigOf(c, org), *ctx.options.runtime))};
+  return Reply{200, CheckJson(CheckConnection(ConnectionConfigOf(c, org), *ctx.options.runtime,
+                                              ctx.options.stop))};
 }
 
 Result<Reply> ConnectionCatalog(ApiContext& ctx, Call& call) {

@@ -6,6 +6,7 @@ import shlex
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -60,8 +61,16 @@ class Emulator:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=30)
+        report = self.read_log()
+        if "Sanitizer" in report:  # a sanitizer build halted on a report: show it, not only its effects
+            sys.stderr.write("rsx-emulator's log:\n" + report[-20000:] + "\n")
         self.log.close()
         self.dir.cleanup()
+
+    def read_log(self):
+        self.log.flush()
+        with open(os.path.join(self.dir.name, "emulator.log"), errors="replace") as f:
+            return f.read()
 
     def client(self, service, key_id=None, secret=None, token=None, config=None):
         return boto3.client(

@@ -71,8 +71,8 @@ class Console(unittest.TestCase):
         p = subprocess.run(["node", os.path.join(NODE, "console-e2e.mjs")], capture_output=True, text=True,
                            env=env, timeout=600)
         if p.returncode != 0:
-            self.fail("the browser test failed:\n%s\n%s\nservice log:\n%s" % (p.stdout[-4000:], p.stderr[-6000:],
-                                                                               self.svc.read_log()[-3000:]))
+            self.fail("the browser test failed:\n%s\n%s\nservice log:\n%s\nemulator log:\n%s" % (
+                p.stdout[-4000:], p.stderr[-6000:], self.svc.read_log()[-3000:], self.emu.read_log()[-3000:]))
         seen = json.loads(p.stdout.strip().splitlines()[-1])
         key = self.org["api_key"]
 

@@ -1,10 +1,12 @@
 """Each limit and each injected fault of rsx-emulator produces the AWS-shaped error that boto3
 recognises."""
 import json
+import threading
 import time
 import unittest
 import urllib.request
 
+import botocore.config
 import botocore.exceptions
 
 from emulator_fixture import Emulator, NO_RETRY, wait
@@ -164,10 +166,59 @@ class Faults(unittest.TestCase):
         self.data.cancel_statement(Id=sid)
         self.assertEqual(wait(self.data, sid)["Status"], "ABORTED")
 
+    def test_cancel_before_start_leaves_the_emulator_answering(self):
+        # A statement cancelled between PICKED and STARTED (a cold workgroup's first login is
+        # that slow) ends ABORTED, and the statements submitted while it unwinds all run. The
+        # unwind once held the statement's lock while taking the engine's, which submits take
+        # the other way round: the emulator hung, and with it a connection test of rsx serve.
+        control("/_emulator/faults", {"operation": "ExecuteStatement", "action": "slow_start_statement",
+                                      "delay_ms": 700})
+        sid = self.data.execute_statement(WorkgroupName="default", Database="dev", Sql="select 1")["Id"]
+        deadline = time.time() + 10
+        while self.data.describe_statement(Id=sid)["Status"] != "PICKED":
+            self.assertLess(time.time(), deadline, "the statement was never picked")
+            time.sleep(0.01)
+        self.data.cancel_statement(Id=sid)
+        creds = long_lived()
+        quick = botocore.config.Config(retries={"total_max_attempts": 1}, read_timeout=10, connect_timeout=5)
+        done, errors = [], []
+
+        def submit_until(stop_at):
+            # As fast as the emulator answers: over the limit of 3 active statements a submit is
+            # refused, after counting them under the engine's lock all the same. Each accepted one
+            # is waited for (finished statements are kept only 3 s here).
+            data = EMU.data(config=quick, creds=creds)
+            try:
+                while time.time() < stop_at:
+                    try:
+                        r = data.execute_statement(WorkgroupName="default", Database="dev", Sql="select 2")
+                        done.append(wait(data, r["Id"], timeout=10)["Status"])
+                    except botocore.exceptions.ClientError as e:
+                        if e.response["Error"]["Code"] != "ActiveStatementsExceededException":
+                            raise
+            except Exception as e:  # a hang shows here as a read timeout
+                errors.append(repr(e))
+
+        stop_at = time.time() + 1.5
+        threads = [threading.Thread(target=submit_until, args=(stop_at,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(self.data.describe_statement(Id=sid)["Status"], "ABORTED")
+        self.assertEqual(errors, [])
+        self.assertGreater(len(done), 10)
+        self.assertEqual(set(done), {"FINISHED"})
+
     def test_bad_fault_is_rejected(self):
         with self.assertRaises(urllib.error.HTTPError) as cm:
             control("/_emulator/faults", {"operation": "X", "action": "explode"})
         self.assertEqual(cm.exception.code, 400)
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            control("/_emulator/faults", {"operation": "ExecuteStatement", "action": "slow_start_statement",
+                                          "delay_ms": 60001})
+        self.assertEqual(cm.exception.code, 400)
+        self.assertIn("delay_ms must be from 0 to 60000", json.load(cm.exception)["error"])
 
 
 if __name__ == "__main__":

@@ -95,7 +95,8 @@ class SmokeRun(unittest.TestCase):
         out = p.stdout
         for needle in ("boto3 loop", "AWS CLI", "rsx, CSV results -> JSONL", "floor, JSON results",
                        "Small-query latency", "SignV4", "DecodeJsonPageToJsonl", "--parallel 4",
-                       "Every data set", "`bench_nulls`"):
+                       "Every data set", "`bench_nulls`", "rsx, JSON results -> JSONL to /dev/null",
+                       "rsx to /dev/null ÷ floor"):
             self.assertIn(needle, out)
 
 

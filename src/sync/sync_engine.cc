@@ -191,26 +191,7 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
   ChunkWriter::Boundary boundary;
   if (resume && prev->boundary_cursor) boundary = {*prev->boundary_cursor, prev->boundary_keys};
 
-  // The stream's file: put back to the checkpoint when continuing, else started anew.
   StreamResult res{name, "", 0, 0};
-  File owned;
-  bool append = !last.empty() || (incremental && resume);
-  RSX_ASSIGN_OR_RETURN(FILE * out, OpenOutput(s, name, append, append && prev->complete,
-                                              append ? prev->file_bytes : 0, &owned, &res.file));
-  std::string record_prefix = protocol_ ? o_.sink->RecordPrefix(s) : "";
-  std::string record_suffix = protocol_ ? o_.sink->RecordSuffix() : "\n";
-  if (protocol_) RSX_RETURN_IF_ERROR(o_.sink->StreamStatus(s, "STARTED"));
-
-  StreamState st;
-  st.incremental = incremental;
-  st.cursor = cfg.cursor;
-  st.key_columns = p.key_names;
-  st.columns = p.column_names;
-  st.rows = resume ? prev->rows : 0;
-  st.key = last;
-  st.boundary_cursor = resume ? prev->boundary_cursor : std::nullopt;
-  st.boundary_keys = resume ? prev->boundary_keys : std::vector<std::vector<std::string>>{};
-
   // The first statement's filter: every later chunk continues after the last key read.
   RunOptions base;
   base.interrupted = o_.interrupted;
@@ -233,6 +214,8 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
     return where;
   };
   bool chunked = !p.key.empty();
+  // The key is checked before the stream's file is opened: a refusal leaves the last run's
+  // output as it was (opening a fresh file empties it).
   if (chunked && !o_.trust_key) {
     RunOptions ro = base;
     std::string where = where_for(true, &ro);
@@ -240,6 +223,25 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
     RSX_RETURN_IF_ERROR(
         CheckKey(client_, p, incremental && p.key.size() > 1 ? 1 : 0, where, ro, &res.statements));
   }
+
+  // The stream's file: put back to the checkpoint when continuing, else started anew.
+  File owned;
+  bool append = !last.empty() || (incremental && resume);
+  RSX_ASSIGN_OR_RETURN(FILE * out, OpenOutput(s, name, append, append && prev->complete,
+                                              append ? prev->file_bytes : 0, &owned, &res.file));
+  std::string record_prefix = protocol_ ? o_.sink->RecordPrefix(s) : "";
+  std::string record_suffix = protocol_ ? o_.sink->RecordSuffix() : "\n";
+  if (protocol_) RSX_RETURN_IF_ERROR(o_.sink->StreamStatus(s, "STARTED"));
+
+  StreamState st;
+  st.incremental = incremental;
+  st.cursor = cfg.cursor;
+  st.key_columns = p.key_names;
+  st.columns = p.column_names;
+  st.rows = resume ? prev->rows : 0;
+  st.key = last;
+  st.boundary_cursor = resume ? prev->boundary_cursor : std::nullopt;
+  st.boundary_keys = resume ? prev->boundary_keys : std::vector<std::vector<std::string>>{};
 
   // Parallel full refresh: a single integer key, nothing to resume, files (not protocols).
   bool integer_key =

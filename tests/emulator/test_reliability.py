@@ -214,6 +214,21 @@ class KeyCheck(unittest.TestCase):
                 self.assertIn(text, p.stderr)
                 self.assertIn("--trust-key", p.stderr)
                 self.assertFalse(os.path.exists(os.path.join(out, ".rsx-state.json")))
+                self.assertFalse(os.path.exists(os.path.join(out, "public.%s.jsonl" % table)))  # no empty file
+        # A refusal after a good run leaves that run's output as it was: the file is not opened
+        # (which would empty it) before the key has passed.
+        with tempfile.TemporaryDirectory() as out:
+            base = ["sync", "--stream", "public.dup_k", "--to", out, "--chunk-rows", "50", "--parallel", "1"]
+            rsx(*base, "--primary-key", "v")
+            names = ("public.dup_k.jsonl", "manifest.json", ".rsx-state.json")
+            before = {n: read(os.path.join(out, n)) for n in names}
+            self.assertEqual(len(before["public.dup_k.jsonl"].splitlines()), 1000)
+            for extra in ([], ["--format", "csv"]):
+                p = rsx(*base, "--primary-key", "k", *extra, check=False)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn("is not unique and non-null", p.stderr)
+                self.assertEqual({n: read(os.path.join(out, n)) for n in names}, before)
+            self.assertFalse(os.path.exists(os.path.join(out, "public.dup_k.csv")))
         with tempfile.TemporaryDirectory() as out:  # incremental: the tie-break key is checked too
             p = rsx("sync", "--stream", "public.dup_k", "--incremental", "--cursor", "v", "--primary-key", "k",
                     "--to", out, check=False)

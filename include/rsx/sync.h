@@ -62,8 +62,8 @@ class RecordSink {
   virtual FILE* Output() = 0;
   virtual std::string RecordPrefix(const Stream& stream) = 0;
   virtual std::string RecordSuffix() = 0;
-  // "STARTED" before the stream's first statement, "RUNNING" after its first chunk,
-  // "COMPLETE" after its last.
+  // "STARTED" before the stream's first read (after the key check), "RUNNING" after its first
+  // chunk, "COMPLETE" after its last.
   virtual Status StreamStatus(const Stream& stream, const std::string& status) = 0;
   // The stream's state after the records before it were flushed: `stream_state_json` is what
   // a later run's StateStore must return under the stream's name to continue from here.
@@ -132,6 +132,9 @@ struct SyncOptions {
   int parallel = 1;
   std::string state_path;  // default: <out_dir>/.rsx-state.json
   bool trust_key = false;  // skip the unique-key check (the user vouches for the key)
+  // How the user names another key, ending the key check's error; default: rsx sync's flags
+  // ("Name a unique, non-null key (--primary-key), or skip this check (--trust-key) ...").
+  std::string key_advice;
   std::chrono::milliseconds statement_timeout{3600000};  // per statement; 0: none
   // Warnings (a stream restarted, a file started anew); default: "rsx: warning: ..." on stderr.
   std::function<void(const std::string&)> warn;

@@ -349,7 +349,9 @@ int RunRead(const ProtocolIo& io, const std::string& config_path, const std::str
   }
 
   AirbyteSink sink(io);
-  Status st = protocol::SyncToSink(**conn, configs, sink, state->dump(), io);
+  Status st = protocol::SyncToSink(
+      **conn, configs, sink, state->dump(), io,
+      "Set the stream's primary_key in the configured catalog to a unique, non-null key");
   return st.ok() ? 0 : FromStatus(io, st);
 }
 

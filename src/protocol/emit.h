@@ -19,11 +19,14 @@ inline Status EmitLine(FILE* out, const nlohmann::ordered_json& m) {
 }
 
 // A protocol read: the streams to `sink`, continuing from `state` (rsx's state JSON), with the
-// connection's statement timeout and the session's interrupt flag.
+// connection's statement timeout and the session's interrupt flag; `key_advice` ends the error
+// for a key that repeats or holds NULL (how this protocol's user names another key).
 inline Status SyncToSink(Connection& conn, const std::vector<StreamSyncConfig>& streams,
-                         RecordSink& sink, const std::string& state, const ProtocolIo& io) {
+                         RecordSink& sink, const std::string& state, const ProtocolIo& io,
+                         const std::string& key_advice) {
   MemoryStateStore store(state);
   SyncOptions so;
+  so.key_advice = key_advice;
   so.sink = &sink;
   so.state_store = &store;
   so.interrupted = io.interrupted;

@@ -310,7 +310,10 @@ int RunSyncMode(const ProtocolIo& io, const std::string& config_path,
   }
 
   SingerSink sink(io, configs, std::move(value));
-  Status st = protocol::SyncToSink(**conn, configs, sink, internal.dump(), io);
+  Status st = protocol::SyncToSink(
+      **conn, configs, sink, internal.dump(), io,
+      "Singer reads page by the table's declared primary key (table-key-properties): declare a "
+      "unique, non-null one, or read this table with rsx sync --primary-key");
   return st.ok() ? 0 : Fail(io, st);
 }
 

@@ -289,6 +289,9 @@ Status Runner::ExecuteSync(const std::shared_ptr<Active>& a, RunRecord& run) {
   so.interrupted = &a->interrupted;
   so.statement_timeout = connection->DefaultStatementTimeout();
   so.warn = [&](const std::string& w) { Log(run, "warning", w); };
+  so.key_advice =
+      "Set the stream's primary_key in the sync (PATCH /api/v1/syncs/{id}) to a unique, "
+      "non-null key";
   auto last_saved = std::chrono::steady_clock::now();
   // Progress: the stream's rows so far and the bytes of the chunk just written; saved at most
   // twice a second.

@@ -37,7 +37,8 @@ Result<Plan> MakePlan(const StreamSyncConfig& cfg);
 // Keyset reads skip rows when the key repeats or is NULL. One statement counts both among
 // the rows the run will read (`where`); kInvalidArgument explains the fix.
 Status CheckKey(DataApiClient& client, const Plan& p, size_t first_key_column,
-                const std::string& where, const RunOptions& base, int* statements);
+                const std::string& where, const RunOptions& base, const std::string& advice,
+                int* statements);
 
 class Engine {
  public:

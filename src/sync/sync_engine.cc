@@ -67,7 +67,8 @@ Result<Plan> MakePlan(const StreamSyncConfig& cfg) {
 // Keyset reads skip rows when the key repeats or is NULL. One statement counts both among
 // the rows the run will read (`where`).
 Status CheckKey(DataApiClient& client, const Plan& p, size_t first_key_column,
-                const std::string& where, const RunOptions& base, int* statements) {
+                const std::string& where, const RunOptions& base, const std::string& advice,
+                int* statements) {
   std::string nulls, group;
   std::vector<std::string> names;
   for (size_t i = first_key_column; i < p.key.size(); ++i) {
@@ -98,11 +99,11 @@ Status CheckKey(DataApiClient& client, const Plan& p, size_t first_key_column,
     what += (what.empty() ? "" : " and ") + std::to_string(null_rows) + " row" +
             (null_rows == 1 ? " has" : "s have") + " a NULL in the key";
   return Status::InvalidArgument(
-      "stream " + p.name + ": the key (" + Join(p.key_names) +
-      ") is not unique and non-null: " + what +
-      ". Reading in key order would skip rows (Redshift does not enforce PRIMARY KEY). Name a "
-      "unique, non-null key "
-      "(--primary-key), or skip this check (--trust-key) only if you know the key is unique");
+      "stream " + p.name + ": the key (" + Join(p.key_names) + ") is not unique and non-null: " +
+      what + ". Reading in key order would skip rows (Redshift does not enforce PRIMARY KEY). " +
+      (advice.empty() ? "Name a unique, non-null key (--primary-key), or skip this check "
+                        "(--trust-key) only if you know the key is unique"
+                      : advice));
 }
 
 Result<FILE*> Engine::OpenOutput(const Stream& s, const std::string& name, bool append,
@@ -220,8 +221,8 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
     RunOptions ro = base;
     std::string where = where_for(true, &ro);
     // Incremental: the cursor is never NULL in what is read; a cursor alone must be unique.
-    RSX_RETURN_IF_ERROR(
-        CheckKey(client_, p, incremental && p.key.size() > 1 ? 1 : 0, where, ro, &res.statements));
+    RSX_RETURN_IF_ERROR(CheckKey(client_, p, incremental && p.key.size() > 1 ? 1 : 0, where, ro,
+                                 o_.key_advice, &res.statements));
   }
 
   // The stream's file: put back to the checkpoint when continuing, else started anew.

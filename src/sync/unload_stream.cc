@@ -302,8 +302,8 @@ Result<StreamResult> Engine::SyncStreamUnload(const StreamSyncConfig& cfg, const
         ro.params.emplace_back("b", *st.boundary_cursor);
       }
       if (!o_.trust_key)
-        RSX_RETURN_IF_ERROR(
-            CheckKey(client_, p, p.key.size() > 1 ? 1 : 0, where, ro, &res.statements));
+        RSX_RETURN_IF_ERROR(CheckKey(client_, p, p.key.size() > 1 ? 1 : 0, where, ro, o_.key_advice,
+                                     &res.statements));
     }
     UnloadProgress up;
     up.prefix = stage + "rsx-" + crypto::Sha256Hex(crypto::RandomBytes(16)).substr(0, 16) + "/" +

@@ -176,6 +176,22 @@ class Airbyte(unittest.TestCase):
         self.assertEqual([m["record"]["data"]["x"] for m in msgs if m["type"] == "RECORD"], ["c"])
         EMU.psql("drop schema other cascade")
 
+    def test_a_repeating_key_is_refused_with_advice_for_an_airbyte_user(self):
+        # venue's venuestate repeats: named as the key in the configured catalog, the read is
+        # refused before any record, and the fix named is the catalog's, not rsx sync's flags.
+        stream = {"name": "venue", "namespace": "public", "supported_sync_modes": ["full_refresh"],
+                  "json_schema": {"type": "object", "properties": {"venueid": {}, "venuestate": {}}}}
+        cat = self.catalog([{"stream": stream, "sync_mode": "full_refresh", "destination_sync_mode": "overwrite",
+                             "primary_key": [["venuestate"]]}])
+        p, msgs = self.airbyte("read", "--config", self.config, "--catalog", cat)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual([m for m in msgs if m["type"] == "RECORD"], [])
+        error = msgs[-1]["trace"]["error"]
+        self.assertEqual(error["failure_type"], "config_error")
+        self.assertIn("the key (venuestate) is not unique and non-null", error["message"])
+        self.assertIn("primary_key in the configured catalog", error["message"])
+        self.assertNotIn("--trust-key", error["message"])
+
     def test_config_errors_are_trace_errors(self):
         stream = {"name": "nope", "namespace": "public", "supported_sync_modes": ["full_refresh"],
                   "json_schema": {"type": "object", "properties": {}}}

@@ -387,6 +387,17 @@ class Cancel(unittest.TestCase):
 
 
 class Failures(unittest.TestCase):
+    def test_a_repeating_key_fails_the_run_with_the_syncs_own_fix(self):
+        ca = connection(A, "dupkey")
+        s = SVC.ok("POST", "/api/v1/syncs", sync_body(ca["id"], [{"stream": "public.venue", "primary_key": ["venuestate"]}],
+                                                      "dupkey"), key=A["api_key"])
+        run = SVC.ok("POST", "/api/v1/syncs/%s/runs" % s["id"], key=A["api_key"])
+        done = SVC.wait_run(A["api_key"], run["id"])
+        self.assertEqual(done["status"], "failed")
+        self.assertIn("the key (venuestate) is not unique and non-null", done["error"]["message"])
+        self.assertIn("primary_key in the sync", done["error"]["message"])
+        self.assertNotIn("--trust-key", done["error"]["message"])
+
     def test_a_failed_statement_is_reported_with_its_id_and_message(self):
         # A view that fails when its rows are read: the key check passes, the first chunk fails.
         EMU.psql("create or replace view svc_bad as select catid, 1 / (catid - catid) as boom from category")

@@ -387,12 +387,16 @@ class Cancel(unittest.TestCase):
 
 
 class Failures(unittest.TestCase):
-    def test_a_repeating_key_fails_the_run_with_the_syncs_own_fix(self):
-        ca = connection(A, "dupkey")
-        s = SVC.ok("POST", "/api/v1/syncs", sync_body(ca["id"], [{"stream": "public.venue", "primary_key": ["venuestate"]}],
-                                                      "dupkey"), key=A["api_key"])
+    def run_once(self, name, stream, key):
+        """A new sync of `stream` keyed by `key`, run once: (the sync, its finished run)."""
+        ca = connection(A, name)
+        s = SVC.ok("POST", "/api/v1/syncs", sync_body(ca["id"], [{"stream": stream, "primary_key": key}], name),
+                   key=A["api_key"])
         run = SVC.ok("POST", "/api/v1/syncs/%s/runs" % s["id"], key=A["api_key"])
-        done = SVC.wait_run(A["api_key"], run["id"])
+        return s, SVC.wait_run(A["api_key"], run["id"])
+
+    def test_a_repeating_key_fails_the_run_with_the_syncs_own_fix(self):
+        _, done = self.run_once("dupkey", "public.venue", ["venuestate"])
         self.assertEqual(done["status"], "failed")
         self.assertIn("the key (venuestate) is not unique and non-null", done["error"]["message"])
         self.assertIn("primary_key in the sync", done["error"]["message"])
@@ -401,18 +405,14 @@ class Failures(unittest.TestCase):
     def test_a_failed_statement_is_reported_with_its_id_and_message(self):
         # A view that fails when its rows are read: the key check passes, the first chunk fails.
         EMU.psql("create or replace view svc_bad as select catid, 1 / (catid - catid) as boom from category")
-        ca = connection(A, "fails")
-        s = SVC.ok("POST", "/api/v1/syncs", sync_body(ca["id"], [{"stream": "public.svc_bad", "primary_key": ["catid"]}],
-                                                      "fails"), key=A["api_key"])
-        run = SVC.ok("POST", "/api/v1/syncs/%s/runs" % s["id"], key=A["api_key"])
-        done = SVC.wait_run(A["api_key"], run["id"])
+        s, done = self.run_once("fails", "public.svc_bad", ["catid"])
         self.assertEqual(done["status"], "failed")
         self.assertIn("division by zero", done["error"]["message"])
         self.assertRegex(done["error"]["statement_id"] or "", r"^[0-9a-f-]{36}$")
         self.assertEqual(done["error"]["code"], "StatementFailed")
         desc = EMU.data().describe_statement(Id=done["error"]["statement_id"])
         self.assertEqual(desc["Status"], "FAILED")  # the very statement that failed, in the Data API
-        logs = SVC.ok("GET", "/api/v1/runs/%s/logs" % run["id"], key=A["api_key"])["items"]
+        logs = SVC.ok("GET", "/api/v1/runs/%s/logs" % done["id"], key=A["api_key"])["items"]
         self.assertEqual(logs[-1]["level"], "error")
         # Fixed, the next run succeeds.
         EMU.psql("create or replace view svc_bad as select catid, 1 as boom from category")

@@ -114,6 +114,10 @@ Status ChunkWriter::OnPage(const DecodedPage& p) {
   rows_ += written;
   read_ += static_cast<long long>(p.num_rows);
   bytes_ += static_cast<long long>(buf_.size());
+  if (!buf_.empty() && out_ == nullptr) {
+    if (!open_) return Status::Internal("the chunk writer has no output");
+    RSX_ASSIGN_OR_RETURN(out_, open_());
+  }
   if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), out_) != buf_.size())
     return Status::IoError(std::string("cannot write the output: ") + std::strerror(errno));
   return Status::OK();

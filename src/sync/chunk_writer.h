@@ -2,6 +2,7 @@
 // Pieces of the sync engine shared by the sequential and the parallel reads.
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -55,6 +56,8 @@ class ChunkWriter : public ResultConsumer {
         skip_cursor_(skip_cursor),
         skip_keys_(skip_keys),
         boundary_(std::move(boundary)) {}
+  // Without an output yet (`out` null): `open` gives it at the first bytes to write.
+  void OpenWhenWriting(std::function<Result<FILE*>()> open) { open_ = std::move(open); }
   Status OnColumns(const std::vector<ColumnInfo>& cols) override;
   Status OnPage(const DecodedPage& p) override;
   // JSON records are written by RowEncoder and keys read through CellText.
@@ -69,6 +72,7 @@ class ChunkWriter : public ResultConsumer {
 
  private:
   FILE* out_;
+  std::function<Result<FILE*>()> open_;
   bool csv_;
   std::string record_prefix_, record_suffix_;
   std::vector<size_t> key_columns_;

@@ -225,11 +225,20 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
                                  o_.key_advice, &res.statements));
   }
 
-  // The stream's file: put back to the checkpoint when continuing, else started anew.
+  // The stream's file: put back to the checkpoint when continuing, else started anew. A new
+  // file is opened (which empties the last run's) only when the first rows arrive, so a run
+  // that fails before them leaves the last good output as it was.
   File owned;
   bool append = !last.empty() || (incremental && resume);
-  RSX_ASSIGN_OR_RETURN(FILE * out, OpenOutput(s, name, append, append && prev->complete,
-                                              append ? prev->file_bytes : 0, &owned, &res.file));
+  FILE* out = nullptr;
+  auto open_out = [&]() -> Result<FILE*> {
+    if (out == nullptr) {
+      RSX_ASSIGN_OR_RETURN(out, OpenOutput(s, name, append, append && prev->complete,
+                                           append ? prev->file_bytes : 0, &owned, &res.file));
+    }
+    return out;
+  };
+  if (append || protocol_) RSX_RETURN_IF_ERROR(open_out().status());
   std::string record_prefix = protocol_ ? o_.sink->RecordPrefix(s) : "";
   std::string record_suffix = protocol_ ? o_.sink->RecordSuffix() : "\n";
   if (protocol_) RSX_RETURN_IF_ERROR(o_.sink->StreamStatus(s, "STARTED"));
@@ -263,6 +272,7 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
     const auto& b = bounds.rows[0];
     long long count = std::atoll(b[2].c_str());
     if (count > o_.chunk_rows && !b[0].empty()) {
+      RSX_RETURN_IF_ERROR(open_out().status());
       RSX_RETURN_IF_ERROR(Checkpoint(s, name, st, out, 0));  // "complete": false until the end
       auto rows = ParallelFullRefresh(client_, o_, p.columns, p.from, *p.key[0], p.key_idx[0],
                                       std::atoll(b[0].c_str()), std::atoll(b[1].c_str()), count,
@@ -288,10 +298,13 @@ Result<StreamResult> Engine::SyncStream(const StreamSyncConfig& cfg) {
     if (chunked) sql += " order by " + p.order + " limit " + std::to_string(o_.chunk_rows);
     ChunkWriter writer(out, csv_, record_prefix, record_suffix, p.key_idx, incremental,
                        first_chunk && from_boundary ? &skip_cursor : nullptr, &skip_keys, boundary);
+    if (out == nullptr) writer.OpenWhenWriting(open_out);
     first_chunk = false;
     auto run = RunStatement(client_, sql, ro, &writer);
     if (!run.ok()) return Status(run.status()).Prepend("stream " + name);
     ++res.statements;
+    RSX_RETURN_IF_ERROR(
+        open_out().status());  // a chunk without rows: the (empty) file all the same
     RSX_RETURN_IF_ERROR(ChunkWritten(s, out, &first_read));
     res.rows += writer.rows();
     st.rows += writer.rows();

@@ -276,6 +276,33 @@ class StatementTimeout(FaultCase):
         self.assertIn("--statement-timeout 'soon'", p.stderr)
 
 
+class FirstChunk(FaultCase):
+    def setUp(self):
+        clear_faults()
+
+    def test_a_full_refresh_failing_before_its_first_rows_leaves_the_last_good_output(self):
+        # The stream's file is opened when the first rows arrive: a run that starts over and fails
+        # on its first chunk (a view that errors when read, a timeout) empties nothing.
+        for fmt in ("jsonl", "csv"):
+            with tempfile.TemporaryDirectory() as out:
+                base = ["sync", "--stream", "public.sales", "--to", out, "--chunk-rows", "5000", "--parallel", "1",
+                        "--format", fmt]
+                rsx(*base)
+                names = ("public.sales." + fmt, "manifest.json", ".rsx-state.json")
+                before = {n: read(os.path.join(out, n)) for n in names}
+                # 2 discovery statements, the key check, then the first chunk fails.
+                fault(operation="ExecuteStatement", nth=4, action="fail_statement", message="ERROR: injected failure")
+                p = rsx(*base, check=False)
+                self.assertEqual(p.returncode, 1, p.stderr)
+                self.assertIn("injected failure", p.stderr)
+                self.assertEqual({n: read(os.path.join(out, n)) for n in names}, before)
+                rsx(*base)  # and a rerun rewrites it whole
+                sales = int(EMU.psql("select count(*) from sales")[0][0])
+                self.assertEqual(manifest(out)["public.sales"]["rows"], sales)
+                self.assertEqual(len(read(os.path.join(out, "public.sales." + fmt)).splitlines()),
+                                 sales + (fmt == "csv"))
+
+
 class KeyLookup(FaultCase):
     def setUp(self):
         clear_faults()

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -125,24 +126,68 @@ Result<std::string> ReadTextFile(const std::string& path, const std::string& wha
 }
 
 Result<PartialFile> PartialFile::Create(const std::string& path) {
-  std::string tmp = path + ".rsx-partial";
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return Status::IoError("cannot write " + path + ": " + std::strerror(errno));
-  return PartialFile(path, f);
+  struct stat sb {};
+  std::string target = path;
+  bool existed = ::stat(path.c_str(), &sb) == 0;
+  if (existed && S_ISDIR(sb.st_mode))
+    return Status::InvalidArgument(path + " is a directory; name a file to write");
+  if (existed && !S_ISREG(sb.st_mode)) {
+    // A device, a pipe or a socket (/dev/null, /dev/stdout on a pipe, a FIFO): it cannot be
+    // replaced by a renamed file (that would put a regular file where the device was), so it is
+    // written as the rows arrive.
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (!f) return Status::IoError("cannot write " + path + ": " + std::strerror(errno));
+    return PartialFile(path, f, true);
+  }
+  if (existed) {  // through a symbolic link: the file it names is the one replaced
+    char* real = ::realpath(path.c_str(), nullptr);
+    if (real != nullptr) {
+      target = real;
+      std::free(real);
+    }
+  }
+  std::string tmp = target + ".rsx-partial";
+  // O_NOFOLLOW: a symbolic link left at the partial file's name is refused, not written through.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
+  if (fd < 0) return Status::IoError("cannot write " + tmp + ": " + std::strerror(errno));
+  if (existed && ::fchmod(fd, sb.st_mode & 07777) != 0) {  // a replaced file keeps its mode
+    Status st = Status::IoError("cannot set the mode of " + tmp + ": " + std::strerror(errno));
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  FILE* f = ::fdopen(fd, "wb");
+  if (!f) {
+    Status st = Status::IoError("cannot write " + tmp + ": " + std::strerror(errno));
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  return PartialFile(target, f, false);
 }
 
-PartialFile::PartialFile(PartialFile&& o) noexcept : path_(std::move(o.path_)), file_(o.file_) {
+PartialFile::PartialFile(PartialFile&& o) noexcept
+    : path_(std::move(o.path_)), file_(o.file_), direct_(o.direct_) {
   o.file_ = nullptr;
 }
 
 PartialFile::~PartialFile() {
   if (!file_) return;
   std::fclose(file_);
-  ::unlink((path_ + ".rsx-partial").c_str());
+  if (!direct_) ::unlink((path_ + ".rsx-partial").c_str());
 }
 
 Status PartialFile::Commit() {
   if (!file_) return Status::Internal("PartialFile::Commit: already committed");
+  if (direct_) {
+    bool ok = std::fflush(file_) == 0;
+    int err = errno;
+    ok = std::fclose(file_) == 0 && ok;
+    if (!ok && err == 0) err = errno;
+    file_ = nullptr;
+    if (!ok) return Status::IoError("cannot write " + path_ + ": " + std::strerror(err));
+    return Status::OK();
+  }
   std::string tmp = path_ + ".rsx-partial";
   bool ok = std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
   int err = errno;

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import time
 import unittest
 import urllib.request
@@ -166,6 +167,35 @@ class Result(unittest.TestCase):
         self.assertIn("long polling off", p.stderr)
 
 
+class CommandLine(unittest.TestCase):
+    """rsx builds only the options of the subcommand argv[1] names; --help still lists them all,
+    each answers its own --help, and a name that is no subcommand is refused by name."""
+    NAMES = ["whoami", "query", "result", "ls", "connections", "policy", "check", "discover", "sync",
+             "airbyte", "singer", "serve", "sessions"]
+
+    def test_every_subcommand_is_listed_and_answers_its_help(self):
+        p = rsx("--help")
+        listed = p.stdout.split("Subcommands:")[1].splitlines()
+        names = [l.split()[0] for l in listed if l.startswith("  ") and not l.startswith("   ")]
+        self.assertEqual(names, self.NAMES)
+        for name in names:
+            h = rsx(name, "--help")
+            self.assertIn("Usage: rsx %s " % name, h.stdout, name)
+        # Options of one subcommand still parse (and are refused on another).
+        self.assertIn("rsx 0.1.0", rsx("--version").stdout)
+        q = rsx("ls", "--format", "csv", check=False)
+        self.assertEqual(q.returncode, 2, q.stderr)
+        self.assertIn("--format", q.stderr)
+
+    def test_a_name_that_is_no_subcommand(self):
+        for bad in ("reslt", "", "\x1b[31mred"):
+            q = rsx(bad, "1", check=False)
+            self.assertEqual(q.returncode, 2, bad)
+            self.assertIn("is not a subcommand; they are: " + ", ".join(self.NAMES), q.stderr)
+            self.assertNotIn("\x1b", q.stderr)  # shown as \\x1b, never raw
+        self.assertIn("'\\x1b[31mred'", rsx("\x1b[31mred", check=False).stderr)
+
+
 class Paging(unittest.TestCase):
     def test_many_pages_every_row_once(self):
         sql = "select listid, sellerid, priceperticket, listtime from listing order by listid"
@@ -192,6 +222,63 @@ class Paging(unittest.TestCase):
         rsx("query", "select * from nope", "--output", bad, check=False)
         self.assertFalse(os.path.exists(bad))
         self.assertFalse(os.path.exists(bad + ".rsx-partial"))
+
+    def test_output_that_is_not_a_plain_file(self):
+        """--output to a pipe, a FIFO or through a link: the pipe or FIFO is written, never replaced
+        by a regular file (as root, renaming over /dev/null replaced the device); a link's file
+        is replaced with its mode; a directory and a link planted at the partial name are refused."""
+        import stat
+        import threading
+        sql = "select * from category order by catid"
+        d = tempfile.mkdtemp(dir=EMU.dir.name)
+        # /dev/stdout on a pipe: the rows arrive on stdout.
+        p = rsx("query", sql, "--format", "csv", "--output", "/dev/stdout")
+        self.assertEqual(len(p.stdout.splitlines()), 12)
+        # A FIFO: read by another thread, still a FIFO afterwards.
+        fifo = os.path.join(d, "fifo")
+        os.mkfifo(fifo)
+        got = []
+
+        def read_fifo():
+            with open(fifo) as f:
+                got.append(f.read())
+        reader = threading.Thread(target=read_fifo)
+        reader.start()
+        rsx("query", sql, "--format", "csv", "--output", fifo)
+        reader.join(30)
+        self.assertEqual(len(got[0].splitlines()), 12)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+        self.assertFalse(os.path.exists(fifo + ".rsx-partial"))
+        # Through a symbolic link: the file it names gets the rows and keeps its mode 0600.
+        real = os.path.join(d, "real.csv")
+        with open(real, "w") as f:
+            f.write("old\n")
+        os.chmod(real, 0o600)
+        link = os.path.join(d, "link.csv")
+        os.symlink(real, link)
+        rsx("query", sql, "--format", "csv", "--output", link)
+        self.assertTrue(os.path.islink(link))
+        with open(real) as f:
+            self.assertEqual(len(f.read().splitlines()), 12)
+        self.assertEqual(stat.S_IMODE(os.stat(real).st_mode), 0o600)
+        # A directory: refused before the statement runs, naming the flag.
+        q = rsx("query", sql, "--output", d, check=False)
+        self.assertEqual(q.returncode, 2, q.stderr)
+        self.assertIn("--output", q.stderr)
+        self.assertIn("is a directory", q.stderr)
+        self.assertNotIn("(statement ", q.stderr)
+        # A link planted at the partial file's name is not written through.
+        victim = os.path.join(d, "victim")
+        with open(victim, "w") as f:
+            f.write("keep\n")
+        out = os.path.join(d, "out.csv")
+        os.symlink(victim, out + ".rsx-partial")
+        q = rsx("query", sql, "--output", out, check=False)
+        self.assertEqual(q.returncode, 1, q.stderr)
+        self.assertIn("rsx-partial", q.stderr)
+        with open(victim) as f:
+            self.assertEqual(f.read(), "keep\n")
+        self.assertFalse(os.path.exists(out))
 
 
 class Cancel(unittest.TestCase):

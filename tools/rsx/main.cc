@@ -2,9 +2,36 @@
 // exit code 0 only on success.
 
 #include <cstdio>
+#include <cstring>
 #include <new>
+#include <string>
 
 #include "commands.h"  // tools/rsx/commands.h
+
+namespace {
+
+// Each registrar with the subcommands it adds, in the order `rsx --help` lists them.
+struct Registrar {
+  void (*add)(CLI::App&, rsx::cli::Runner*);
+  const char* names[2];
+};
+
+constexpr Registrar kRegistrars[] = {
+    {rsx::cli::AddWhoamiCommand, {"whoami"}},
+    {rsx::cli::AddQueryCommand, {"query", "result"}},
+    {rsx::cli::AddLsCommand, {"ls"}},
+    {rsx::cli::AddConnectionsCommand, {"connections"}},
+    {rsx::cli::AddPolicyCommand, {"policy"}},
+    {rsx::cli::AddCheckCommand, {"check"}},
+    {rsx::cli::AddDiscoverCommand, {"discover"}},
+    {rsx::cli::AddSyncCommand, {"sync"}},
+    {rsx::cli::AddAirbyteCommand, {"airbyte"}},
+    {rsx::cli::AddSingerCommand, {"singer"}},
+    {rsx::cli::AddServeCommand, {"serve"}},
+    {rsx::cli::AddSessionsCommand, {"sessions"}},
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   try {
@@ -18,18 +45,24 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "rsx 0.1.0");
     rsx::cli::Runner run;
-    rsx::cli::AddWhoamiCommand(app, &run);
-    rsx::cli::AddQueryCommand(app, &run);
-    rsx::cli::AddLsCommand(app, &run);
-    rsx::cli::AddConnectionsCommand(app, &run);
-    rsx::cli::AddPolicyCommand(app, &run);
-    rsx::cli::AddCheckCommand(app, &run);
-    rsx::cli::AddDiscoverCommand(app, &run);
-    rsx::cli::AddSyncCommand(app, &run);
-    rsx::cli::AddAirbyteCommand(app, &run);
-    rsx::cli::AddSingerCommand(app, &run);
-    rsx::cli::AddServeCommand(app, &run);
-    rsx::cli::AddSessionsCommand(app, &run);
+    // Building every subcommand's options is about a tenth of the instructions of a whole
+    // `rsx result` of a small statement: when argv[1] names a subcommand, only its registrar
+    // runs. --help and --version get them all, so the help lists every subcommand.
+    const Registrar* only = nullptr;
+    if (argc > 1)
+      for (const Registrar& r : kRegistrars)
+        for (const char* name : r.names)
+          if (name != nullptr && std::strcmp(argv[1], name) == 0) only = &r;
+    if (only == nullptr && argc > 1 && argv[1][0] != '-') {
+      std::string names;
+      for (const Registrar& r : kRegistrars)
+        for (const char* name : r.names)
+          if (name != nullptr) names += std::string(names.empty() ? "" : ", ") + name;
+      return rsx::cli::ReportError(rsx::Status::InvalidArgument(
+          std::string("'") + argv[1] + "' is not a subcommand; they are: " + names));
+    }
+    for (const Registrar& r : kRegistrars)
+      if (only == nullptr || only == &r) r.add(app, &run);
     try {
       app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -232,7 +232,8 @@ int RunResult(QueryOptions o) {
 void AddOutputFlags(CLI::App* cmd, QueryOptions* o) {
   cmd->add_option("--format", o->format, "table (default), csv, jsonl or json");
   cmd->add_option("--output", o->output,
-                  "write to this file instead of stdout (only when complete)");
+                  "write to this file instead of stdout, replaced only when complete (a device "
+                  "or pipe such as /dev/null is written as rows arrive)");
   cmd->add_option("--max-rows", o->max_rows, "rows the table format shows (default 1000)");
   cmd->add_flag("--timings", o->timings,
                 "after the row count, print where the time went: inside HTTP requests, asleep "

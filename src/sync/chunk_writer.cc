@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "rsx/types.h"
+#include "sync/output_files.h"
 
 namespace rsx::sync_internal {
 
@@ -161,12 +162,13 @@ Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& 
       size_t i = next++;
       if (i >= parts.size()) return;
       Part& part = parts[i];
-      File f(std::fopen(part.path.c_str(), "wb"));
-      if (!f) {
-        part.status = Status::IoError("cannot write " + part.path + ": " + std::strerror(errno));
+      auto opened = OpenOutputFile(part.path, false);
+      if (!opened.ok()) {
+        part.status = opened.status();
         failed = true;
         return;
       }
+      File f(*opened);
       std::string last;
       while (true) {
         RunOptions ro;

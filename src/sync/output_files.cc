@@ -64,6 +64,18 @@ Status Errno(const std::string& what) {
   return Status::IoError(what + ": " + std::strerror(errno));
 }
 
+// A path in the output folder that is not a regular file: a symbolic link (which rsx would
+// otherwise write through, to wherever it points), a FIFO, a device or a directory.
+Status NotRegular(const std::string& path, const struct stat& sb) {
+  const char* what = S_ISLNK(sb.st_mode)    ? "a symbolic link"
+                     : S_ISDIR(sb.st_mode)  ? "a directory"
+                     : S_ISFIFO(sb.st_mode) ? "a FIFO"
+                                            : "not a regular file";
+  return Status::InvalidArgument(path + " is " + what +
+                                 "; rsx writes only regular files in the output folder, and "
+                                 "never through a link. Move it away and run again");
+}
+
 }  // namespace
 
 std::string StreamFileName(std::string_view schema, std::string_view table, std::string_view ext) {
@@ -281,16 +293,17 @@ FileLock::~FileLock() {
 
 Status TruncateToCheckpoint(const std::string& path, long long bytes) {
   struct stat sb;
-  if (::stat(path.c_str(), &sb) != 0) {
+  if (::lstat(path.c_str(), &sb) != 0) {
     if (errno == ENOENT && bytes <= 0) return Status::OK();
     return Status::InvalidArgument(
         "the stream file " + path + " is missing, but the state records " + std::to_string(bytes) +
         " bytes written: it was moved or deleted outside rsx. "
         "Put it back, or move the state file aside to start the stream over");
   }
+  if (!S_ISREG(sb.st_mode)) return NotRegular(path, sb);
   long long size = static_cast<long long>(sb.st_size);
   if (bytes < 0) {  // a state without lengths: cut a torn last line
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) return Errno("cannot read " + path);
     long long end = size;
     char buf[4096];
@@ -316,8 +329,52 @@ Status TruncateToCheckpoint(const std::string& path, long long bytes) {
         std::to_string(bytes) +
         " bytes of its last checkpoint: it was changed outside rsx. Move the state "
         "file aside to start the stream over");
-  if (size > bytes && ::truncate(path.c_str(), bytes) != 0) return Errno("cannot truncate " + path);
+  if (size > bytes) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0) return Errno("cannot truncate " + path);
+    bool ok = ::ftruncate(fd, bytes) == 0;
+    Status st = ok ? Status::OK() : Errno("cannot truncate " + path);
+    ::close(fd);
+    return st;
+  }
   return Status::OK();
+}
+
+Result<FILE*> OpenOutputFile(const std::string& path, bool append) {
+  // O_NONBLOCK: a FIFO planted here fails at once (ENXIO) or is refused below, never waited on.
+  int fd = ::open(
+      path.c_str(),
+      O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (append ? O_APPEND : 0), 0666);
+  if (fd < 0) {
+    struct stat sb;
+    if ((errno == ELOOP || errno == ENXIO || errno == EISDIR) && ::lstat(path.c_str(), &sb) == 0)
+      return NotRegular(path, sb);
+    return Errno("cannot write " + path);
+  }
+  struct stat sb;
+  if (::fstat(fd, &sb) != 0) {
+    Status st = Errno("cannot write " + path);
+    ::close(fd);
+    return st;
+  }
+  if (!S_ISREG(sb.st_mode)) {
+    ::close(fd);
+    return NotRegular(path, sb);
+  }
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 ||
+      (!append && ::ftruncate(fd, 0) != 0)) {
+    Status st = Errno("cannot write " + path);
+    ::close(fd);
+    return st;
+  }
+  FILE* f = ::fdopen(fd, append ? "ab" : "wb");
+  if (f == nullptr) {
+    Status st = Errno("cannot write " + path);
+    ::close(fd);
+    return st;
+  }
+  return f;
 }
 
 }  // namespace rsx

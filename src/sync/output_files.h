@@ -2,6 +2,7 @@
 // The files of a sync: safe stream file names, the output folder's lock, atomic writes, and
 // putting a stream's file back to its last checkpoint.
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,14 @@ class FileLock {
 // `bytes` long (anything after, such as a line torn by a crash, is cut). A file shorter than
 // its checkpoint, or missing, is an error: it was changed outside rsx. bytes == -1 (a state
 // written before rsx recorded lengths): cut after the last newline.
+// A symbolic link, FIFO or other non-regular file at `path` is refused (kInvalidArgument), and
+// nothing is followed.
 Status TruncateToCheckpoint(const std::string& path, long long bytes);
+
+// Opens a file of the output folder for writing: created or emptied, or with `append` written
+// at its end. A symbolic link, FIFO, device or directory at `path` is refused
+// (kInvalidArgument naming it) rather than written through: a link planted in a shared folder
+// would otherwise send a customer's rows, or an emptied file, wherever it points.
+Result<FILE*> OpenOutputFile(const std::string& path, bool append);
 
 }  // namespace rsx

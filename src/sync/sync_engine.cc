@@ -118,8 +118,9 @@ Result<FILE*> Engine::OpenOutput(const Stream& s, const std::string& name, bool 
   } else if (append) {
     RSX_RETURN_IF_ERROR(Status(TruncateToCheckpoint(*path, file_bytes)).Prepend("stream " + name));
   }
-  owned->reset(std::fopen(path->c_str(), append ? "ab" : "wb"));
-  if (!*owned) return Status::IoError("cannot write " + *path + ": " + std::strerror(errno));
+  auto opened = OpenOutputFile(*path, append);
+  if (!opened.ok()) return Status(opened.status()).Prepend("stream " + name);
+  owned->reset(*opened);
   FILE* out = owned->get();
   struct stat sb;
   if (csv_ && fstat(fileno(out), &sb) == 0 && sb.st_size == 0) {

@@ -102,6 +102,52 @@ TEST(TruncateToCheckpoint, CutsATornTailAndRefusesAShorterFile) {
   EXPECT_EQ(Slurp(f), "");
 }
 
+// A link, FIFO or directory planted where a stream file goes is refused, and what it points to
+// is left as it was: neither emptied, appended to, nor cut to a checkpoint.
+TEST(OpenOutputFile, WritesRegularFilesAndRefusesLinksAndFifos) {
+  TempDir d;
+  std::string f = d.path + "/s.jsonl", victim = d.path + "/victim";
+  Spit(f, "old\n");
+  auto w = OpenOutputFile(f, true);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  std::fputs("more\n", *w);
+  std::fclose(*w);
+  EXPECT_EQ(Slurp(f), "old\nmore\n");
+  w = OpenOutputFile(f, false);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  std::fputs("new\n", *w);
+  std::fclose(*w);
+  EXPECT_EQ(Slurp(f), "new\n");
+
+  Spit(victim, "keep me\n");
+  std::string link = d.path + "/link.jsonl", fifo = d.path + "/fifo.jsonl", dir = d.path + "/dir";
+  ASSERT_EQ(symlink(victim.c_str(), link.c_str()), 0);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(mkdir(dir.c_str(), 0700), 0);
+  for (bool append : {false, true}) {
+    for (const auto& [path, what] : {std::pair<std::string, std::string>{link, "a symbolic link"},
+                                     {fifo, "a FIFO"},
+                                     {dir, "a directory"}}) {
+      auto r = OpenOutputFile(path, append);  // a FIFO without a reader must not block
+      ASSERT_FALSE(r.ok()) << path;
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+      EXPECT_NE(r.status().message().find(path + " is " + what), std::string::npos)
+          << r.status().ToString();
+    }
+  }
+  // A dangling link is refused too, and creates nothing where it points.
+  std::string dangling = d.path + "/dangling.jsonl", target = d.path + "/made-by-link";
+  ASSERT_EQ(symlink(target.c_str(), dangling.c_str()), 0);
+  EXPECT_FALSE(OpenOutputFile(dangling, false).ok());
+  EXPECT_FALSE(fs::exists(target));
+  // Cutting a stream file back to its checkpoint does not follow a link either.
+  Status cut = TruncateToCheckpoint(link, 2);
+  EXPECT_EQ(cut.code(), StatusCode::kInvalidArgument) << cut.ToString();
+  EXPECT_NE(cut.message().find("symbolic link"), std::string::npos) << cut.ToString();
+  EXPECT_FALSE(TruncateToCheckpoint(link, -1).ok());
+  EXPECT_EQ(Slurp(victim), "keep me\n");
+}
+
 TEST(WriteFileAtomic, ReplacesWholeWithTheModeAsked) {
   TempDir d;
   std::string f = d.path + "/state.json";

@@ -32,6 +32,7 @@
 #include "rsx/strings.h"
 #include "rsx/unload.h"
 #include "sync/engine.h"
+#include "sync/output_files.h"
 
 namespace rsx::sync_internal {
 
@@ -154,9 +155,10 @@ Status ReadInParallel(const EntryReader& reader, size_t first, size_t n, int wor
         k = next++;
       }
       Slot got;
-      File f(std::fopen(part(k).c_str(), "wb"));
+      auto opened = OpenOutputFile(part(k), false);
+      File f(opened.ok() ? *opened : nullptr);
       if (!f) {
-        got.status = Status::IoError("cannot write " + part(k) + ": " + std::strerror(errno));
+        got.status = opened.status();
       } else {
         got.status = reader.Read(k, f.get(), &got.result);
         if (got.status.ok() && std::fflush(f.get()) != 0)

@@ -133,6 +133,42 @@ class PathTraversal(unittest.TestCase):
                 self.assertIn("trav.%2E.jsonl", names)
 
 
+    def test_a_link_planted_in_the_output_folder_is_not_written_through(self):
+        """A shared output folder where someone left a symbolic link (or a FIFO) at a stream file's
+        name: the sync refuses it by name, and what it points to is neither emptied, written nor cut
+        back, on a first run, a parallel run or a resumed incremental one."""
+        with tempfile.TemporaryDirectory() as root:
+            out = os.path.join(root, "out")
+            os.makedirs(out)
+            victim = os.path.join(root, "victim")
+            write(victim, "keep me\n")
+            planted = os.path.join(out, "public.sales.jsonl")
+            os.symlink(victim, planted)
+            for extra in (["--parallel", "1"], ["--parallel", "2"]):
+                p = rsx("sync", "--stream", "public.sales", "--to", out, "--chunk-rows", "20000", *extra,
+                        check=False)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn(planted + " is a symbolic link", p.stderr)
+                self.assertEqual(read(victim), "keep me\n")
+                self.assertTrue(os.path.islink(planted))
+            os.unlink(planted)
+            os.mkfifo(planted)  # a FIFO nobody reads: refused at once, not waited on
+            p = rsx("sync", "--stream", "public.sales", "--to", out, "--parallel", "1", check=False, timeout=60)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn(planted + " is a FIFO", p.stderr)
+            os.unlink(planted)
+            # A good incremental run, then its file swapped for a link: the resume does not cut or
+            # append through it.
+            base = ["sync", "--stream", "public.sales", "--incremental", "--cursor", "salesid", "--to", out]
+            rsx(*base)
+            os.rename(planted, os.path.join(root, "moved.jsonl"))
+            os.symlink(victim, planted)
+            p = rsx(*base, check=False)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn("symbolic link", p.stderr)
+            self.assertEqual(read(victim), "keep me\n")
+
+
 class TornLine(FaultCase):
     def setUp(self):
         clear_faults()

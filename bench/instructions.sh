@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instructions executed (valgrind's callgrind; exact and repeatable, unlike CPU time on a shared
 # machine) by `rsx result` to JSONL and by the parse floor, per data set of bench/run.sh: builds
-# rsx, starts rsx-emulator, runs bench/instructions.py and prints a Markdown table.
+# rsx, starts rsx-emulator, runs bench/instructions.py and prints two Markdown tables: the totals,
+# and where each program's instructions go (start-up, parsing, rsx's encoding, the rest).
 # RSX_BASELINE=/path/to/an/older/rsx adds a column for that build; SHAPE_ROWS, MIXED_ROWS and
 # WIDE_ROWS size the data sets as in bench/run.sh. About 10 minutes on 2 cores.
 set -euo pipefail

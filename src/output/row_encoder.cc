@@ -3,10 +3,13 @@
 #include <cstring>
 
 #include "decode/json_forms.h"
+#include "rsx/writers.h"
 
 namespace rsx {
 
 RowEncoder::RowEncoder(const std::vector<ColumnInfo>& columns, Form form) : form_(form) {
+  std::vector<std::string> keys;
+  if (form == Form::kJsonObject) keys = JsonFieldNames(columns);
   for (const auto& c : columns) {
     names_.push_back(c.name);
     types_.push_back(TypeFromName(c.type_name));
@@ -18,7 +21,7 @@ RowEncoder::RowEncoder(const std::vector<ColumnInfo>& columns, Form form) : form
                          : Path::kOther);
     size_t at = keys_.size();
     keys_ += key_at_.empty() ? "{" : ",";
-    AppendJsonString(&keys_, c.name);
+    AppendJsonString(&keys_, keys.empty() ? c.name : keys[names_.size() - 1]);
     keys_ += ":";
     key_at_.emplace_back(at, keys_.size() - at);
     keys_.append(kKeySlack, '\0');

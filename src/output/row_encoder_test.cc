@@ -5,6 +5,7 @@
 #include <random>
 
 #include "rsx/strings.h"
+#include "rsx/writers.h"
 
 namespace rsx {
 namespace {
@@ -52,6 +53,25 @@ TEST(RowEncoder, JsonObjectRow) {
             "ü,\",\"amount\":12345678901234567890.1234,"
             "\"ts\":\"2024-06-30T18:29:59.5+05:00\",\"doc\":{\"a\":[1,2.5,\"x\"],\"b\":null},"
             "\"bytes\":\"AP8Q\",\"flag\":false}");
+}
+
+// A query may name two columns alike (`select * from a join b`): each JSON key stays distinct, so
+// a reader that keeps one of two equal keys loses nothing; CSV keeps the names as they are.
+TEST(RowEncoder, RepeatedColumnNamesGetDistinctJsonKeys) {
+  std::vector<ColumnInfo> cols = {Col("id", "int4"), Col("id", "int4"), Col("id_2", "int4"),
+                                  Col("id", "int4"), Col("ID", "int4")};
+  EXPECT_EQ(JsonFieldNames(cols), (std::vector<std::string>{"id", "id_3", "id_2", "id_4", "ID"}));
+  DecodedPage page;
+  page.num_rows = 1;
+  page.num_cols = cols.size();
+  for (const char* v : {"1", "2", "3", "4", "5"})
+    page.cells.push_back({CellKind::kLong, false, false, false, 0, v});
+  util::OutBuf out;
+  RowEncoder(cols, RowEncoder::Form::kJsonObject).Encode(page, 0, &out);
+  EXPECT_EQ(out.view(), "{\"id\":1,\"id_3\":2,\"id_2\":3,\"id_4\":4,\"ID\":5}");
+  EXPECT_EQ(RowEncoder(cols, RowEncoder::Form::kCsv).CsvHeader(), "id,id,id_2,id,ID\n");
+  std::vector<ColumnInfo> unique = {Col("a", "int4"), Col("b", "int4")};
+  EXPECT_EQ(JsonFieldNames(unique), (std::vector<std::string>{"a", "b"}));
 }
 
 // Keys are copied in fixed-size blocks whose tail the next value overwrites: every key length

@@ -4,11 +4,33 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 #include "decode/page_decoder.h"
 #include "output/row_encoder.h"
 
 namespace rsx {
+
+std::vector<std::string> JsonFieldNames(const std::vector<ColumnInfo>& columns) {
+  std::set<std::string> taken;  // every column's own name, then every key given
+  for (const auto& c : columns) taken.insert(c.name);
+  std::set<std::string> used;
+  std::vector<std::string> keys;
+  keys.reserve(columns.size());
+  for (const auto& c : columns) {
+    std::string key = c.name;
+    if (!used.insert(key).second) {
+      for (int n = 2;; ++n) {
+        key = c.name + "_" + std::to_string(n);
+        if (taken.count(key) == 0 && used.count(key) == 0) break;
+      }
+      used.insert(key);
+      taken.insert(key);
+    }
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
 
 Result<OutputFormat> ParseOutputFormat(const std::string& name) {
   if (name == "table") return OutputFormat::kTable;
@@ -52,9 +74,21 @@ class JsonlWriter : public BufferedWriter {
   bool TakesEscapedText() const override { return true; }  // written by RowEncoder only
   Status OnColumns(const std::vector<ColumnInfo>& cols) override {
     encoder_ = RowEncoder(cols, RowEncoder::Form::kJsonObject);
+    std::vector<std::string> keys = JsonFieldNames(cols);
+    for (size_t i = 0; i < cols.size(); ++i) {
+      if (keys[i] == cols[i].name) continue;
+      notice_ += notice_.empty() ? "column names repeat, so these columns are written under other "
+                                   "keys: "
+                                 : ", ";
+      notice_ += "column " + std::to_string(i + 1) + " ";
+      AppendJsonString(&notice_, cols[i].name);
+      notice_ += " as ";
+      AppendJsonString(&notice_, keys[i]);
+    }
     if (array_) buf_.Append("[");
     return Status::OK();
   }
+  std::string Notice() const override { return notice_; }
   Status OnPage(const DecodedPage& page) override {
     for (size_t r = 0; r < page.num_rows; ++r) {
       if (array_) buf_.Append(rows_ == 0 ? "\n" : ",\n");
@@ -71,6 +105,7 @@ class JsonlWriter : public BufferedWriter {
 
  private:
   bool array_;
+  std::string notice_;
 };
 
 class CsvWriter : public BufferedWriter {

@@ -112,6 +112,20 @@ class Types(unittest.TestCase):
             self.assertIn('"c_decimal":9999999999999999999999999999.9999999999', lines[1])
             self.assertIn('"c_decimal":0.0000000001', lines[3])
 
+    def test_repeated_column_names_lose_no_value(self):
+        # A join's `select *` repeats names; a JSON object cannot hold two equal keys without a
+        # reader dropping one, so later ones get _2, _3 (one the query has is skipped), and stderr
+        # says which. CSV keeps the header as the query names it.
+        sql = "select 1 as id, 2 as id, 3 as id_2, 4 as id"
+        p = rsx("query", sql, "--format", "jsonl")
+        self.assertEqual(json.loads(p.stdout), {"id": 1, "id_3": 2, "id_2": 3, "id_4": 4})
+        self.assertIn('column 2 "id" as "id_3", column 4 "id" as "id_4"', p.stderr)
+        p = rsx("query", sql, "--format", "json")
+        self.assertEqual(json.loads(p.stdout), [{"id": 1, "id_3": 2, "id_2": 3, "id_4": 4}])
+        p = rsx("query", sql, "--format", "csv")
+        self.assertEqual(p.stdout.splitlines()[0], "id,id,id_2,id")
+        self.assertNotIn("note:", p.stderr)
+
     def test_json_array_format(self):
         out = json.loads(rsx("query", "select venueid, venuename from venue order by venueid limit 3", "--format", "json").stdout)
         self.assertEqual([r["venueid"] for r in out], [1, 2, 3])

@@ -16,6 +16,11 @@ std::string ToLower(std::string_view s);
 bool StartsWith(std::string_view s, std::string_view prefix);
 bool EndsWith(std::string_view s, std::string_view suffix);
 std::vector<std::string> Split(std::string_view s, char sep);
+// Text for a terminal, from a customer's database or a server: bytes below 0x20 and 0x7F become
+// \xNN, and the C1 controls U+0080-U+009F (as UTF-8) \u0080-\u009f; everything else, UTF-8
+// included, is kept. A schema name or a value then cannot move the cursor, rewrite the screen or
+// set the window title, and a newline in a name cannot pass for two names.
+std::string TerminalSafe(std::string_view s);
 // Collapses each run of whitespace to one space and trims the ends (SigV4's Trimall).
 std::string CollapseWhitespace(std::string_view s);
 

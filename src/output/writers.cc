@@ -8,6 +8,7 @@
 
 #include "decode/page_decoder.h"
 #include "output/row_encoder.h"
+#include "rsx/strings.h"
 
 namespace rsx {
 
@@ -148,6 +149,14 @@ std::string Clip(const std::string& s, size_t width) {
   return out + "…";
 }
 
+// A name or value as the table shows it: tabs and line breaks as spaces (a value's lines on one
+// line), any other control character as \xNN (util::TerminalSafe), never raw.
+std::string ForTerminal(std::string text) {
+  for (auto& ch : text)
+    if (ch == '\n' || ch == '\t' || ch == '\r') ch = ' ';
+  return util::TerminalSafe(text);
+}
+
 class TableWriter : public ResultWriter {
  public:
   TableWriter(FILE* out, long long max_rows, int width)
@@ -155,7 +164,7 @@ class TableWriter : public ResultWriter {
   long long rows_written() const override { return static_cast<long long>(rows_.size()); }
   Status OnColumns(const std::vector<ColumnInfo>& cols) override {
     for (const auto& c : cols) {
-      names_.push_back(c.name);
+      names_.push_back(ForTerminal(c.name));
       types_.push_back(TypeFromName(c.type_name));
     }
     return Status::OK();
@@ -169,10 +178,8 @@ class TableWriter : public ResultWriter {
       std::vector<std::string> row;
       for (size_t c = 0; c < page.num_cols; ++c) {
         const Cell& cell = page.at(r, c);
-        std::string text = cell.kind == CellKind::kNull ? "NULL" : DisplayText(types_[c], cell);
-        for (auto& ch : text)
-          if (ch == '\n' || ch == '\t' || ch == '\r') ch = ' ';
-        row.push_back(std::move(text));
+        row.push_back(
+            ForTerminal(cell.kind == CellKind::kNull ? "NULL" : DisplayText(types_[c], cell)));
       }
       rows_.push_back(std::move(row));
     }

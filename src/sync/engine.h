@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rsx/statement_runner.h"
+#include "rsx/strings.h"
 #include "rsx/sync.h"
 #include "sync/chunk_writer.h"
 #include "sync/output_files.h"
@@ -107,7 +108,7 @@ class Engine {
     if (o_.warn)
       o_.warn(m);
     else
-      std::fprintf(stderr, "rsx: warning: %s\n", m.c_str());
+      std::fprintf(stderr, "rsx: warning: %s\n", util::TerminalSafe(m).c_str());
   }
   Status Save() {
     RSX_ASSIGN_OR_RETURN(std::string text, json_access::Dump(state_.doc, 2));

@@ -17,6 +17,20 @@ TEST(Strings, UriDecodeRoundTripsAndLeavesBadEscapes) {
   EXPECT_EQ(UriDecode("%zz%4"), "%zz%4");
 }
 
+TEST(Strings, TerminalSafeEscapesEveryControlCharacterOnly) {
+  EXPECT_EQ(TerminalSafe("plain ü 日 \"q\" \\"), "plain ü 日 \"q\" \\");
+  EXPECT_EQ(TerminalSafe(std::string("a\x1b[31mb\x07\n\t\x7f\0z", 13)),
+            "a\\x1b[31mb\\x07\\x0a\\x09\\x7f\\x00z");
+  EXPECT_EQ(TerminalSafe("\xc2\x9b"
+                         "2J \xc2\x80 \xc2\xa0"),
+            "\\u009b2J \\u0080 \xc2\xa0");  // NBSP kept
+  EXPECT_EQ(TerminalSafe("\xc2"), "\xc2");  // a lone lead byte at the end
+  for (int c = 0; c < 256; ++c) {           // nothing below 0x20 or 0x7f survives, in any position
+    std::string out = TerminalSafe(std::string(1, static_cast<char>(c)) + "x");
+    for (unsigned char o : out) EXPECT_TRUE(o >= 0x20 && o != 0x7f) << c;
+  }
+}
+
 TEST(Strings, CollapseWhitespace) {
   EXPECT_EQ(CollapseWhitespace("  a \t b\n   c  "), "a b c");
   EXPECT_EQ(CollapseWhitespace(" \t "), "");

@@ -210,6 +210,38 @@ class CommandLine(unittest.TestCase):
         self.assertIn("'\\x1b[31mred'", rsx("\x1b[31mred", check=False).stderr)
 
 
+class TerminalText(unittest.TestCase):
+    """Schema, table and column names and values come from the customer's database: shown on a
+    terminal (ls, the table format, sync's progress and errors), a control character is written
+    as \\xNN, so a name cannot move the cursor, set the window title or pass for two names."""
+
+    def test_control_characters_in_names_and_values_are_escaped(self):
+        schema, table, column = "e\x1b[31mvil", "t\x1b]0;pwned\x07", "c\nx"
+        q = lambda name: '"%s"' % name.replace('"', '""')
+        EMU.psql("create schema %s; create table %s.%s (id int primary key, %s text); "
+                 "insert into %s.%s values (1, E'red\\x1b[31m\\u009bbell\\x07'); "
+                 "grant usage on schema %s to public; grant select on %s.%s to public"
+                 % (q(schema), q(schema), q(table), q(column), q(schema), q(table), q(schema), q(schema), q(table)))
+        fq = "%s.%s" % (q(schema), q(table))
+        runs = [rsx("ls", "dev"), rsx("ls", "dev." + schema), rsx("ls", "dev.%s.%s" % (schema, table)),
+                rsx("query", "select * from " + fq, "--format", "table")]
+        with tempfile.TemporaryDirectory() as out:
+            runs.append(rsx("sync", "--stream", fq, "--to", out))
+        runs.append(rsx("query", "select * from %s.nope" % q(schema), check=False))
+        for p in runs:
+            for raw in ("\x1b", "\x07", "\u009b"):
+                self.assertNotIn(raw, p.stdout + p.stderr, p.args)
+        self.assertIn("e\\x1b[31mvil", runs[0].stdout)
+        self.assertIn("t\\x1b]0;pwned\\x07", runs[1].stdout)
+        self.assertIn("c\\x0ax", runs[2].stdout)
+        self.assertIn("red\\x1b[31m\\u009bbell\\x07", runs[3].stdout)
+        self.assertIn("t\\x1b]0;pwned\\x07", runs[4].stderr)  # the progress line names the stream
+        self.assertIn("e\\x1b[31mvil", runs[5].stderr)
+        # JSON output keeps the value exact: it is data, escaped by JSON's own rules.
+        p = rsx("query", "select * from " + fq, "--format", "jsonl")
+        self.assertEqual(json.loads(p.stdout)[column], "red\x1b[31m\u009bbell\x07")
+
+
 class Paging(unittest.TestCase):
     def test_many_pages_every_row_once(self):
         sql = "select listid, sellerid, priceperticket, listtime from listing order by listid"

@@ -7,9 +7,25 @@
 
 #include "commands.h"
 #include "connection.h"
+#include "rsx/strings.h"
 
 namespace rsx::cli {
+
 namespace {
+// Lines of text for a terminal: each line made safe, the newlines kept.
+std::string TerminalLines(const std::string& text) {
+  std::string out;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t nl = text.find('\n', at);
+    size_t end = nl == std::string::npos ? text.size() : nl;
+    out += util::TerminalSafe(std::string_view(text).substr(at, end - at));
+    if (nl == std::string::npos) break;
+    out += '\n';
+    at = nl + 1;
+  }
+  return out;
+}
 
 struct CheckOptions {
   ConnectionFlags conn;
@@ -45,19 +61,20 @@ int RunCheck(CheckOptions o) {
   std::printf("\n%-38s %-8s %s\n", "permission", "result", "AWS said");
   for (const auto& p : r.permissions)
     std::printf("%-38s %-8s %s\n", p.action.c_str(), PermissionResult::Name(p.outcome),
-                p.message.substr(0, 160).c_str());
+                util::TerminalSafe(p.message.substr(0, 160)).c_str());
   const DatabaseAccess& d = r.database;
   if (d.checked) {
-    std::printf("\ndatabase %s, as the database user %s:\n", f.database.c_str(), d.user.c_str());
+    std::printf("\ndatabase %s, as the database user %s:\n", util::TerminalSafe(f.database).c_str(),
+                util::TerminalSafe(d.user).c_str());
     std::printf("%-32s %-6s %s\n", "schema", "USAGE", "tables readable (SELECT)");
     for (const auto& s : d.schemas) {
       size_t n = s.readable.size() + s.unreadable.size();
-      std::printf("%-32s %-6s %zu of %zu", s.schema.c_str(), s.usage ? "yes" : "no",
-                  s.readable.size(), n);
+      std::printf("%-32s %-6s %zu of %zu", util::TerminalSafe(s.schema).c_str(),
+                  s.usage ? "yes" : "no", s.readable.size(), n);
       if (!s.unreadable.empty()) {
         std::printf("; cannot read:");
         for (size_t i = 0; i < s.unreadable.size() && i < 10; ++i)
-          std::printf(" %s", s.unreadable[i].c_str());
+          std::printf(" %s", util::TerminalSafe(s.unreadable[i]).c_str());
         if (s.unreadable.size() > 10) std::printf(" and %zu more", s.unreadable.size() - 10);
       }
       std::printf("\n");
@@ -67,9 +84,9 @@ int RunCheck(CheckOptions o) {
       std::printf(
           "\nThe database administrator runs, in database %s (as a superuser or the tables' "
           "owner):\n%s",
-          f.database.c_str(), fix.c_str());
+          util::TerminalSafe(f.database).c_str(), TerminalLines(fix).c_str());
   } else if (!d.error.ok()) {
-    std::printf("\n✗ database privileges: %s\n", d.error.message().c_str());
+    std::printf("\n✗ database privileges: %s\n", util::TerminalSafe(d.error.message()).c_str());
   }
   if (r.ok()) {
     std::printf("\n✓ everything rsx needs is granted\n");

@@ -3,31 +3,16 @@
 #include <string>
 
 #include "commands.h"
+#include "rsx/strings.h"
 
 namespace rsx::cli {
 
-namespace {
-// Names from the database may hold control characters: show them as \xNN, never raw.
-std::string Printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
-}  // namespace
-
 int ReportError(const Status& st) {
-  std::fprintf(stderr, "rsx: error: %s\n", Printable(st.message()).c_str());
+  std::fprintf(stderr, "rsx: error: %s\n", util::TerminalSafe(st.message()).c_str());
   for (const auto& [k, v] : st.details()) {
     if (k == "sent") continue;
-    std::fprintf(stderr, "  %s: %s\n", Printable(k).c_str(), Printable(v).c_str());
+    std::fprintf(stderr, "  %s: %s\n", util::TerminalSafe(k).c_str(),
+                 util::TerminalSafe(v).c_str());
   }
   return st.code() == StatusCode::kInvalidArgument ? 2 : 1;
 }

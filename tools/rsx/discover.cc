@@ -32,14 +32,13 @@ int RunDiscover(DiscoverCliOptions o) {
   for (const auto& s : *streams) {
     if (s.readable) continue;
     std::string user = QuoteSqlIdentifier(s.db_user.empty() ? "<database user>" : s.db_user);
-    std::fprintf(stderr,
-                 "rsx: warning: %s.%s: the database user %s cannot read it; the database "
-                 "administrator can run: GRANT USAGE ON SCHEMA %s TO %s; GRANT SELECT ON %s.%s TO "
-                 "%s;\n",
-                 s.schema.c_str(), s.table.c_str(), user.c_str(),
-                 QuoteSqlIdentifier(s.schema).c_str(), user.c_str(),
-                 QuoteSqlIdentifier(s.schema).c_str(), QuoteSqlIdentifier(s.table).c_str(),
-                 user.c_str());
+    std::string schema = QuoteSqlIdentifier(s.schema), table = QuoteSqlIdentifier(s.table);
+    std::string warning = s.schema + "." + s.table + ": the database user " + user +
+                          " cannot read it; the database administrator can run: GRANT USAGE ON "
+                          "SCHEMA " +
+                          schema + " TO " + user + "; GRANT SELECT ON " + schema + "." + table +
+                          " TO " + user + ";";
+    std::fprintf(stderr, "rsx: warning: %s\n", util::TerminalSafe(warning).c_str());
   }
   std::fprintf(stderr, "%zu streams, %zu columns in %.2f s\n", streams->size(), columns, secs);
   return 0;

@@ -41,15 +41,17 @@ int RunLs(LsOptions o) {
   if (parts.empty()) {
     auto dbs = c.ListDatabases();
     if (!dbs.ok()) return ReportError(dbs.status());
-    for (const auto& d : *dbs) std::printf("%s\n", d.c_str());
+    for (const auto& d : *dbs) std::printf("%s\n", util::TerminalSafe(d).c_str());
   } else if (parts.size() == 1) {
     auto schemas = c.ListSchemas();
     if (!schemas.ok()) return ReportError(schemas.status());
-    for (const auto& s : *schemas) std::printf("%s\n", s.c_str());
+    for (const auto& s : *schemas) std::printf("%s\n", util::TerminalSafe(s).c_str());
   } else if (parts.size() == 2) {
     auto tables = c.ListTables(parts[1], "");
     if (!tables.ok()) return ReportError(tables.status());
-    for (const auto& t : *tables) std::printf("%-40s %s\n", t.name.c_str(), t.type.c_str());
+    for (const auto& t : *tables)
+      std::printf("%-40s %s\n", util::TerminalSafe(t.name).c_str(),
+                  util::TerminalSafe(t.type).c_str());
   } else {
     auto cols = c.DescribeTable(parts[1], parts[2]);
     if (!cols.ok()) return ReportError(cols.status());
@@ -57,9 +59,12 @@ int RunLs(LsOptions o) {
       return ReportError(
           Status::NotFound("no table " + parts[1] + "." + parts[2] + " in database " + parts[0]));
     for (const auto& col : *cols) {
-      std::printf("%-32s %-20s %s%s\n", col.name.c_str(), ColumnTypeText(col).c_str(),
+      std::printf("%-32s %-20s %s%s\n", util::TerminalSafe(col.name).c_str(),
+                  util::TerminalSafe(ColumnTypeText(col)).c_str(),
                   col.nullable == 0 ? "not null" : "null",
-                  col.column_default.empty() ? "" : (" default " + col.column_default).c_str());
+                  col.column_default.empty()
+                      ? ""
+                      : util::TerminalSafe(" default " + col.column_default).c_str());
     }
   }
   return 0;

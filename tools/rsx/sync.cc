@@ -78,7 +78,8 @@ int RunSyncCommand(SyncCliOptions o) {
   auto t0 = std::chrono::steady_clock::now();
   ProgressMeter meter(configs);
   so.progress = [&](const std::string& stream, long long rows, long long bytes) {
-    std::fprintf(stderr, tty ? "\r%s   " : "%s\n", meter.Update(stream, rows, bytes).c_str());
+    std::fprintf(stderr, tty ? "\r%s   " : "%s\n",
+                 util::TerminalSafe(meter.Update(stream, rows, bytes)).c_str());
   };
   auto results = (*conn)->Sync(configs, so);
   if (tty) std::fprintf(stderr, "\n");

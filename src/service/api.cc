@@ -284,14 +284,16 @@ class Api {
     }
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    // The path only (ids, no query string), never a header: no secret reaches the log.
+    // The path only (ids, no query string), never a header: no secret reaches the log. ASCII
+    // only (\uXXXX beyond), so a client's path cannot put a control character, C1 ones included,
+    // on the operator's terminal.
     json line = {{"time", Rfc3339(NowMillis())},
                  {"method", req.method},
                  {"path", req.path},
                  {"status", status},
                  {"ms", static_cast<long long>(ms * 1000) / 1000.0},
                  {"org", org}};
-    ctx_.options.log(line.dump(-1, ' ', false, json::error_handler_t::replace));
+    ctx_.options.log(line.dump(-1, ' ', true, json::error_handler_t::replace));
   }
 
  private:

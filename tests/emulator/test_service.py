@@ -479,6 +479,17 @@ class Operations(unittest.TestCase):
             self.assertIn(metric, text)
         self.assertNotIn(A["api_key"], text)
 
+    def test_the_access_log_puts_no_control_character_on_the_operators_terminal(self):
+        # A client chooses the request path; the access log line is JSON in ASCII, so an ESC, a
+        # BEL or a C1 CSI in it arrives escaped.
+        SVC.call("GET", "/api/v1/connections/%1b]0;pwned%07%C2%9B2J", key=A["api_key"])
+        log = SVC.read_log()
+        lines = [l for l in log.splitlines() if "pwned" in l]
+        self.assertTrue(lines, log[-2000:])
+        for raw in ("\x1b", "\x07", "\u009b"):
+            self.assertNotIn(raw, log)
+        self.assertIn("\\u001b]0;pwned\\u0007\\u009b2J", lines[-1])
+
     def test_connection_health_is_refreshed_without_a_test_call(self):
         c = connection(A, "health")
         self.assertEqual(c["health"]["status"], "unknown")

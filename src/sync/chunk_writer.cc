@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <thread>
 
 #include "rsx/types.h"
@@ -202,8 +204,19 @@ Result<long long> ParallelFullRefresh(DataApiClient& client, const SyncOptions& 
       }
     }
   };
+  // One thread per range at most; a thread the system refuses leaves the ranges to the others.
   std::vector<std::thread> threads;
-  for (int t = 0; t < std::max(1, o.parallel); ++t) threads.emplace_back(work);
+  size_t want = std::min(parts.size(), static_cast<size_t>(std::max(1, o.parallel)));
+  Status spawn;
+  for (size_t t = 0; t < want; ++t) {
+    try {
+      threads.emplace_back(work);
+    } catch (const std::system_error& e) {
+      spawn = Status::Unavailable(std::string("cannot start a reading thread: ") + e.what());
+      break;
+    }
+  }
+  if (threads.empty() && !spawn.ok()) return spawn;
   for (auto& t : threads) t.join();
   long long rows = 0;
   Status first;

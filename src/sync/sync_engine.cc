@@ -348,7 +348,10 @@ Status ValidateSyncOptions(const SyncOptions& o) {
   if (!o.sink && o.format != "jsonl" && o.format != "csv")
     return Status::InvalidArgument("--format '" + o.format + "' is not one of jsonl, csv");
   if (o.chunk_rows < 1) return Status::InvalidArgument("--chunk-rows must be at least 1");
-  if (o.parallel < 1) return Status::InvalidArgument("--parallel must be at least 1");
+  if (o.parallel < 1 || o.parallel > 200)
+    return Status::InvalidArgument(
+        "--parallel must be from 1 to 200 (statements at once, as a "
+        "connection's max_concurrent_statements)");
   if (o.via == ReadPath::kUnload && o.unload.stage.empty())
     return Status::InvalidArgument(
         "--via unload needs a stage: --stage s3://bucket/prefix/ (or the connection's "

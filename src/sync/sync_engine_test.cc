@@ -207,9 +207,14 @@ TEST_F(SyncEngineTest, BadOptionsAreRefusedBeforeAnyStatement) {
   o.format = "parquet";
   EXPECT_NE(RunSync(*Client(api), Items(), o).status().message().find("'parquet'"),
             std::string::npos);
-  o = Options(10);
-  o.parallel = 0;
-  EXPECT_EQ(RunSync(*Client(api), Items(), o).status().code(), StatusCode::kInvalidArgument);
+  for (int parallel : {0, -1, 201, 100000}) {  // 100000 threads aborted the process
+    o = Options(10);
+    o.parallel = parallel;
+    Status st = RunSync(*Client(api), Items(), o).status();
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << parallel;
+    EXPECT_NE(st.message().find("--parallel must be from 1 to 200"), std::string::npos)
+        << st.ToString();
+  }
   o = Options(10);
   o.out_dir.clear();
   EXPECT_EQ(ValidateSyncOptions(o).code(), StatusCode::kInvalidArgument);

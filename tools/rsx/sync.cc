@@ -121,8 +121,8 @@ void AddSyncCommand(CLI::App& app, Runner* run) {
   cmd->add_option("--format", o->format, "jsonl (default) or csv");
   cmd->add_option("--chunk-rows", o->chunk_rows, "rows per statement (default 100000)");
   cmd->add_option("--parallel", o->parallel,
-                  "full refresh: statements at once over key ranges (default: the connection's "
-                  "max_concurrent_statements, 4)");
+                  "full refresh: statements at once over key ranges, 1 to 200 (default: the "
+                  "connection's max_concurrent_statements, 4)");
   cmd->add_option("--via", o->via,
                   "how rows are read: pages (default; SELECTs read page by page), unload (UNLOAD "
                   "to the --stage on S3, files downloaded in parallel) or auto (unload for "

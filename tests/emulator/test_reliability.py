@@ -455,6 +455,22 @@ class Smaller(FaultCase):
             self.assertEqual(p.stdout.splitlines()[-1], "42")
         p = rsx("query", "-f", "-", "--format", "csv", stdin=sql)
         self.assertEqual(p.stdout.splitlines()[-1], "42")
+        # An endless stdin (or a huge file) is not read whole and sent: refused past 16 MB, at once.
+        endless = subprocess.Popen(["cat", "/dev/zero"], stdout=subprocess.PIPE)
+        try:
+            q = subprocess.run([RSX, "query", "-f", "-"], stdin=endless.stdout, capture_output=True, text=True,
+                               env=env(), timeout=60)
+        finally:
+            endless.kill()
+            endless.stdout.close()
+            endless.wait()
+        self.assertEqual(q.returncode, 2, q.stderr)
+        self.assertIn("larger than 16 MB", q.stderr)
+        with tempfile.NamedTemporaryFile("wb", suffix=".sql") as f:
+            f.truncate(17 << 20)
+            q = rsx("query", "-f", f.name, check=False)
+            self.assertEqual(q.returncode, 2, q.stderr)
+            self.assertIn("larger than 16 MB", q.stderr)
 
     def test_defect12_control_characters_are_not_echoed_raw(self):
         p = rsx("sync", "--stream", "public.bad\x1b[31mname", "--to", "/tmp/rsx-never", check=False)

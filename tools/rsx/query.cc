@@ -3,8 +3,6 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
-#include <iostream>
-#include <iterator>
 #include <optional>
 
 #include "commands.h"
@@ -159,10 +157,21 @@ int RunQuery(QueryOptions o) {
       return ReportError(
           Status::InvalidArgument("give the SQL either as an argument or with -f, not both"));
     if (o.positional.size() == 1) o.conn.c.name = o.positional[0];
+    // A script's size is capped well above any real one: the Data API takes at most 100 KB per
+    // statement, and an endless stdin must not be read (and sent) whole.
+    constexpr size_t kMaxScript = 16u << 20;
     if (o.sql_file == "-") {
-      o.sql.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+      char buf[1 << 16];
+      size_t n;
+      while ((n = std::fread(buf, 1, sizeof buf, stdin)) > 0) {
+        o.sql.append(buf, n);
+        if (o.sql.size() > kMaxScript)
+          return ReportError(Status::InvalidArgument(
+              "the SQL on standard input is larger than 16 MB; the Data API takes at most 100 KB "
+              "per statement"));
+      }
     } else {
-      auto text = ReadTextFile(o.sql_file, "SQL");
+      auto text = ReadTextFile(o.sql_file, "SQL", kMaxScript);
       if (!text.ok()) return ReportError(text.status());
       o.sql = *text;
     }

@@ -34,6 +34,8 @@ struct HttpOptions {
   std::chrono::milliseconds connect_timeout{10000};  // default 10 s
   std::chrono::milliseconds request_timeout{60000};  // whole request; default 60 s
   std::string ca_bundle;                             // empty: AWS_CA_BUNDLE, else system store
+  // A longer response body is an error (kDataLoss, not retried) instead of memory without end.
+  size_t max_response_bytes = size_t{1} << 30;  // 1 GiB
 };
 
 class HttpClient {

@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -21,21 +22,37 @@ void GlobalInit() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// Where a response body goes, up to `max` bytes; past that the transfer stops (curl sees a
+// write error) and `too_large` says why.
+struct BodySink {
+  std::string* body;
+  size_t max;
+  bool too_large = false;
+};
+
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  if (size * n > sink->max - std::min(sink->max, sink->body->size())) {
+    sink->too_large = true;
+    return 0;
+  }
+  sink->body->append(data, size * n);
   return size * n;
 }
 
 // Extra capacity after each body, so parsers that need padding (simdjson: 64 bytes) can use
 // the body in place instead of copying it.
 constexpr size_t kBodyPadding = 64;
+// What a Content-Length may make rsx reserve before any byte arrives: a server's word is not
+// memory (the body still grows past it, to max_response_bytes).
+constexpr long long kMaxReserve = 256LL << 20;
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* resp = static_cast<HttpResponse*>(user);
   std::string_view line(data, size * n);
   if (line.size() > 15 && util::ToLower(line.substr(0, 15)) == "content-length:") {
     long long len = std::atoll(std::string(line.substr(15)).c_str());
-    if (len > 0 && len < (1LL << 31)) resp->body.reserve(static_cast<size_t>(len) + kBodyPadding);
+    if (len > 0 && len <= kMaxReserve) resp->body.reserve(static_cast<size_t>(len) + kBodyPadding);
   }
   if (util::StartsWith(line, "HTTP/")) {
     resp->headers.clear();  // a new response (e.g. after 100-continue)
@@ -88,8 +105,9 @@ class CurlHttpClient : public HttpClient {
       curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    BodySink sink{&resp.body, options_.max_response_bytes};
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
@@ -110,6 +128,13 @@ class CurlHttpClient : public HttpClient {
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 
     CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_WRITE_ERROR && sink.too_large) {
+      Release(std::move(h));
+      return Status(StatusCode::kDataLoss, "the response from " + req.url + " is larger than " +
+                                               std::to_string(options_.max_response_bytes) +
+                                               " bytes, more than rsx reads in one response")
+          .WithDetail("sent", "yes");
+    }
     if (rc != CURLE_OK) {
       std::string what =
           std::string(curl_easy_strerror(rc)) + (errbuf[0] ? std::string(": ") + errbuf : "");

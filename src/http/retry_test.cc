@@ -156,6 +156,34 @@ TEST(Retry, FullJitterBackoffGrowsAndIsCapped) {
   EXPECT_NEAR(m10, 10000, 1000);  // capped at 20 s: uniform in [0, 20 s]
 }
 
+// A server that sends without end (or lies in Content-Length) costs a bounded amount of memory:
+// past max_response_bytes the transfer stops with kDataLoss, which is not retried.
+TEST(Http, AResponseOverTheCapIsAnErrorNotMemory) {
+  test::LocalServer srv;
+  srv.server().Get("/big", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(50000, 'x'), "text/plain");
+  });
+  srv.server().Get("/small", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(900, 'y'), "text/plain");
+  });
+  srv.Start();
+  HttpOptions o;
+  o.max_response_bytes = 1000;
+  std::shared_ptr<HttpClient> http = NewCurlHttpClient(o);
+  HttpRequest req;
+  req.method = "GET";
+  req.url = srv.url() + "/big";
+  auto big = http->Send(req);
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(big.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(big.status().message().find("larger than 1000 bytes"), std::string::npos)
+      << big.status().ToString();
+  req.url = srv.url() + "/small";
+  auto small = http->Send(req);  // the same client, and its connection, still serve
+  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  EXPECT_EQ(small->body, std::string(900, 'y'));
+}
+
 TEST(Http, ConnectionsAreReused) {
   test::LocalServer srv;
   std::mutex mu;

@@ -237,6 +237,10 @@ class TerminalText(unittest.TestCase):
         self.assertIn("red\\x1b[31m\\u009bbell\\x07", runs[3].stdout)
         self.assertIn("t\\x1b]0;pwned\\x07", runs[4].stderr)  # the progress line names the stream
         self.assertIn("e\\x1b[31mvil", runs[5].stderr)
+        # The note naming repeated column names is for the terminal too (stdout is JSON, exact).
+        p = rsx("query", 'select 1 as "k\u009b", 2 as "k\u009b"', "--format", "jsonl")
+        self.assertNotIn("\u009b", p.stderr)
+        self.assertIn('column 2 "k\\u009b" as "k\\u009b_2"', p.stderr)
         # JSON output keeps the value exact: it is data, escaped by JSON's own rules.
         p = rsx("query", "select * from " + fq, "--format", "jsonl")
         self.assertEqual(json.loads(p.stdout)[column], "red\x1b[31m\u009bbell\x07")

@@ -120,7 +120,7 @@ int Emit(const QueryOptions& o, const std::atomic<bool>* interrupted,
     return finished.code() == StatusCode::kCancelled && interrupted->load() ? 130 : rc;
   }
   if (std::string notice = writer->Notice(); !notice.empty())
-    std::fprintf(stderr, "rsx: note: %s\n", notice.c_str());
+    std::fprintf(stderr, "rsx: note: %s\n", util::TerminalSafe(notice).c_str());
   if (summary->description.has_result_set)
     std::fprintf(stderr, "%lld row%s in %.2f s (statement %s)\n", writer->rows_written(),
                  writer->rows_written() == 1 ? "" : "s", secs, summary->statement_id.c_str());
